@@ -1,0 +1,57 @@
+import type { ActivationKind } from '../../backend';
+
+type F32 = Float32Array;
+
+const SQRT_HALF = Math.SQRT1_2;
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+const TANH_K = Math.sqrt(2 / Math.PI);
+const TANH_C = 0.044715;
+
+/** erf(x) from erfc's Chebyshev fit (Numerical Recipes), fractional error below 1.2e-7 everywhere. */
+export function erf(x: number): number {
+  const z = Math.abs(x);
+  const t = 1 / (1 + 0.5 * z);
+  const erfc = t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 +
+    t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
+  return x >= 0 ? 1 - erfc : erfc - 1;
+}
+
+export function activationForward(kind: ActivationKind, x: F32, y: F32, n: number): void {
+  switch (kind) {
+    case 'gelu':
+      for (let i = 0; i < n; i++) y[i] = 0.5 * x[i] * (1 + erf(x[i] * SQRT_HALF));
+      return;
+    case 'gelu_tanh':
+      for (let i = 0; i < n; i++) {
+        const v = x[i];
+        y[i] = 0.5 * v * (1 + Math.tanh(TANH_K * (v + TANH_C * v * v * v)));
+      }
+      return;
+    case 'relu':
+      for (let i = 0; i < n; i++) y[i] = x[i] > 0 ? x[i] : 0;
+      return;
+  }
+}
+
+export function activationBackward(kind: ActivationKind, dy: F32, x: F32, dx: F32, n: number): void {
+  switch (kind) {
+    case 'gelu':
+      for (let i = 0; i < n; i++) {
+        const v = x[i];
+        const cdf = 0.5 * (1 + erf(v * SQRT_HALF));
+        dx[i] += dy[i] * (cdf + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v));
+      }
+      return;
+    case 'gelu_tanh':
+      for (let i = 0; i < n; i++) {
+        const v = x[i];
+        const th = Math.tanh(TANH_K * (v + TANH_C * v * v * v));
+        const dInner = TANH_K * (1 + 3 * TANH_C * v * v);
+        dx[i] += dy[i] * (0.5 * (1 + th) + 0.5 * v * (1 - th * th) * dInner);
+      }
+      return;
+    case 'relu':
+      for (let i = 0; i < n; i++) if (x[i] > 0) dx[i] += dy[i];
+      return;
+  }
+}

@@ -1,0 +1,55 @@
+import type { OptimizerConfig } from '../../config/types';
+import type { Backend } from '../backend';
+import type { Tensor } from '../tensor';
+
+/** Per-parameter optimizer state: Adam's two moments, or SGD's momentum buffer (in `m`). */
+interface Slot {
+  param: Tensor;
+  m: ReturnType<Backend['alloc']>;
+  v: ReturnType<Backend['alloc']> | null;
+  /** nanoGPT groups: weight decay only on tensors with ≥ 2 dimensions (matmul weights, embeddings). */
+  decay: boolean;
+}
+
+/** torch.optim.AdamW / Adam / SGD over a fixed list of parameters. */
+export class Optimizer {
+  private readonly slots: Slot[];
+  /** Number of updates applied so far (torch's `step` state). */
+  step = 0;
+
+  constructor(private readonly backend: Backend, params: readonly Tensor[], readonly config: OptimizerConfig) {
+    const adam = config.name !== 'sgd';
+    this.slots = params.map((param) => ({
+      param,
+      m: backend.alloc('f32', param.size),
+      v: adam ? backend.alloc('f32', param.size) : null,
+      decay: param.shape.length >= 2,
+    }));
+  }
+
+  /** Applies one update with the given learning rate to every parameter from its `.grad`. */
+  update(lr: number): void {
+    this.step++;
+    const { name, betas, eps, weight_decay: wd, momentum, nesterov } = this.config;
+    const k = this.backend.kernels;
+    for (const slot of this.slots) {
+      const p = slot.param;
+      const g = (p.grad as Tensor).storage;
+      const weightDecay = slot.decay ? wd : 0;
+      if (slot.v) {
+        k.adamUpdate(p.storage, g, slot.m, slot.v, p.size, {
+          lr, beta1: betas[0], beta2: betas[1], eps, weightDecay, decoupled: name === 'adamw', step: this.step,
+        });
+      } else {
+        k.sgdUpdate(p.storage, g, slot.m, p.size, { lr, momentum, nesterov, weightDecay, firstStep: this.step === 1 });
+      }
+    }
+  }
+
+  /** Moment buffers by parameter name, for checkpoints (`{name}.exp_avg`, `{name}.exp_avg_sq` or `{name}.momentum_buffer`). */
+  stateTensors(): { name: string; storage: ReturnType<Backend['alloc']>; size: number }[] {
+    return this.slots.flatMap((s) => s.v
+      ? [{ name: `${s.param.name}.exp_avg`, storage: s.m, size: s.param.size }, { name: `${s.param.name}.exp_avg_sq`, storage: s.v, size: s.param.size }]
+      : [{ name: `${s.param.name}.momentum_buffer`, storage: s.m, size: s.param.size }]);
+  }
+}

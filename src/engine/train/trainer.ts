@@ -1,0 +1,150 @@
+import type { LabConfig } from '../../config/types';
+import type { Backend } from '../backend';
+import { BatchSampler, evalBatches, type Batch } from '../data/batches';
+import type { PreparedData } from '../data/prepare';
+import { PAD_ID } from '../data/vocab';
+import { Graph } from '../graph';
+import { createModel, type LanguageModel, type ModelInput } from '../nn';
+import { crossEntropy } from '../ops/crossEntropy';
+import { clipGradients } from '../optim/clip';
+import { Optimizer } from '../optim/optimizer';
+import { learningRate } from '../optim/schedule';
+import type { Tensor } from '../tensor';
+import type { EvalMetrics, NonFiniteReport, StepMetrics } from './metrics';
+import { loadWeights, readWeights, type NamedTensor } from './weights';
+
+export interface TrainerOptions {
+  backend: Backend;
+  /** Initial weights by state-dict name (--init-from); names and shapes must match the model exactly. */
+  initialWeights?: ReadonlyMap<string, NamedTensor>;
+  /** Sees every batch as it is used (--dump-batches). Steps are 1-based, micro-batches 0-based. */
+  onBatch?: (step: number, micro: number, batch: Batch) => void;
+}
+
+/** The result of one optimizer step. */
+export interface StepResult {
+  metrics: StepMetrics;
+  /** Pre-clip gradient norm of each parameter, in `parameterNames` order. */
+  parameterNorms: Float64Array;
+  /** Set when the loss or a gradient was not finite; the update was then skipped. */
+  nonFinite: NonFiniteReport | null;
+}
+
+/** Seeds dropout masks per (step, micro-batch) so runs are reproducible on every backend. */
+function dropoutSeed(seed: number, step: number, micro: number): number {
+  return (Math.imul(seed + 1, 0x85ebca6b) ^ Math.imul(step, 0xc2b2ae35) ^ Math.imul(micro + 1, 0x27d4eb2f)) >>> 0;
+}
+
+/** One model, optimizer and data stream; each `trainStep()` is forward → CE → backward → clip → update. */
+export class Trainer {
+  readonly model: LanguageModel;
+  readonly optimizer: Optimizer;
+  readonly parameterNames: string[];
+  private readonly sampler: BatchSampler;
+  private readonly backend: Backend;
+  private validation: Batch[] | null = null;
+  private readonly startedAt = performance.now();
+  /** Optimizer steps completed. */
+  step = 0;
+
+  constructor(readonly config: LabConfig, readonly data: PreparedData, private readonly options: TrainerOptions) {
+    this.backend = options.backend;
+    this.model = createModel(config.model, data.vocab.size, this.backend, config.seed);
+    if (options.initialWeights) loadWeights(this.model.params, options.initialWeights);
+    this.parameterNames = this.model.params.tensors.map((t) => t.name);
+    this.optimizer = new Optimizer(this.backend, this.model.params.tensors, config.optimizer);
+    this.sampler = new BatchSampler(data.train, this.samplerOptions());
+  }
+
+  get totalSteps(): number {
+    return this.config.training.steps;
+  }
+
+  async trainStep(): Promise<StepResult> {
+    const stepStart = performance.now();
+    const s = this.step + 1;
+    const { grad_accumulation: micros, grad_clip: clip } = this.config.training;
+    const batches = Array.from({ length: micros }, () => this.sampler.next());
+    batches.forEach((batch, micro) => this.options.onBatch?.(s, micro, batch));
+    const tokens = batches.reduce((n, b) => n + b.tokens, 0);
+    this.model.params.zeroGrads();
+    let loss = 0;
+    for (let micro = 0; micro < micros; micro++) {
+      const g = new Graph(this.backend, true, dropoutSeed(this.config.seed, s, micro));
+      const lossTensor = this.loss(g, batches[micro], 1 / Math.max(1, tokens));
+      g.backward(lossTensor);
+      loss += (await lossTensor.read())[0];
+      g.dispose();
+    }
+    const norms = await clipGradients(this.backend, this.model.params.tensors, clip);
+    const lr = learningRate(s, this.config.optimizer.lr, this.config.schedule);
+    const nonFinite = this.findNonFinite(s, loss, norms.perParameter);
+    if (!nonFinite) {
+      this.optimizer.update(lr);
+      this.step = s;
+    }
+    await this.backend.sync();
+    const now = performance.now();
+    return {
+      metrics: {
+        step: s, loss, lr, grad_norm: norms.total, grad_norm_clipped: norms.clipped, tokens,
+        tokens_per_sec: tokens / Math.max(1e-9, (now - stepStart) / 1000), time_ms: Math.round(now - this.startedAt),
+      },
+      parameterNorms: norms.perParameter,
+      nonFinite,
+    };
+  }
+
+  /** Mean loss over the validation batches (the same batches at every evaluation). */
+  async evaluate(): Promise<EvalMetrics> {
+    this.validation ??= evalBatches(this.data.val, this.samplerOptions(), this.config.training.eval_steps);
+    const tokens = this.validation.reduce((n, b) => n + b.tokens, 0);
+    let total = 0;
+    for (const batch of this.validation) {
+      const g = new Graph(this.backend, false);
+      total += (await this.loss(g, batch, 1 / Math.max(1, tokens)).read())[0];
+      g.dispose();
+    }
+    return { step: this.step, val_loss: total };
+  }
+
+  /** Current weights by state-dict name (tied weights under both names). */
+  weights(): Promise<Map<string, NamedTensor>> {
+    return readWeights(this.model.params);
+  }
+
+  private loss(g: Graph, batch: Batch, scale: number): Tensor {
+    const { input, targets } = toTensors(g, batch);
+    const logits = this.model.logits(g, input);
+    return crossEntropy(g, logits, targets, { ignoreIndex: PAD_ID, labelSmoothing: this.config.loss.label_smoothing, scale });
+  }
+
+  private findNonFinite(step: number, loss: number, norms: Float64Array): NonFiniteReport | null {
+    const bad = norms.findIndex((n) => !Number.isFinite(n));
+    if (bad < 0 && Number.isFinite(loss)) return null;
+    return { step, loss, parameter: bad < 0 ? null : this.parameterNames[bad] };
+  }
+
+  private samplerOptions() {
+    const { training, model, data, seed } = this.config;
+    return { batchSize: training.batch_size, context: model.context, shuffle: data.shuffle, seed };
+  }
+}
+
+/** Uploads a batch: token ids, padding masks (1 = pad) and the flattened targets. */
+function toTensors(g: Graph, batch: Batch): { input: ModelInput; targets: Tensor } {
+  if (batch.kind === 'gpt') {
+    return { input: { kind: 'gpt', idx: g.constant([batch.B, batch.T], batch.idx) }, targets: g.constant([batch.B * batch.T], batch.targets) };
+  }
+  const padMask = (ids: Int32Array) => Int32Array.from(ids, (id) => (id === PAD_ID ? 1 : 0));
+  return {
+    input: {
+      kind: 'encoder-decoder',
+      src: g.constant([batch.B, batch.S], batch.src),
+      srcPad: g.constant([batch.B, batch.S], padMask(batch.src)),
+      tgtIn: g.constant([batch.B, batch.T], batch.tgtIn),
+      tgtPad: g.constant([batch.B, batch.T], padMask(batch.tgtIn)),
+    },
+    targets: g.constant([batch.B * batch.T], batch.tgtOut),
+  };
+}
