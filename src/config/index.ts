@@ -5,4 +5,4 @@ export { configSchema, findSchemaNode, allowedKeys, type JsonSchemaNode, type Js
 export { describeExpected } from './describe';
 export { estimateParameters, estimateActivationBytes, MAX_PARAMETERS, MAX_ACTIVATION_BYTES } from './sizeEstimate';
 export { isAbsolutePath, dirnamePath, resolvePath, normalizePath } from './paths';
-export { levenshtein, closestMatch } from './suggest';
+export { editDistance, closestMatch } from './suggest';

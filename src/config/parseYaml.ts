@@ -6,14 +6,17 @@ const MAX_ALIASES = 100;
 
 const HINTS: Partial<Record<string, string>> = {
   TAB_AS_INDENT: ' Indent with spaces, not tabs.',
-  BAD_INDENT: ' Keys of one mapping must start in the same column.',
-  MULTILINE_IMPLICIT_KEY: ' Is a ":" (followed by a space) missing after a key?',
-  BLOCK_AS_IMPLICIT_KEY: ' Is a ":" (followed by a space) missing after a key?',
+  BAD_INDENT: ' Check the indentation: keys of one mapping start in the same column, nested ones further right.',
+  MULTILINE_IMPLICIT_KEY: ' Check that every key is followed by ": " and that no line is indented further than the keys above it.',
+  BLOCK_AS_IMPLICIT_KEY: ' Check that every key is followed by ": " and that no line is indented further than the keys above it.',
   UNEXPECTED_TOKEN: ' Check the indentation and that every key is followed by ": ".',
 };
 
 /** Reads a `.lab.yaml` text (YAML 1.2) into a value plus key-path locations; syntax errors make the result fatal. */
 export function parseYamlConfig(text: string, lines: LineIndex): ParsedDocument {
+  // Cheap first guard: yaml's own parser needs seconds for a megabyte of open brackets.
+  const bracketPileUp = findBracketPileUp(text);
+  if (bracketPileUp !== undefined) return fatalDocument(nestingProblem(bracketPileUp));
   const tokens = Array.from(new Parser().parse(text));
   // yaml's composer recurses (and can exhaust memory) on absurd nesting, so measure depth on the flat CST first.
   const tooDeep = findTooDeepToken(tokens);
@@ -147,6 +150,19 @@ function nestingMessage(): string {
 
 function nestingProblem(offset: number): Problem {
   return { path: [], severity: 'error', range: [offset, offset + 1], message: nestingMessage() };
+}
+
+// Net count of opening brackets anywhere (quotes and comments included, so it can only over-count: only a string
+// with dozens of unmatched brackets trips it falsely). It finds flow nesting in linear time; the CST check finds the rest.
+function findBracketPileUp(text: string): number | undefined {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 0x5b || code === 0x7b) {
+      if (++depth > MAX_NESTING) return i;
+    } else if ((code === 0x5d || code === 0x7d) && depth > 0) depth--;
+  }
+  return undefined;
 }
 
 // Iterative walk over the CST (no recursion): returns the offset of the first collection nested too deeply.

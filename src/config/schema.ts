@@ -50,16 +50,20 @@ export function allowedKeys(path: readonly string[]): string[] {
   return node?.properties ? Object.keys(node.properties).filter((key) => key !== '$schema') : [];
 }
 
+let sections: string[][] | undefined;
+
 /** Every object section of the schema with its key path, root first. */
-export function schemaSections(): string[][] {
-  const sections: string[][] = [];
+export function schemaSections(): readonly string[][] {
+  if (sections) return sections;
+  const found: string[][] = [];
   const visit = (node: JsonSchemaNode, path: string[]): void => {
     if (!node.properties) return;
-    sections.push(path);
+    found.push(path);
     for (const [key, child] of Object.entries(node.properties)) visit(child, [...path, key]);
   };
   visit(configSchema, []);
-  return sections;
+  sections = found;
+  return found;
 }
 
 /** Types the schema allows at a node, as a list. */

@@ -10,6 +10,8 @@ export interface SchemaCheck {
   invalidPaths: Set<string>;
 }
 
+const DETAILED_ERRORS = 500;
+
 let compiled: ValidateFunction | undefined;
 
 // Compiled once, on first use: compiling costs milliseconds, validating microseconds.
@@ -31,11 +33,13 @@ export function checkAgainstSchema(value: unknown): SchemaCheck {
   if (validate(value)) return { problems, invalidPaths };
 
   const valuePaths = new Map<string, string[]>();
-  for (const error of validate.errors ?? []) {
+  for (const [index, error] of (validate.errors ?? []).entries()) {
     const at = pointerToPath(error.instancePath);
     if (error.keyword === 'additionalProperties') {
       const key = String((error.params as { additionalProperty: unknown }).additionalProperty);
-      problems.push({ path: [...at, key], severity: 'error', at: 'key', message: unknownKeyMessage(at, key) });
+      // Spelling suggestions cost a little each; past the first few hundred problems nobody reads them.
+      const message = index < DETAILED_ERRORS ? unknownKeyMessage(at, key) : 'unknown key.';
+      problems.push({ path: [...at, key], severity: 'error', at: 'key', message });
       invalidPaths.add(pathKey([...at, key]));
     } else if (error.keyword === 'required') {
       const key = String((error.params as { missingProperty: unknown }).missingProperty);

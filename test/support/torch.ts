@@ -4,13 +4,13 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { decodeSafetensors, encodeSafetensors, type SafeTensor } from './safetensors-lite';
 import type { LabConfig } from '../../src/config/types';
+import { decodeSafetensors, encodeSafetensors, type DecodedTensor, type Tensor } from '../../src/engine/io/safetensors';
 
 /** The interpreter with torch 1.13 and numpy; LOSSLAB_PYTHON overrides it on other machines. */
 const PYTHON = process.env.LOSSLAB_PYTHON ?? '/usr/bin/python3';
 const REFEREE_SCRIPT = fileURLToPath(new URL('../torch/referee.py', import.meta.url));
-const REFEREE_ENV = { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' };
+const REFEREE_ENV = { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', PYTHONDONTWRITEBYTECODE: '1' };
 
 /** Whether the referee can run, and why not. */
 export interface TorchStatus {
@@ -113,21 +113,19 @@ export function runReferee(args: string[], opts: RefereeOptions = {}): Promise<{
   });
 }
 
-function toSafeTensor(name: string, input: TensorInput): SafeTensor {
-  const data = input.dtype === 'F32' ? Float32Array.from(input.data) : Int32Array.from(input.data);
-  const count = input.shape.reduce((a, b) => a * b, 1);
-  if (data.length !== count) throw new Error(`tensor ${name}: shape [${input.shape}] needs ${count} values, got ${data.length}`);
-  return { dtype: input.dtype, shape: [...input.shape], data };
+function toTensor(input: TensorInput): Tensor {
+  const shape = [...input.shape];
+  return input.dtype === 'F32' ? { dtype: 'F32', shape, data: Float32Array.from(input.data) } : { dtype: 'I32', shape, data: Int32Array.from(input.data) };
 }
 
 /** Writes tensors and string metadata as a safetensors file. */
 export async function writeTensorFile(file: string, tensors: Record<string, TensorInput>, metadata: Record<string, string> = {}): Promise<void> {
-  const map = new Map(Object.entries(tensors).map(([name, t]) => [name, toSafeTensor(name, t)] as const));
-  await writeFile(file, encodeSafetensors(map, metadata));
+  const converted = Object.fromEntries(Object.entries(tensors).map(([name, t]) => [name, toTensor(t)]));
+  await writeFile(file, encodeSafetensors(converted, metadata));
 }
 
 /** Reads a safetensors file. */
-export async function readTensorFile(file: string): Promise<{ tensors: Map<string, SafeTensor>; metadata: Record<string, string> }> {
+export async function readTensorFile(file: string): Promise<{ tensors: Map<string, DecodedTensor>; metadata: Record<string, string> }> {
   return decodeSafetensors(new Uint8Array(await readFile(file)), path.basename(file));
 }
 

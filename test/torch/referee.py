@@ -7,13 +7,15 @@ Usage:
   referee.py schedule --config C.json --steps N     (prints the lr of steps 1..N as a JSON list)
 """
 import os
+import sys
 
 # BLAS reads this when it loads, so it must be set before numpy/torch are imported.
 os.environ["OPENBLAS_NUM_THREADS"] = "1"
+# Keeps __pycache__ out of the source tree.
+sys.dont_write_bytecode = True
 
 import argparse  # noqa: E402
 import json  # noqa: E402
-import sys  # noqa: E402
 
 import torch  # noqa: E402
 

@@ -108,7 +108,7 @@ def train(cfg, init_path, batches_path, n_steps, out_path, dump_grads=None, dump
                 loss += float(part)
             if dump_grads and step == 1:
                 write_safetensors(dump_grads, named_gradients(model))
-            grad_norm, grad_norm_clipped = clip_gradients(parameters, cfg["training"]["grad_clip"])
+            grad_norm, grad_norm_clipped = clip_gradients(parameters, cfg["training"]["grad_clip"] or 0)
             lr = optimizer.param_groups[0]["lr"]
             optimizer.step()
             scheduler.step()

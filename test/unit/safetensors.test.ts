@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { SafetensorsError, decodeSafetensors, encodeSafetensors, type Tensor } from '../../src/engine/io/safetensors';
+import { Rng } from '../../src/engine/rng';
 
 const PYTHON = process.env.LOSSLAB_PYTHON ?? 'python3';
 const FILE = 'model.safetensors';
@@ -219,5 +220,28 @@ describe('decodeSafetensors errors', () => {
     const f64 = new Uint8Array(8);
     new DataView(f64.buffer).setFloat64(0, 1e300, true);
     assertFails(fileWith({ f: { dtype: 'F64', shape: [1], data_offsets: [0, 8] } }, f64), 'tensor "f": F64 value 1e+300 at index 0 is too large for float32');
+  });
+
+  it('throws only SafetensorsErrors for every truncation and for random corruption of a valid file', () => {
+    const valid = encodeSafetensors(
+      { a: { dtype: 'F32', shape: [2, 3], data: new Float32Array(6) }, b: { dtype: 'I32', shape: [4], data: new Int32Array(4) } },
+      { note: 'x' },
+    );
+    const attempt = (bytes: Uint8Array): void => {
+      try {
+        decodeSafetensors(bytes, FILE);
+      } catch (error) {
+        assert.ok(error instanceof SafetensorsError, `${String(error)} for bytes ${Buffer.from(bytes).toString('hex')}`);
+      }
+    };
+    for (let length = 0; length < valid.length; length++) {
+      assert.throws(() => decodeSafetensors(valid.subarray(0, length), FILE), SafetensorsError);
+    }
+    const rng = new Rng(5);
+    for (let trial = 0; trial < 2000; trial++) {
+      const corrupt = valid.slice();
+      for (let flips = 1 + rng.int(3); flips > 0; flips--) corrupt[rng.int(corrupt.length)] = rng.int(256);
+      attempt(corrupt);
+    }
   });
 });

@@ -377,7 +377,6 @@ describe('referee train', () => {
     try {
       const weights = randomWeights(params, 42, ['transformer.wte.weight', 'lm_head.weight']);
       const log = await referenceTrain({ config, weights, batches, padId: 12, steps: 3, dir, dumpGrads: true, dumpLogits: true });
-    console.log(JSON.stringify(log.map((r) => r.loss)));
     assertTrainingLog(log, config, tokens);
       assert.deepEqual(tokens, [26, 26, 26]);
 
@@ -409,7 +408,6 @@ describe('referee train', () => {
     const { batches, tokens } = copyBatches(3, 11);
     const weights = randomWeights(encoderDecoderParameters(config.model, 12), 43, null);
     const log = await referenceTrain({ config, weights, batches, padId: 0, steps: 3 });
-    console.log(JSON.stringify(log.map((r) => r.loss)));
     assertTrainingLog(log, config, tokens);
     assert.deepEqual(tokens, [10, 10, 10]);
   });

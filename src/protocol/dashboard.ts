@@ -1,0 +1,125 @@
+import type { EvalMetrics, StepMetrics } from '../engine/train/metrics';
+import type { RunInfo } from './runInfo';
+
+/** One run of the selected config with its whole history. */
+export interface RunSeries {
+  info: RunInfo;
+  steps: StepMetrics[];
+  evals: EvalMetrics[];
+}
+
+/** The learning rate the config's schedule gives every step, shown dashed before and during a run. */
+export interface SchedulePreview {
+  /** lr of steps 1..lrs.length. */
+  lrs: number[];
+  /** The config's grad_clip (0 = off), drawn as a line on the gradient-norm chart. */
+  gradClip: number;
+  /** Set when the config in the editor does not validate; the last valid preview is kept. */
+  error: string | null;
+}
+
+// Host → dashboard webview. Pushes are Did….
+
+/** The dashboard now follows this config; replaces everything shown. */
+export interface DidSelectConfig {
+  type: 'DidSelectConfig';
+  /** Absolute path of the config file, or null when no config is selected. */
+  configFile: string | null;
+  configName: string | null;
+  runs: RunSeries[];
+  schedule: SchedulePreview | null;
+  /** Why the backend of the active run was chosen (e.g. "auto: no WebGPU adapter passed the self-test"). */
+  backendNote: string | null;
+}
+
+/** New metrics of a run, batched (at most losslab.metricsRate messages a second, nothing dropped). */
+export interface DidAppendMetrics {
+  type: 'DidAppendMetrics';
+  runId: string;
+  steps: StepMetrics[];
+  evals: EvalMetrics[];
+}
+
+/** A run started or changed status (paused, stopped, finished, failed). */
+export interface DidUpdateRun {
+  type: 'DidUpdateRun';
+  info: RunInfo;
+}
+
+/** The config in the editor changed: a new schedule preview. */
+export interface DidUpdateSchedule {
+  type: 'DidUpdateSchedule';
+  schedule: SchedulePreview;
+}
+
+export type HostToDashboard = DidSelectConfig | DidAppendMetrics | DidUpdateRun | DidUpdateSchedule;
+
+// Dashboard webview → host. Requests are imperative.
+
+/** The webview has loaded and wants the current state. */
+export interface Ready {
+  type: 'Ready';
+}
+
+/** Open VS Code's diff editor on the resolved configs of two runs. */
+export interface OpenConfigDiff {
+  type: 'OpenConfigDiff';
+  runA: string;
+  runB: string;
+}
+
+/** Train the dashboard's config. */
+export interface Train {
+  type: 'Train';
+}
+
+/** Stop a running run. */
+export interface StopTraining {
+  type: 'StopTraining';
+  runId: string;
+}
+
+/** Resume a run that paused. */
+export interface ResumeTraining {
+  type: 'ResumeTraining';
+  runId: string;
+}
+
+/** Save a chart as PNG (data URL of the canvas). */
+export interface SaveChartImage {
+  type: 'SaveChartImage';
+  chart: string;
+  dataUrl: string;
+}
+
+export type DashboardToHost = Ready | OpenConfigDiff | Train | StopTraining | ResumeTraining | SaveChartImage;
+
+const RUN_ID = /^[A-Za-z0-9._-]{1,128}$/;
+const CHART = /^[a-z-]{1,32}$/;
+const PNG_PREFIX = 'data:image/png;base64,';
+const MAX_IMAGE_CHARS = 16 * 1024 * 1024;
+
+/** Validates a message from the webview: exact keys, types and bounds, nothing else gets through. */
+export function validateDashboardMessage(raw: unknown): DashboardToHost | string {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return 'not an object';
+  const m = raw as Record<string, unknown>;
+  const keys = Object.keys(m).sort().join(',');
+  const runId = (value: unknown) => typeof value === 'string' && RUN_ID.test(value);
+  switch (m.type) {
+    case 'Ready':
+    case 'Train':
+      return keys === 'type' ? { type: m.type } : `${m.type}: unexpected keys ${keys}`;
+    case 'OpenConfigDiff':
+      return keys === 'runA,runB,type' && runId(m.runA) && runId(m.runB)
+        ? { type: 'OpenConfigDiff', runA: m.runA as string, runB: m.runB as string } : 'OpenConfigDiff: needs runA and runB run ids';
+    case 'StopTraining':
+    case 'ResumeTraining':
+      return keys === 'runId,type' && runId(m.runId) ? { type: m.type, runId: m.runId as string } : `${m.type}: needs a run id`;
+    case 'SaveChartImage':
+      return keys === 'chart,dataUrl,type' && typeof m.chart === 'string' && CHART.test(m.chart) && typeof m.dataUrl === 'string'
+        && m.dataUrl.startsWith(PNG_PREFIX) && m.dataUrl.length <= MAX_IMAGE_CHARS
+        ? { type: 'SaveChartImage', chart: m.chart, dataUrl: m.dataUrl } : 'SaveChartImage: needs a chart name and a PNG data URL';
+    default:
+      return `unknown message type ${JSON.stringify(m.type)?.slice(0, 40)}`;
+  }
+}

@@ -1,0 +1,82 @@
+import type { BackendChoice } from '../config/types';
+import type { EvalMetrics, NonFiniteReport, StepMetrics } from '../engine/train/metrics';
+import type { RunInfo } from './runInfo';
+
+// Host → training worker. Requests are imperative.
+
+/** Start training a config file; answered by DidStartRun or DidFail with the same requestId. */
+export interface StartRun {
+  type: 'StartRun';
+  requestId: string;
+  configFile: string;
+  /** Dotted-path overrides of config keys, e.g. { "training.steps": 10 }. */
+  overrides: Record<string, unknown>;
+  /** Used when the config says `backend: auto` and the user set losslab.defaultBackend. */
+  backend?: BackendChoice;
+  /** Run folder to use instead of `.losslab/runs/<name>/<id>/` beside the config. */
+  outDir?: string;
+}
+
+/** Stop a run after the step in progress (honoured within a second). */
+export interface StopRun {
+  type: 'StopRun';
+  runId: string;
+}
+
+/** Continue a run that paused (after a non-finite step, or on request). */
+export interface ResumeRun {
+  type: 'ResumeRun';
+  runId: string;
+}
+
+export type HostToWorker = StartRun | StopRun | ResumeRun;
+
+// Training worker → host. Pushes are Did….
+
+/** A run started: its folder exists and run.json is written. */
+export interface DidStartRun {
+  type: 'DidStartRun';
+  requestId: string;
+  runId: string;
+  folder: string;
+  info: RunInfo;
+}
+
+/** One or more optimizer steps finished (already appended to metrics.jsonl). */
+export interface DidStep {
+  type: 'DidStep';
+  runId: string;
+  metrics: StepMetrics[];
+}
+
+/** A validation evaluation finished. */
+export interface DidEval {
+  type: 'DidEval';
+  runId: string;
+  metrics: EvalMetrics;
+}
+
+/** The run paused itself; `nonFinite` names the step and the first parameter whose gradient went non-finite. */
+export interface DidPause {
+  type: 'DidPause';
+  runId: string;
+  message: string;
+  nonFinite: NonFiniteReport | null;
+}
+
+/** The run ended normally or was stopped. */
+export interface DidFinish {
+  type: 'DidFinish';
+  runId: string;
+  info: RunInfo;
+}
+
+/** A StartRun could not start (runId null), or a run failed; `message` is for the user, already located. */
+export interface DidFail {
+  type: 'DidFail';
+  requestId: string | null;
+  runId: string | null;
+  message: string;
+}
+
+export type WorkerToHost = DidStartRun | DidStep | DidEval | DidPause | DidFinish | DidFail;
