@@ -1,15 +1,29 @@
-// One esbuild script builds every bundle: the CLI now; the extension, its worker and the webview join here.
+// One esbuild script builds every bundle: the CLI, the extension host code, the training worker and the webviews.
 import { build } from 'esbuild';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+const production = process.argv.includes('--production');
 
-const watch = process.argv.includes('--watch');
-const common = { bundle: true, mainFields: ['module', 'main'], sourcemap: true, logLevel: 'warning', target: 'es2022', define: { LOSSLAB_VERSION: JSON.stringify(version) } };
+const common = {
+  bundle: true,
+  mainFields: ['module', 'main'],
+  sourcemap: !production,
+  minify: production,
+  logLevel: 'warning',
+  target: 'es2022',
+  define: { LOSSLAB_VERSION: JSON.stringify(version) },
+};
+const node = { ...common, platform: 'node', format: 'cjs', external: ['vscode', 'webgpu'] };
+const browser = { ...common, platform: 'browser', format: 'iife' };
 
 const bundles = [
-  { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs' },
+  { ...node, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js' },
+  { ...node, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js' },
+  { ...node, entryPoints: ['src/worker/main.ts'], outfile: 'dist/worker.js' },
+  { ...browser, entryPoints: ['webview/dashboard/main.ts'], outfile: 'dist/webview/dashboard.js', loader: { '.css': 'css' } },
 ];
 
-await Promise.all(bundles.map((options) => build({ ...common, ...options })));
-if (watch) console.log('watch mode is not supported yet; rebuilt once');
+await Promise.all(bundles.map((options) => build(options)));
+mkdirSync('dist', { recursive: true });
+copyFileSync('src/config/schema.json', 'dist/schema.json');

@@ -12,6 +12,7 @@ const testFiles = ['test/unit', 'test/parity']
   .flatMap((dir) => readdirSync(dir).filter((f) => f.endsWith('.test.ts')).sort().map((f) => join(dir, f)));
 
 run('npx', ['tsc', '--noEmit', '-p', '.']);
+run('npx', ['tsc', '--noEmit', '-p', 'webview']);
 run('npx', ['eslint', '.']);
 run('node', ['scripts/build.mjs']);
 run('node', ['--import', 'tsx', '--test', '--test-reporter=spec', ...testFiles]);
