@@ -67,7 +67,8 @@ function checkOptimizer({ config, given, valid }: CrossCheckInput): Problem[] {
   if (!valid('optimizer.name')) return [];
   const { name, momentum, nesterov } = config.optimizer;
   const problems: Problem[] = [];
-  if (name !== 'sgd' && given('optimizer.momentum')) {
+  // Only values that would do something are flagged: an explicit `momentum: 0` (the default) is harmless anywhere.
+  if (name !== 'sgd' && given('optimizer.momentum') && momentum > 0) {
     problems.push(problem('optimizer.momentum', 'error', `momentum is only used by sgd, but optimizer.name is ${name}; remove it (Adam's own momentum is set by betas).`));
   }
   if (nesterov && given('optimizer.nesterov')) {

@@ -1,5 +1,5 @@
 import { Composer, Parser, isAlias, isMap, isScalar, isSeq, type CST, type Document, type YAMLError } from 'yaml';
-import { LineIndex, MAX_NESTING, MAX_VALUES, pathKey, setOwn, type ParsedDocument, type Problem, type TextRange } from './sourceMap';
+import { LineIndex, MAX_NESTING, MAX_VALUES, pathKey, setOwn, type NodeLocation, type ParsedDocument, type Problem, type TextRange } from './sourceMap';
 
 const MAX_SYNTAX_ERRORS = 10;
 const MAX_ALIASES = 100;
@@ -43,7 +43,7 @@ export function parseYamlConfig(text: string, lines: LineIndex): ParsedDocument 
 }
 
 class YamlWalker {
-  readonly locations = new Map<string, { key?: TextRange; value: TextRange }>();
+  readonly locations = new Map<string, NodeLocation>();
   readonly problems: Problem[] = [];
   fatal = false;
   private valueCount = 0;

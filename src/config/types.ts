@@ -88,7 +88,7 @@ export interface TrainingConfig {
   checkpoint_interval: number;
 }
 
-/** One located problem in a config file. Lines and columns are 1-based; the end is exclusive. */
+/** One located problem in a config file. Lines and columns are 1-based (columns in UTF-16 code units, as editors count); the end is exclusive. */
 export interface ConfigDiagnostic {
   file: string;
   line: number;

@@ -116,6 +116,7 @@ test('optimizer rules: momentum and nesterov need sgd, nesterov needs momentum, 
   assertDiagnostic(adam[0], { line: 8, column: 13, path: 'optimizer.momentum', message: /^momentum is only used by sgd, but optimizer.name is adam;/ });
   assertDiagnostic(adam[1], { line: 9, column: 13, path: 'optimizer.nesterov', message: /^nesterov only applies to sgd, but optimizer.name is adam;/ });
   assertOnly(`${BASE}optimizer:\n  momentum: 0.5\n`, { line: 7, column: 13, path: 'optimizer.momentum', message: /optimizer.name is adamw/ });
+  assert.deepEqual(diagnose(`${BASE}optimizer:\n  name: adam\n  momentum: 0\n  nesterov: false\n`), []);
   const sgd = parseConfigText(`${BASE}optimizer:\n  name: sgd\n  betas: [0.9, 0.99]\n`, 'run.lab.yaml');
   assert.equal(sgd.diagnostics.length, 1);
   assertDiagnostic(sgd.diagnostics[0], { line: 8, column: 10, path: 'optimizer.betas', severity: 'warning', message: /betas are ignored by sgd/ });

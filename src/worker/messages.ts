@@ -1,0 +1,50 @@
+import type { BackendChoice } from '../config/types';
+import type { HostToWorker } from '../protocol/worker';
+
+const BACKENDS: readonly BackendChoice[] = ['auto', 'cpu', 'webgpu'];
+const MAX_ID_CHARS = 128;
+const MAX_PATH_CHARS = 4096;
+const MAX_OVERRIDES = 256;
+
+/** Validates a message from the extension host: known type, exact keys, bounded strings; nothing else reaches a run. */
+export function validateHostToWorker(raw: unknown): HostToWorker | string {
+  if (!isPlainObject(raw)) return 'not an object';
+  const m = raw;
+  // Optional fields posted as `undefined` survive structured cloning as keys; treat them as absent.
+  const keys = Object.keys(m).filter((key) => m[key] !== undefined).sort().join(',');
+  switch (m.type) {
+    case 'StopRun':
+    case 'ResumeRun':
+      return keys === 'runId,type' && isBoundedString(m.runId, MAX_ID_CHARS) ? { type: m.type, runId: m.runId } : `${m.type}: needs a run id`;
+    case 'StartRun':
+      return validateStartRun(m);
+    default:
+      return `unknown message type ${JSON.stringify(m.type)?.slice(0, 40) ?? String(m.type)}`;
+  }
+}
+
+function validateStartRun(m: Record<string, unknown>): HostToWorker | string {
+  const allowed = new Set(['type', 'requestId', 'configFile', 'overrides', 'backend', 'outDir']);
+  const extra = Object.keys(m).filter((key) => !allowed.has(key));
+  if (extra.length > 0) return `StartRun: unexpected keys ${extra.join(',').slice(0, 80)}`;
+  if (!isBoundedString(m.requestId, MAX_ID_CHARS)) return 'StartRun: needs a request id';
+  if (!isBoundedString(m.configFile, MAX_PATH_CHARS)) return 'StartRun: needs the path of a config file';
+  if (!isPlainObject(m.overrides) || Object.keys(m.overrides).length > MAX_OVERRIDES) return 'StartRun: overrides must be an object of config paths';
+  if (m.backend !== undefined && !BACKENDS.includes(m.backend as BackendChoice)) return `StartRun: backend must be one of ${BACKENDS.join(', ')}`;
+  if (m.outDir !== undefined && !isBoundedString(m.outDir, MAX_PATH_CHARS)) return 'StartRun: outDir must be a folder path';
+  return {
+    type: 'StartRun', requestId: m.requestId, configFile: m.configFile, overrides: m.overrides,
+    ...(m.backend !== undefined ? { backend: m.backend as BackendChoice } : {}),
+    ...(m.outDir !== undefined ? { outDir: m.outDir as string } : {}),
+  };
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+function isBoundedString(value: unknown, max: number): value is string {
+  return typeof value === 'string' && value.length > 0 && value.length <= max;
+}
