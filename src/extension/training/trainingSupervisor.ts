@@ -1,0 +1,186 @@
+import type { ResourceLimits } from 'node:worker_threads';
+import type { EvalMetrics, NonFiniteReport, StepMetrics } from '../../engine/train/metrics';
+import type { RunInfo } from '../../protocol/runInfo';
+import type { WorkerToHost } from '../../protocol/worker';
+import type { RunMetricsEvent } from './events';
+import { markRunFailed } from './runFailure';
+import { TrainingWorkerClient, type LogLevel, type StartRunRequest } from './workerClient';
+
+/** A run's new state; `nonFinite` comes with a pause after a non-finite step, `workerLost` with a run lost to a crash. */
+export interface RunChange {
+  info: RunInfo;
+  nonFinite?: NonFiniteReport | null;
+  workerLost?: string;
+}
+
+/** What the supervisor reports; the VS Code side turns these into events, notifications and the log. */
+export interface SupervisorListener {
+  onRunChanged(change: RunChange): void;
+  onMetrics(event: RunMetricsEvent): void;
+  /** The worker went away; `lost` are the runs it took with it, already marked failed in their run.json. */
+  onWorkerLost?(reason: string, lost: RunInfo[]): void;
+  log?(level: LogLevel, message: string): void;
+}
+
+export interface SupervisorOptions {
+  workerFile: string;
+  resourceLimits?: ResourceLimits;
+  listener: SupervisorListener;
+}
+
+/** A run that started; `records` counts the metrics lines the host has received (to find the rest after a crash). */
+interface TrackedRun {
+  info: RunInfo;
+  folder: string;
+  records: number;
+  tokens: number;
+  trainingMs: number;
+}
+
+/**
+ * The training side without VS Code: runs configs in the training worker, keeps each run's RunInfo current, and when
+ * the worker dies marks its runs failed (run.json) and forwards the metrics the host had not yet seen.
+ */
+export class TrainingSupervisor {
+  private client: TrainingWorkerClient | null = null;
+  private readonly runs = new Map<string, TrackedRun>();
+  private readonly ended = new Map<string, RunInfo>();
+  private readonly waiters = new Map<string, Array<(info: RunInfo) => void>>();
+
+  constructor(private readonly options: SupervisorOptions) {}
+
+  /** Runs that started and have not ended (running or paused), oldest first. */
+  activeRuns(): RunInfo[] {
+    return [...this.runs.values()].map((run) => run.info);
+  }
+
+  /** Starts a run (and the worker, if needed); rejects with the located, user-facing reason when it cannot start. */
+  async train(request: StartRunRequest): Promise<{ runId: string; folder: string; info: RunInfo }> {
+    const started = await this.worker().startRun(request);
+    return { runId: started.runId, folder: started.folder, info: this.runs.get(started.runId)?.info ?? started.info };
+  }
+
+  /** Stops a run after its step in progress (at once when paused). */
+  stop(runId: string): void {
+    if (this.runs.has(runId)) this.client?.stopRun(runId);
+  }
+
+  resume(runId: string): void {
+    const run = this.runs.get(runId);
+    if (!run || run.info.status !== 'paused') return;
+    this.client?.resumeRun(runId);
+    run.info = { ...run.info, status: 'running' };
+    this.options.listener.onRunChanged({ info: run.info });
+  }
+
+  /** Resolves with the final RunInfo once the run has finished, stopped or failed. */
+  whenRunEnds(runId: string): Promise<RunInfo> {
+    const ended = this.ended.get(runId);
+    if (ended) return Promise.resolve(ended);
+    if (!this.runs.has(runId)) return Promise.reject(new Error(`no run ${runId} was started in this session`));
+    return new Promise((resolve) => this.waiters.set(runId, [...(this.waiters.get(runId) ?? []), resolve]));
+  }
+
+  /** Terminates the worker as a crash would; its runs are marked failed with `reason`. */
+  async killWorker(reason = 'the training worker was killed'): Promise<void> {
+    await this.client?.terminate(reason);
+  }
+
+  /** Ends the worker (the extension is shutting down); runs in progress are marked failed with the reason. */
+  dispose(): Promise<void> {
+    return this.killWorker('the extension host shut down (VS Code closed or reloaded) during the run');
+  }
+
+  private worker(): TrainingWorkerClient {
+    this.client ??= new TrainingWorkerClient({
+      workerFile: this.options.workerFile,
+      resourceLimits: this.options.resourceLimits,
+      onMessage: (message) => this.handle(message),
+      onWorkerLost: (reason) => this.workerLost(reason),
+      log: (level, message) => this.options.listener.log?.(level, message),
+    });
+    return this.client;
+  }
+
+  private handle(message: WorkerToHost): void {
+    const listener = this.options.listener;
+    if (message.type === 'DidStartRun') {
+      const run: TrackedRun = { info: message.info, folder: message.folder, records: 0, tokens: 0, trainingMs: 0 };
+      this.runs.set(message.runId, run);
+      listener.onRunChanged({ info: run.info });
+      return;
+    }
+    const run = message.runId === null ? undefined : this.runs.get(message.runId);
+    if (!run) return;
+    switch (message.type) {
+      case 'DidStep':
+        this.noteSteps(run, message.metrics);
+        listener.onMetrics({ runId: run.info.id, configFile: run.info.config_file, steps: message.metrics, evals: [] });
+        break;
+      case 'DidEval':
+        this.noteEvals(run, [message.metrics]);
+        listener.onMetrics({ runId: run.info.id, configFile: run.info.config_file, steps: [], evals: [message.metrics] });
+        break;
+      case 'DidPause':
+        run.info = { ...run.info, status: 'paused', message: message.message };
+        listener.onRunChanged({ info: run.info, nonFinite: message.nonFinite });
+        break;
+      case 'DidFinish':
+        this.end(run.info.id, message.info);
+        break;
+      case 'DidFail':
+        // The worker has already written status 'failed' and the message to run.json.
+        this.end(run.info.id, { ...run.info, status: 'failed', message: message.message, finished_at: new Date().toISOString() });
+        break;
+    }
+  }
+
+  private noteSteps(run: TrackedRun, steps: StepMetrics[]): void {
+    run.records += steps.length;
+    for (const s of steps) {
+      run.tokens += s.tokens;
+      run.trainingMs += (1000 * s.tokens) / Math.max(1e-9, s.tokens_per_sec);
+    }
+    const last = steps.at(-1);
+    if (!last) return;
+    run.info = {
+      ...run.info, steps_completed: last.step, final_loss: last.loss, tokens_per_sec: run.tokens / Math.max(1e-9, run.trainingMs / 1000),
+    };
+  }
+
+  private noteEvals(run: TrackedRun, evals: EvalMetrics[]): void {
+    run.records += evals.length;
+    const last = evals.at(-1);
+    if (last) run.info = { ...run.info, final_val_loss: last.val_loss };
+  }
+
+  private workerLost(reason: string): void {
+    this.client = null;
+    const lost: RunInfo[] = [];
+    for (const [runId, run] of [...this.runs]) {
+      let info: RunInfo;
+      try {
+        const failed = markRunFailed(run.folder, reason, run.info);
+        const unseen = failed.records.slice(run.records);
+        const steps = unseen.filter((r): r is StepMetrics => !('val_loss' in r));
+        const evals = unseen.filter((r): r is EvalMetrics => 'val_loss' in r);
+        if (unseen.length > 0) this.options.listener.onMetrics({ runId, configFile: run.info.config_file, steps, evals });
+        info = failed.info;
+      } catch (error) {
+        this.options.listener.log?.('error', `could not mark run ${runId} failed in ${run.folder}: ${String(error)}`);
+        info = { ...run.info, status: 'failed', message: reason, finished_at: new Date().toISOString() };
+      }
+      lost.push(info);
+      this.end(runId, info, reason);
+    }
+    this.options.listener.onWorkerLost?.(reason, lost);
+  }
+
+  private end(runId: string, info: RunInfo, workerLost?: string): void {
+    this.runs.delete(runId);
+    this.ended.set(runId, info);
+    this.options.listener.onRunChanged(workerLost ? { info, workerLost } : { info });
+    for (const resolve of this.waiters.get(runId) ?? []) resolve(info);
+    this.waiters.delete(runId);
+  }
+}
