@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { applyOverrides, formatDiagnostic, parseConfigText } from '../config';
 import type { ConfigDiagnostic, LabConfig } from '../config/types';
 
@@ -28,7 +28,8 @@ export async function loadConfigFile(file: string, overrides: Record<string, unk
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a config file' : `cannot be read (${code ?? String(error)})`;
     throw new UserError(`${file}: ${why}`);
   }
-  const result = Object.keys(overrides).length > 0 ? applyOverrides(source, path, overrides) : parseConfigText(source, path);
+  const options = { configDir: dirname(path) };
+  const result = Object.keys(overrides).length > 0 ? applyOverrides(source, file, overrides, options) : parseConfigText(source, file, options);
   const errors = result.diagnostics.filter((d) => d.severity === 'error');
   if (!result.config || errors.length > 0) {
     throw new UserError(errors.map(formatDiagnostic).join('\n'));

@@ -70,7 +70,8 @@ export interface LatestValue {
  */
 export class RunLines {
   readonly lines: Record<ChartKind, LineSeries[]>;
-  private readonly smoothers = new Map<string, EmaSmoother>();
+  private readonly targets: { kind: ChartKind; spec: MetricSpec; raw: LineSeries | null; main: LineSeries; smoother: EmaSmoother | null }[] = [];
+  private readonly evalLine: LineSeries;
   private readonly latestValues = new Map<string, LatestValue>();
   private readonly stepXs: { step: number; tokens: number; seconds: number }[] = [];
   private tokensSoFar = 0;
@@ -78,14 +79,17 @@ export class RunLines {
 
   constructor(readonly runId: string, private readonly settings: SeriesSettings) {
     this.lines = { loss: [], lr: [], 'grad-norm': [], throughput: [] };
-    for (const kind of Object.keys(STEP_METRICS) as ChartKind[]) {
+    for (const kind of CHART_KINDS) {
       for (const spec of STEP_METRICS[kind]) {
-        if (spec.smooth && settings.smoothing > 0) this.lines[kind].push(this.line(spec, 'raw'));
-        this.lines[kind].push(this.line(spec, spec.smooth ? 'smoothed' : 'raw'));
-        if (spec.smooth) this.smoothers.set(spec.id, new EmaSmoother(settings.smoothing));
+        const smoothed = spec.smooth && settings.smoothing > 0;
+        const raw = smoothed ? this.line(spec, 'raw') : null;
+        const main = this.line(spec, smoothed ? 'smoothed' : 'raw');
+        this.lines[kind].push(...(raw ? [raw, main] : [main]));
+        this.targets.push({ kind, spec, raw, main, smoother: smoothed ? new EmaSmoother(settings.smoothing) : null });
       }
     }
-    this.lines.loss.push({ key: `${runId}/val/eval`, metric: 'validation', role: 'eval', secondary: false, points: [] });
+    this.evalLine = { key: `${runId}/val/eval`, metric: 'validation', role: 'eval', secondary: false, points: [] };
+    this.lines.loss.push(this.evalLine);
   }
 
   /** The last step seen (steps at or before it are ignored, so a history resend never duplicates points). */
@@ -113,34 +117,24 @@ export class RunLines {
       this.tokensSoFar += Number.isFinite(s.tokens) ? s.tokens : 0;
       this.stepXs.push({ step: s.step, tokens: this.tokensSoFar, seconds: s.time_ms / 1000 });
       const x = this.xOf(this.stepXs.length - 1);
-      for (const kind of Object.keys(STEP_METRICS) as ChartKind[]) {
-        for (const spec of STEP_METRICS[kind]) this.appendValue(kind, spec, s.step, x, spec.value(s));
+      for (const target of this.targets) {
+        const raw = target.spec.value(s);
+        const smoothed = target.smoother ? target.smoother.push(s.step, raw) : null;
+        this.latestValues.set(target.spec.id, { step: s.step, value: raw, smoothed });
+        if (target.raw && this.drawable(target.kind, raw)) target.raw.points.push({ x, y: raw });
+        const y = smoothed ?? raw;
+        if (this.drawable(target.kind, y)) target.main.points.push({ x, y });
       }
     }
   }
 
   appendEvals(evals: readonly EvalMetrics[]): void {
-    const line = this.lines.loss[this.lines.loss.length - 1];
     for (const e of evals) {
       if (this.lastEval && e.step <= this.lastEval.step) continue;
       this.lastEval = e;
       const index = this.indexOfStep(e.step);
       if (index < 0 || !this.drawable('loss', e.val_loss)) continue;
-      line.points.push({ x: this.xOf(index), y: e.val_loss });
-    }
-  }
-
-  private appendValue(kind: ChartKind, spec: MetricSpec, step: number, x: number, raw: number): void {
-    const [first, second] = this.lines[kind].filter((l) => l.key.startsWith(`${this.runId}/${spec.id}/`));
-    const smoother = this.smoothers.get(spec.id);
-    const smoothed = smoother ? smoother.push(step, raw) : null;
-    this.latestValues.set(spec.id, { step, value: raw, smoothed });
-    if (second) {
-      if (this.drawable(kind, raw)) first.points.push({ x, y: raw });
-      if (smoothed !== null && this.drawable(kind, smoothed)) second.points.push({ x, y: smoothed });
-    } else {
-      const y = smoothed ?? raw;
-      if (this.drawable(kind, y)) first.points.push({ x, y });
+      this.evalLine.points.push({ x: this.xOf(index), y: e.val_loss });
     }
   }
 
@@ -176,8 +170,11 @@ export class RunLines {
  * mean pace; without a run there is no pace, and null says the preview cannot be placed.
  */
 export function previewPoints(lrs: readonly number[], settings: SeriesSettings, pace: RunLines['pace']): Point[] | null {
-  if (settings.xAxis !== 'step' && !pace) return null;
-  const perStep = settings.xAxis === 'step' ? 1 : settings.xAxis === 'tokens' ? pace!.tokensPerStep : pace!.secondsPerStep;
+  let perStep = 1;
+  if (settings.xAxis !== 'step') {
+    if (!pace) return null;
+    perStep = settings.xAxis === 'tokens' ? pace.tokensPerStep : pace.secondsPerStep;
+  }
   const points: Point[] = [];
   for (let i = 0; i < lrs.length; i++) {
     const y = lrs[i];
