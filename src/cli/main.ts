@@ -9,7 +9,7 @@ import { Progress } from './progress';
 declare const LOSSLAB_VERSION: string;
 
 const USAGE = `Usage:
-  losslab train CONFIG [--steps N] [--backend auto|cpu|webgpu] [--out DIR] [--metrics FILE]
+  losslab train CONFIG [--steps N] [--set KEY=VALUE]… [--backend auto|cpu|webgpu] [--out DIR] [--metrics FILE]
                        [--init-from F.safetensors] [--save-init F.safetensors] [--dump-batches F.safetensors] [--quiet]
   losslab validate CONFIG      check a config and print every problem, located
   losslab schedule CONFIG      print the learning rate of every step without training
@@ -22,7 +22,7 @@ async function main(argv: string[]): Promise<number> {
     args: argv,
     allowPositionals: true,
     options: {
-      steps: { type: 'string' }, backend: { type: 'string' }, out: { type: 'string' }, metrics: { type: 'string' },
+      steps: { type: 'string' }, set: { type: 'string', multiple: true }, backend: { type: 'string' }, out: { type: 'string' }, metrics: { type: 'string' },
       'init-from': { type: 'string' }, 'save-init': { type: 'string' }, 'dump-batches': { type: 'string' },
       quiet: { type: 'boolean', short: 'q' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' },
     },
@@ -40,7 +40,7 @@ async function main(argv: string[]): Promise<number> {
     return print(`${configFile}: ok (${loaded.config.model.kind}, ${loaded.config.training.steps} steps)`);
   }
   if (command === 'schedule') {
-    const { config } = await loadConfigFile(configFile, stepsOverride(values.steps));
+    const { config } = await loadConfigFile(configFile, overridesOf(values.steps, values.set));
     const curve = scheduleCurve(config.training.steps, config.optimizer.lr, config.schedule);
     return print(['step\tlr', ...Array.from(curve, (lr, i) => `${i + 1}\t${lr}`)].join('\n'));
   }
@@ -51,7 +51,7 @@ async function main(argv: string[]): Promise<number> {
   }
   let progress = null as Progress | null;
   const session = await startSession({
-    configFile, overrides: stepsOverride(values.steps), backend: backend as BackendChoice | undefined, outDir: values.out,
+    configFile, overrides: overridesOf(values.steps, values.set), backend: backend as BackendChoice | undefined, outDir: values.out,
     metricsFile: values.metrics, initFrom: values['init-from'], saveInit: values['save-init'],
     dumpBatches: values['dump-batches'], version: LOSSLAB_VERSION,
   }, {
@@ -83,11 +83,20 @@ async function main(argv: string[]): Promise<number> {
   return status === 'finished' ? 0 : status === 'stopped' && interrupts > 0 ? 130 : 1;
 }
 
-function stepsOverride(steps: string | undefined): Record<string, unknown> {
-  if (steps === undefined) return {};
-  const n = Number(steps);
-  if (!Number.isInteger(n) || n < 1) throw new UserError(`--steps ${steps}: expected a whole number ≥ 1`);
-  return { 'training.steps': n };
+/** `--set optimizer.lr=0.001` pairs plus `--steps N`; values are checked by the schema like the file's own. */
+function overridesOf(steps: string | undefined, assignments: string[] = []): Record<string, unknown> {
+  const overrides: Record<string, unknown> = {};
+  for (const assignment of assignments) {
+    const match = /^([A-Za-z_][\w.]*)=(.*)$/s.exec(assignment);
+    if (!match) throw new UserError(`--set ${assignment}: expected KEY=VALUE with a dotted key, e.g. --set optimizer.lr=0.001`);
+    overrides[match[1]] = match[2];
+  }
+  if (steps !== undefined) {
+    const n = Number(steps);
+    if (!Number.isInteger(n) || n < 1) throw new UserError(`--steps ${steps}: expected a whole number ≥ 1`);
+    overrides['training.steps'] = n;
+  }
+  return overrides;
 }
 
 function print(text: string): number {

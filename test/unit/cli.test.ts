@@ -30,7 +30,7 @@ const lines = (file: string) => readFileSync(file, 'utf8').trim().split('\n').ma
 describe('losslab CLI', () => {
   it('trains into a run folder beside the config with every promised file', async () => {
     const { dir, config } = project();
-    const result = await runCli(['train', config, '--quiet', '--metrics', join(dir, 'copy.jsonl')]);
+    const result = await runCli(['train', config, '--quiet', '--metrics', join(dir, 'copy.jsonl'), '--set', 'training.checkpoint_interval=2']);
     assert.equal(result.code, 0, result.stderr);
     const runs = readdirSync(join(dir, '.losslab', 'runs', 'tiny'));
     assert.equal(runs.length, 1);
@@ -53,6 +53,7 @@ describe('losslab CLI', () => {
     const checkpoint = decodeSafetensors(readFileSync(join(run, 'checkpoints', 'final.safetensors')), 'final');
     assert.deepEqual(checkpoint.tensors.get('transformer.wte.weight')?.shape, [info.vocab_size, 16]);
     assert.equal(checkpoint.metadata.step, '6');
+    assert.deepEqual(readdirSync(join(run, 'checkpoints')).sort(), ['final.safetensors', 'step-000002.safetensors', 'step-000004.safetensors']);
   });
 
   it('is deterministic: the same seed gives identical metrics, another seed does not', async () => {
@@ -93,6 +94,16 @@ describe('losslab CLI', () => {
     assert.doesNotMatch(result.stderr, /at .*\.js:\d+/);
     const ok = await runCli(['validate', join(dir, 'tiny.lab.yaml')]);
     assert.equal(ok.code, 0, ok.stderr);
+  });
+
+  it('--set overrides are validated like the file itself', async () => {
+    const { config } = project();
+    const bad = await runCli(['train', config, '--set', 'optimizer.lr=-1', '--quiet']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /optimizer\.lr.*set by the override/);
+    const typo = await runCli(['train', config, '--set', 'lr', '--quiet']);
+    assert.equal(typo.code, 2);
+    assert.match(typo.stderr, /expected KEY=VALUE/);
   });
 
   it('schedule prints the learning rate of every step', async () => {
