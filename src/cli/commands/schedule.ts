@@ -1,0 +1,19 @@
+import { parseArgs } from 'node:util';
+import { scheduleCurve } from '../../engine/optim/schedule';
+import { loadConfigFile } from '../../node/configFile';
+import type { CliCommand } from '../command';
+import { overridesOf, singleConfig } from '../overrides';
+
+export const scheduleCommand: CliCommand = {
+  name: 'schedule',
+  usage: 'schedule CONFIG [--steps N] [--set KEY=VALUE]…   print the learning rate of every step without training',
+  async run(args, { print }) {
+    const { values, positionals } = parseArgs({
+      args, allowPositionals: true, options: { steps: { type: 'string' }, set: { type: 'string', multiple: true } },
+    });
+    const { config } = await loadConfigFile(singleConfig('schedule', positionals), overridesOf(values.steps, values.set));
+    const curve = scheduleCurve(config.training.steps, config.optimizer.lr, config.schedule);
+    print(['step\tlr', ...Array.from(curve, (lr, i) => `${i + 1}\t${lr}`)].join('\n'));
+    return 0;
+  },
+};

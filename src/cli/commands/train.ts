@@ -1,0 +1,63 @@
+import { parseArgs } from 'node:util';
+import type { BackendChoice } from '../../config/types';
+import { UserError, formatDiagnostic } from '../../node/configFile';
+import { startSession } from '../../node/session';
+import type { CliCommand } from '../command';
+import { overridesOf, singleConfig } from '../overrides';
+import { Progress } from '../progress';
+
+const BACKENDS: readonly BackendChoice[] = ['auto', 'cpu', 'webgpu'];
+
+export const trainCommand: CliCommand = {
+  name: 'train',
+  usage: `train CONFIG [--steps N] [--set KEY=VALUE]… [--backend auto|cpu|webgpu] [--out DIR] [--metrics FILE]
+               [--init-from F.safetensors] [--save-init F.safetensors] [--dump-batches F.safetensors] [--quiet]`,
+  async run(args, { version }) {
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        steps: { type: 'string' }, set: { type: 'string', multiple: true }, backend: { type: 'string' }, out: { type: 'string' },
+        metrics: { type: 'string' }, 'init-from': { type: 'string' }, 'save-init': { type: 'string' },
+        'dump-batches': { type: 'string' }, quiet: { type: 'boolean', short: 'q' },
+      },
+    });
+    const configFile = singleConfig('train', positionals);
+    const backend = values.backend;
+    if (backend !== undefined && !BACKENDS.includes(backend as BackendChoice)) {
+      throw new UserError(`--backend ${backend}: expected one of ${BACKENDS.join(', ')}`);
+    }
+    let progress = null as Progress | null;
+    const session = await startSession({
+      configFile, overrides: overridesOf(values.steps, values.set), backend: backend as BackendChoice | undefined,
+      outDir: values.out, metricsFile: values.metrics, initFrom: values['init-from'], saveInit: values['save-init'],
+      dumpBatches: values['dump-batches'], version,
+    }, {
+      onStart: (info, loaded, folder) => {
+        for (const w of loaded.warnings) process.stderr.write(`${formatDiagnostic(w)}\n`);
+        progress = new Progress(process.stderr, info.total_steps, Boolean(values.quiet));
+        progress.message(`${info.name}: ${info.parameters.toLocaleString('en-US')} parameters on ${info.backend.description} (${info.backend.reason})`);
+        progress.message(`run folder: ${folder}`);
+      },
+      onStep: (m) => progress?.step(m),
+      onEval: (m) => progress?.evaluation(m),
+      onNonFinite: (r) => {
+        progress?.message(`step ${r.step}: ${r.parameter ? `the gradient of ${r.parameter}` : 'the loss'} is not finite (loss ${r.loss}); stopping`);
+        session.run.stop();
+      },
+    });
+    let interrupts = 0;
+    process.on('SIGINT', () => {
+      if (++interrupts > 1) process.exit(130);
+      progress?.message('stopping after this step (Ctrl-C again to quit at once)…');
+      session.run.stop();
+    });
+    const status = await session.done;
+    progress?.end();
+    const info = session.writer.info;
+    const summary = `${status}: ${info.steps_completed}/${info.total_steps} steps, loss ${info.final_loss?.toFixed(4) ?? '–'}` +
+      (info.final_val_loss !== null ? `, val_loss ${info.final_val_loss.toFixed(4)}` : '') + `, run folder ${session.writer.folder}`;
+    if (!values.quiet) process.stderr.write(`${summary}\n`);
+    return status === 'finished' ? 0 : status === 'stopped' && interrupts > 0 ? 130 : 1;
+  },
+};
