@@ -1,9 +1,19 @@
 import * as vscode from 'vscode';
+import { createApi, type LossLabApi } from './api';
+import { registerNewConfigCommand } from './commands/newConfig';
+import { registerDashboard } from './dashboard/register';
+import { registerLanguageFeatures } from './language';
 import { registerLog } from './log';
+import { registerTraining } from './training/register';
 
 /** Wires Loss Lab's features together; each feature registers its own disposables. */
-export function activate(context: vscode.ExtensionContext): void {
+export function activate(context: vscode.ExtensionContext): LossLabApi {
   registerLog(context);
+  const training = registerTraining(context);
+  registerLanguageFeatures(context, { onDidChangeRun: training.onDidChangeRun });
+  registerNewConfigCommand(context);
+  registerDashboard(context, training);
+  return createApi(training);
 }
 
 export function deactivate(): void {}

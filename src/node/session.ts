@@ -1,5 +1,5 @@
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { BackendChoice } from '../config/types';
 import { BackendUnavailableError, selectBackend } from '../engine/backends/select';
 import type { Batch } from '../engine/data/batches';
@@ -11,9 +11,14 @@ import type { EvalMetrics, NonFiniteReport, StepMetrics } from '../engine/train/
 import { TrainingRun, type RunStatus } from '../engine/train/run';
 import { Trainer, type StepResult } from '../engine/train/trainer';
 import { WeightsMismatchError, type NamedTensor } from '../engine/train/weights';
+import type { LabConfig } from '../config/types';
+import type { PreparedData } from '../engine/data/prepare';
+import { fingerprintMismatch, latestCheckpoint, removeCheckpointsAfter, runFingerprint, writeCheckpoint, type RunFingerprint } from './checkpoint';
 import { UserError, loadConfigFile, type LoadedConfig } from './configFile';
 import { readDatasetFiles } from './dataFiles';
-import { RunWriter, newRunId, runsFolder, type RunInfo } from './runStore';
+import {
+  RunWriter, newRunId, readMetrics, readRunInfo, runsFolder, truncateRecords, type RunInfo, type StoredRunInfo,
+} from './runStore';
 
 export interface SessionOptions {
   configFile: string;
@@ -27,6 +32,20 @@ export interface SessionOptions {
   initFrom?: string;
   saveInit?: string;
   dumpBatches?: string;
+  version: string;
+}
+
+/** How to continue a stopped or crashed run in its own folder. */
+export interface ResumeOptions {
+  /** The run folder (the one with run.json and checkpoints/). */
+  runDir: string;
+  /** The config to continue with; default: the file run.json names. */
+  configFile?: string;
+  /** Overrides of config keys, as for a new run; `training.steps` may grow to train further. */
+  overrides?: Record<string, unknown>;
+  backend?: BackendChoice;
+  /** Also write this session's metrics lines here. */
+  metricsFile?: string;
   version: string;
 }
 
@@ -50,10 +69,9 @@ export interface TrainingSession {
 
 /** Loads the config, data and backend, creates the run folder, and starts training. User mistakes are UserErrors. */
 export async function startSession(options: SessionOptions, observer: SessionObserver = {}): Promise<TrainingSession> {
-  const overrides = { ...options.overrides, ...(options.backend ? { backend: options.backend } : {}) };
-  const loaded = await loadConfigFile(options.configFile, overrides);
+  const loaded = await loadConfigFile(options.configFile, withBackend(options.overrides, options.backend));
   const { config } = loaded;
-  const data = await userFacing(async () => prepareData(config, await readDatasetFiles(config)));
+  const { data, fingerprint } = await loadData(config);
   const selection = await userFacing(() => selectBackend(config.backend));
   const initialWeights = options.initFrom ? await readWeightsFile(options.initFrom) : undefined;
   const dumped: Record<string, StoredTensor> = {};
@@ -64,8 +82,9 @@ export async function startSession(options: SessionOptions, observer: SessionObs
   }), options.initFrom);
   if (options.saveInit) await writeWeightsFile(options.saveInit, await trainer.weights(), { kind: 'initial weights', config: config.name });
 
-  const id = newRunId();
-  const folder = options.outDir ? resolve(options.outDir) : join(runsFolder(loaded.file, config.name), id);
+  // A run's id is its folder's name, so listing a runs folder lists run ids.
+  const folder = options.outDir ? resolve(options.outDir) : join(runsFolder(loaded.file, config.name), newRunId());
+  const id = basename(folder);
   const info: RunInfo = {
     id, name: config.name, config_file: loaded.file, status: 'running',
     backend: { name: selection.backend.name, description: selection.backend.description, reason: selection.reason },
@@ -77,11 +96,92 @@ export async function startSession(options: SessionOptions, observer: SessionObs
   const writer = new RunWriter(folder, info, config, loaded.source, options.metricsFile ?? null);
   await writeFile(join(folder, 'vocab.json'), `${JSON.stringify(data.vocab.toJSON())}\n`);
   observer.onStart?.(info, loaded, folder);
+  const dumpBatches = options.dumpBatches ? { file: options.dumpBatches, batches: dumped } : null;
+  return launch({ trainer, writer, config, data, fingerprint, dumpBatches }, observer);
+}
 
-  const checkpoint = async (label: string) => {
-    writer.checkpoint(label, toStored(await trainer.weights()), {
-      step: String(trainer.step), config: config.name, model_kind: config.model.kind, vocab: JSON.stringify(data.vocab.toJSON()),
-    });
+/**
+ * Continues a stopped or crashed run in its folder from its newest complete checkpoint: steps after it are dropped
+ * from metrics.jsonl and re-done, so the metrics equal an uninterrupted run's. run.json lists the resumes.
+ */
+export async function resumeSession(options: ResumeOptions, observer: SessionObserver = {}): Promise<TrainingSession> {
+  const folder = resolve(options.runDir);
+  let previous: StoredRunInfo;
+  try {
+    previous = readRunInfo(folder);
+  } catch (error) {
+    throw new UserError(`${options.runDir}: not a run folder to resume (${error instanceof Error ? error.message : String(error)})`);
+  }
+  const skipped: string[] = [];
+  const checkpoint = latestCheckpoint(folder, skipped);
+  if (!checkpoint) {
+    const why = skipped.length > 0 ? ` (${skipped.join('; ')})` : '';
+    throw new UserError(`${options.runDir}: no complete checkpoint to resume from${why}; training.checkpoint_interval sets how often a run saves one`);
+  }
+  const loaded = await loadConfigFile(options.configFile ?? previous.config_file, withBackend(options.overrides, options.backend));
+  const { config } = loaded;
+  const { data, fingerprint } = await loadData(config);
+  const mismatch = fingerprintMismatch(checkpoint.fingerprint, fingerprint);
+  if (mismatch) throw new UserError(`${checkpoint.files.weights}: cannot resume: ${mismatch}`);
+  if (checkpoint.step >= config.training.steps) {
+    throw new UserError(`${options.runDir}: already trained ${checkpoint.step} of ${config.training.steps} steps; raise training.steps (--steps N) to train further`);
+  }
+  const selection = await userFacing(() => selectBackend(config.backend));
+  const trainer = new Trainer(config, data, { backend: selection.backend });
+  try {
+    trainer.restore(checkpoint.weights, checkpoint.state);
+  } catch (error) {
+    throw new UserError(`${checkpoint.files.weights}: cannot resume: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  truncateRecords(folder, checkpoint.step);
+  removeCheckpointsAfter(folder, checkpoint.step);
+  const { steps, evals } = readMetrics(folder);
+  const info: StoredRunInfo = {
+    ...previous, status: 'running', finished_at: null, message: null,
+    backend: { name: selection.backend.name, description: selection.backend.description, reason: selection.reason },
+    versions: { losslab: options.version, node: process.version },
+    steps_completed: checkpoint.step, total_steps: config.training.steps,
+    final_loss: steps.at(-1)?.loss ?? null, final_val_loss: evals.at(-1)?.val_loss ?? null,
+    resumes: [...(previous.resumes ?? []), { at: new Date().toISOString(), from_step: checkpoint.step, backend: selection.backend.name }],
+  };
+  const writer = new RunWriter(folder, info, config, loaded.source, options.metricsFile ?? null);
+  observer.onStart?.(info, loaded, folder);
+  return launch({ trainer, writer, config, data, fingerprint, dumpBatches: null, lastCheckpoint: checkpoint.step }, observer);
+}
+
+function withBackend(overrides: Record<string, unknown> | undefined, backend: BackendChoice | undefined): Record<string, unknown> {
+  return { ...overrides, ...(backend ? { backend } : {}) };
+}
+
+async function loadData(config: LabConfig): Promise<{ data: PreparedData; fingerprint: RunFingerprint }> {
+  return userFacing(async () => {
+    const files = await readDatasetFiles(config);
+    return { data: prepareData(config, files), fingerprint: runFingerprint(config, files) };
+  });
+}
+
+/** A set-up trainer and run folder, ready to train. */
+interface Launch {
+  trainer: Trainer;
+  writer: RunWriter;
+  config: LabConfig;
+  data: PreparedData;
+  fingerprint: RunFingerprint;
+  dumpBatches: { file: string; batches: Record<string, StoredTensor> } | null;
+  /** The step of the checkpoint the run continues from, so it is not written again. */
+  lastCheckpoint?: number;
+}
+
+/** Starts the training loop: metrics and checkpoints go to the run folder, events to the observer. */
+function launch(setup: Launch, observer: SessionObserver): TrainingSession {
+  const { trainer, writer, config, data } = setup;
+  const metadata = { config: config.name, model_kind: config.model.kind, vocab: JSON.stringify(data.vocab.toJSON()) };
+  let lastCheckpoint = setup.lastCheckpoint ?? 0;
+  const checkpoint = async () => {
+    const weights = await trainer.weights();
+    writeCheckpoint(writer.folder, { weights, state: await trainer.state(), fingerprint: setup.fingerprint, metadata });
+    lastCheckpoint = trainer.step;
+    return weights;
   };
   const run = new TrainingRun(trainer, {
     onStep: (metrics, result) => {
@@ -92,7 +192,9 @@ export async function startSession(options: SessionOptions, observer: SessionObs
       writer.evaluation(metrics);
       observer.onEval?.(metrics);
     },
-    onCheckpoint: (step) => checkpoint(`step-${String(step).padStart(6, '0')}`),
+    onCheckpoint: async () => {
+      await checkpoint();
+    },
     onNonFinite: (report) => {
       writer.nonFinite(report);
       observer.onNonFinite?.(report);
@@ -105,8 +207,11 @@ export async function startSession(options: SessionOptions, observer: SessionObs
   const done = (async () => {
     try {
       const status = await run.run();
-      if (trainer.step > 0) await checkpoint('final');
-      if (options.dumpBatches) await writeBinary(options.dumpBatches, encodeSafetensors(dumped, { pad_id: String(PAD_ID) }));
+      if (trainer.step > 0) {
+        const weights = trainer.step > lastCheckpoint ? await checkpoint() : await trainer.weights();
+        writer.checkpoint('final', toStored(weights), { step: String(trainer.step), ...metadata });
+      }
+      if (setup.dumpBatches) await writeBinary(setup.dumpBatches.file, encodeSafetensors(setup.dumpBatches.batches, { pad_id: String(PAD_ID) }));
       return status;
     } catch (error) {
       writer.status('failed', error instanceof Error ? error.message : String(error));

@@ -94,7 +94,8 @@ export interface SaveChartImage {
 
 export type DashboardToHost = Ready | OpenConfigDiff | Train | StopTraining | ResumeTraining | SaveChartImage;
 
-const RUN_ID = /^[A-Za-z0-9._-]{1,128}$/;
+/** A run folder's name: never `.` or `..`, which would name a folder above the run. */
+const RUN_ID = /^(?!\.+$)[A-Za-z0-9._-]{1,128}$/;
 const CHART = /^[a-z-]{1,32}$/;
 const PNG_PREFIX = 'data:image/png;base64,';
 const MAX_IMAGE_CHARS = 16 * 1024 * 1024;

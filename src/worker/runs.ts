@@ -23,6 +23,7 @@ interface ActiveRun {
   stopRequested: boolean;
   pendingSteps: StepMetrics[];
   flushTimer: NodeJS.Timeout | null;
+  lastFlush: number;
 }
 
 /**
@@ -51,7 +52,7 @@ export class WorkerRuns {
       this.send({ type: 'DidFail', requestId: request.requestId, runId: null, message: `${configFile} is already training (${which}); stop it before training it again` });
       return;
     }
-    const run: ActiveRun = { configFile, runId: null, info: null, session: null, stopRequested: false, pendingSteps: [], flushTimer: null };
+    const run: ActiveRun = { configFile, runId: null, info: null, session: null, stopRequested: false, pendingSteps: [], flushTimer: null, lastFlush: 0 };
     this.byConfig.set(configFile, run);
     try {
       const backend = await this.backendFor(request);
@@ -95,7 +96,10 @@ export class WorkerRuns {
       },
       onStep: (metrics) => {
         run.pendingSteps.push(metrics);
-        run.flushTimer ??= setTimeout(() => this.flushSteps(run), this.stepBatchMs);
+        // A slow step goes out at once; fast ones gather until stepBatchMs has passed since the last DidStep.
+        const wait = run.lastFlush + this.stepBatchMs - performance.now();
+        if (wait <= 0) this.flushSteps(run);
+        else run.flushTimer ??= setTimeout(() => this.flushSteps(run), wait);
       },
       onEval: (metrics) => {
         this.flushSteps(run);
@@ -117,6 +121,7 @@ export class WorkerRuns {
     if (run.pendingSteps.length === 0 || !run.runId) return;
     const metrics = run.pendingSteps;
     run.pendingSteps = [];
+    run.lastFlush = performance.now();
     this.send({ type: 'DidStep', runId: run.runId, metrics });
   }
 

@@ -64,9 +64,10 @@ export class MetricsBatcher {
 
   private scheduleNext(): void {
     if (this.cancelTimer || this.pending.size === 0) return;
-    const delay = Math.max(0, this.lastEmit + this.intervalMs() - this.clock.now());
     this.cancelTimer = this.clock.schedule(() => {
       this.cancelTimer = null;
+      // Timers may fire a little early; emitting only once a whole interval has passed keeps the rate a true bound.
+      if (this.waitMs() > 0) return this.scheduleNext();
       const [oldest] = this.pending.values();
       try {
         if (oldest) {
@@ -76,7 +77,11 @@ export class MetricsBatcher {
       } finally {
         this.scheduleNext(); // a listener that throws must not strand the other runs' metrics
       }
-    }, delay);
+    }, this.waitMs());
+  }
+
+  private waitMs(): number {
+    return Math.max(0, this.lastEmit + this.intervalMs() - this.clock.now());
   }
 
   private send(batch: RunMetricsEvent): void {
@@ -87,6 +92,6 @@ export class MetricsBatcher {
   private intervalMs(): number {
     const rate = this.rate();
     const perSecond = Number.isFinite(rate) ? Math.min(MAX_RATE, Math.max(MIN_RATE, rate)) : DEFAULT_RATE;
-    return 1000 / perSecond;
+    return Math.ceil(1000 / perSecond);
   }
 }

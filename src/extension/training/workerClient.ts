@@ -44,11 +44,6 @@ export class TrainingWorkerClient {
 
   constructor(private readonly options: WorkerClientOptions) {}
 
-  /** Whether a worker thread is running now. */
-  get isRunning(): boolean {
-    return this.worker !== null;
-  }
-
   /** Starts a run; resolves with DidStartRun, rejects with the worker's (located) message when it cannot start. */
   startRun(request: StartRunRequest): Promise<DidStartRun> {
     const channel = this.ensureWorker();

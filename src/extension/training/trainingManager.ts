@@ -1,0 +1,109 @@
+import * as vscode from 'vscode';
+import type { BackendChoice } from '../../config/types';
+import type { RunInfo } from '../../protocol/runInfo';
+import { log } from '../log';
+import type { RunMetricsEvent, TrainingEvents } from './events';
+import { MetricsBatcher } from './metricsBatcher';
+import { startRunRequest } from './runRequest';
+import { TrainingSupervisor, type RunChange } from './trainingSupervisor';
+import { DEFAULT_RESOURCE_LIMITS } from './workerClient';
+
+const ENDED: ReadonlySet<RunInfo['status']> = new Set(['finished', 'stopped', 'failed']);
+
+/**
+ * The training side as the rest of the extension sees it: VS Code events over the supervisor (metrics batched to
+ * losslab.metricsRate), the `losslab.training` context key, and the notifications a run needs.
+ */
+export class TrainingManager implements TrainingEvents, vscode.Disposable {
+  private readonly runChanged = new vscode.EventEmitter<RunInfo>();
+  private readonly metricsReceived = new vscode.EventEmitter<RunMetricsEvent>();
+  readonly onDidChangeRun = this.runChanged.event;
+  readonly onDidReceiveMetrics = this.metricsReceived.event;
+  private readonly batcher: MetricsBatcher;
+  private readonly supervisor: TrainingSupervisor;
+
+  constructor(workerFile: string) {
+    this.batcher = new MetricsBatcher(
+      (event) => this.metricsReceived.fire(event),
+      () => vscode.workspace.getConfiguration('losslab').get<number>('metricsRate', 30),
+    );
+    this.supervisor = new TrainingSupervisor({
+      workerFile,
+      resourceLimits: DEFAULT_RESOURCE_LIMITS,
+      listener: {
+        onRunChanged: (change) => this.runDidChange(change),
+        onMetrics: (event) => this.batcher.add(event),
+        onWorkerLost: (reason, lost) => this.workerLost(reason, lost),
+        log: (level, message) => log()[level](message),
+      },
+    });
+  }
+
+  activeRuns(): readonly RunInfo[] {
+    return this.supervisor.activeRuns();
+  }
+
+  async train(configFile: vscode.Uri, overrides: Record<string, unknown> = {}): Promise<{ runId: string; folder: string }> {
+    const settings = vscode.workspace.getConfiguration('losslab', configFile);
+    const request = await startRunRequest(configFile.fsPath, overrides, {
+      defaultBackend: settings.get<BackendChoice>('defaultBackend', 'auto'),
+      runFolder: settings.get<string>('runFolder', ''),
+    });
+    log().info(`train ${configFile.fsPath}${request.backend ? ` (backend ${request.backend})` : ''}${request.outDir ? ` into ${request.outDir}` : ''}`);
+    const { runId, folder } = await this.supervisor.train(request);
+    return { runId, folder };
+  }
+
+  /** Stops `runId`, or the only active run; several active runs need an id (the command asks which). */
+  async stop(runId?: string): Promise<void> {
+    const active = this.supervisor.activeRuns();
+    const target = runId ?? (active.length === 1 ? active[0].id : undefined);
+    if (target) this.supervisor.stop(target);
+  }
+
+  async resume(runId: string): Promise<void> {
+    this.supervisor.resume(runId);
+  }
+
+  whenRunEnds(runId: string): Promise<RunInfo> {
+    return this.supervisor.whenRunEnds(runId);
+  }
+
+  killWorkerForTesting(): Promise<void> {
+    return this.supervisor.killWorker('the training worker was killed (killWorkerForTesting)');
+  }
+
+  dispose(): void {
+    this.batcher.dispose();
+    void this.supervisor.dispose();
+    this.runChanged.dispose();
+    this.metricsReceived.dispose();
+  }
+
+  private runDidChange({ info, nonFinite, workerLost }: RunChange): void {
+    // Listeners get every metric of a run before they hear that it paused or ended.
+    if (info.status === 'paused' || ENDED.has(info.status)) this.batcher.flush(info.id);
+    log().info(`run ${info.id} (${info.name}): ${info.status}${info.message && info.status !== 'running' ? ` — ${info.message}` : ''}`);
+    this.runChanged.fire(info);
+    void vscode.commands.executeCommand('setContext', 'losslab.training', this.supervisor.activeRuns().length > 0);
+    if (info.status === 'paused' && nonFinite !== undefined) void this.offerResume(info);
+    if (info.status === 'failed' && !workerLost) void this.showFailure(`Loss Lab: ${info.name} failed: ${info.message ?? 'no reason given'}`);
+  }
+
+  private async offerResume(info: RunInfo): Promise<void> {
+    const choice = await vscode.window.showWarningMessage(`Loss Lab: ${info.name} paused. ${info.message ?? ''}`, 'Resume', 'Stop');
+    if (choice === 'Resume') this.supervisor.resume(info.id);
+    else if (choice === 'Stop') this.supervisor.stop(info.id);
+  }
+
+  private workerLost(reason: string, lost: RunInfo[]): void {
+    if (lost.length === 0) return;
+    const runs = lost.map((info) => `${info.name} (${info.id})`).join(', ');
+    log().error(`${reason}; marked failed: ${runs}`);
+    void this.showFailure(`Loss Lab: ${reason}. ${lost.length === 1 ? 'Its run was' : `${lost.length} runs were`} marked failed (${runs}); the metrics so far are kept.`);
+  }
+
+  private async showFailure(message: string): Promise<void> {
+    if ((await vscode.window.showErrorMessage(message, 'Show Log')) === 'Show Log') await vscode.commands.executeCommand('losslab.showLog');
+  }
+}
