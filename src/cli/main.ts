@@ -1,5 +1,11 @@
 import { UserError } from '../node/configFile';
 import type { CliCommand } from './command';
+import { exportMetricsCommand } from './commands/exportMetrics';
+import { exportOnnxCommand } from './commands/exportOnnx';
+import { exportTorchCommand } from './commands/exportTorch';
+import { findLrCommand } from './commands/findLr';
+import { generateCommand } from './commands/generate';
+import { reportCommand } from './commands/report';
 import { scheduleCommand } from './commands/schedule';
 import { trainCommand } from './commands/train';
 import { validateCommand } from './commands/validate';
@@ -7,7 +13,15 @@ import { validateCommand } from './commands/validate';
 declare const LOSSLAB_VERSION: string;
 
 /** Every subcommand; a new one is one more entry here. */
-const COMMANDS: readonly CliCommand[] = [trainCommand, validateCommand, scheduleCommand];
+const COMMANDS: readonly CliCommand[] = [
+  trainCommand, validateCommand, scheduleCommand,
+  exportOnnxCommand,
+  generateCommand,
+  exportMetricsCommand,
+  reportCommand,
+  findLrCommand,
+  exportTorchCommand,
+];
 
 const USAGE = ['Usage:', ...COMMANDS.map((c) => `  losslab ${c.usage}`), '  losslab --version | --help'].join('\n');
 

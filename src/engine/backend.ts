@@ -64,6 +64,13 @@ export interface Kernels<S extends Storage = Storage> {
   dropoutBackward(dy: S, mask: S, dx: S, n: number): void;
   /** out[index] = Σ x[n]² */
   sumOfSquares(x: S, n: number, out: S, index: number): void;
+  /**
+   * squares[count] = √Σ_{i<count} squares[i] (the global gradient norm) and squares[count + 1] = the clip coefficient
+   * min(1, maxNorm / (norm + 1e-6)), or 1 when maxNorm ≤ 0 (torch.nn.utils.clip_grad_norm_), computed where the data is.
+   */
+  globalNorm(squares: S, count: number, maxNorm: number): void;
+  /** x[n] *= factors[index]: applies a factor that never leaves the device (the clip coefficient). */
+  scaleByElement(x: S, factors: S, index: number, n: number): void;
   /** One Adam / AdamW update of p[n] from g[n] with moments m[n], v[n] (torch.optim semantics). */
   adamUpdate(p: S, g: S, m: S, v: S, n: number, h: AdamHyper): void;
   /** One SGD update with optional momentum buffer (torch.optim.SGD semantics, dampening 0). */
@@ -110,5 +117,5 @@ export const KERNEL_NAMES: readonly KernelName[] = [
   'add', 'accumulate', 'scale', 'fill', 'linearForward', 'linearBackward', 'embeddingForward', 'embeddingBackward',
   'layerNormForward', 'layerNormBackward', 'activationForward', 'activationBackward', 'attentionForward',
   'attentionBackward', 'crossEntropyForward', 'crossEntropyBackward', 'sliceForward', 'sliceBackward',
-  'dropoutForward', 'dropoutBackward', 'sumOfSquares', 'adamUpdate', 'sgdUpdate',
+  'dropoutForward', 'dropoutBackward', 'sumOfSquares', 'globalNorm', 'scaleByElement', 'adamUpdate', 'sgdUpdate',
 ];

@@ -104,6 +104,52 @@ export class RunWriter {
   }
 }
 
+/** One `--resume` of a run, as run.json's `resumes` lists them. */
+export interface ResumeRecord {
+  /** When it resumed (ISO time). */
+  at: string;
+  /** The checkpoint's step: steps after it were re-done. */
+  from_step: number;
+  backend: string;
+}
+
+/** run.json as written: RunInfo plus the resumes, when there were any. */
+export type StoredRunInfo = RunInfo & { resumes?: ResumeRecord[] };
+
+/** Reads a run folder's run.json; throws when it is missing or not a run's. */
+export function readRunInfo(runFolder: string): StoredRunInfo {
+  const info = JSON.parse(readFileSync(join(runFolder, 'run.json'), 'utf8')) as StoredRunInfo;
+  if (typeof info !== 'object' || info === null || typeof info.id !== 'string' || typeof info.config_file !== 'string') {
+    throw new Error(`${join(runFolder, 'run.json')} is not a Loss Lab run.json`);
+  }
+  return info;
+}
+
+/**
+ * Drops the metrics.jsonl and grad_norms.jsonl records of steps after `lastStep` (and a line torn by a crash), so a
+ * resumed run re-does those steps without duplicating them.
+ */
+export function truncateRecords(runFolder: string, lastStep: number): void {
+  for (const name of ['metrics.jsonl', 'grad_norms.jsonl']) {
+    const file = join(runFolder, name);
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    const kept = text.split('\n').filter((line) => {
+      try {
+        const record = JSON.parse(line) as { step?: unknown };
+        return typeof record.step === 'number' && record.step <= lastStep;
+      } catch {
+        return false;
+      }
+    });
+    writeFileAtomic(file, kept.map((line) => `${line}\n`).join(''));
+  }
+}
+
 /** A run folder's metrics.jsonl split into step and eval records. */
 export function readMetrics(runFolder: string): { steps: StepMetrics[]; evals: EvalMetrics[] } {
   const steps: StepMetrics[] = [];

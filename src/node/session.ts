@@ -251,7 +251,7 @@ export async function writeWeightsFile(file: string, weights: Map<string, NamedT
 }
 
 /** Reads a weights file for --init-from; a missing, corrupt or foreign file is a UserError naming it. */
-async function readWeightsFile(file: string): Promise<Map<string, NamedTensor>> {
+export async function readWeightsFile(file: string): Promise<Map<string, NamedTensor>> {
   let bytes: Uint8Array;
   try {
     bytes = await readFile(file);
@@ -268,7 +268,7 @@ async function readWeightsFile(file: string): Promise<Map<string, NamedTensor>> 
 }
 
 /** Turns the engine's input errors into UserErrors, so the CLI prints them without a stack trace. */
-async function userFacing<T>(work: () => Promise<T>, weightsFile?: string): Promise<T> {
+export async function userFacing<T>(work: () => Promise<T>, weightsFile?: string): Promise<T> {
   try {
     return await work();
   } catch (error) {

@@ -7,6 +7,7 @@
 #   chromium     the browser that shows the workbench (driven by playwright-core)
 #   libkrb5-dev  headers for code-server's `kerberos` native module, which builds from source
 #   ripgrep      Debian's rg, handed to @vscode/ripgrep so its postinstall never downloads from GitHub
+# and, for readable screenshots, a font (Chromium only recommends fonts-liberation): fonts-liberation
 set -eu
 cd "$(dirname "$0")"
 
@@ -47,4 +48,4 @@ if [ -f package-lock.json ]; then
 else
   npm install --foreground-scripts --no-audit --no-fund
 fi
-node_modules/.bin/code-server --version
+echo "vscode-test tools installed: code-server $(installed_version)"

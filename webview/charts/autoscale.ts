@@ -26,9 +26,9 @@ const DEFAULTS: Required<RobustRangeOptions> = { log: false, lowQuantile: 0.05, 
  * The y range that shows the bulk of the data and everything near it, ignoring far outliers (a loss spike, a
  * gradient-norm blow-up): the 5–95 % quantile band widened by its own width on each side, cut to the data's
  * extent. Slow trends such as the initial loss descent stay visible; isolated spikes go off-range. With
- * `fitAll` every value is shown. Returns null when there is nothing to scale.
+ * `fitAll` every value is shown. `series` are point arrays (only y is read). Returns null when there is nothing to scale.
  */
-export function robustRange(series: readonly ArrayLike<number>[], fitAll: boolean, options: RobustRangeOptions = {}): AxisRange | null {
+export function robustRange(series: readonly ArrayLike<{ y: number }>[], fitAll: boolean, options: RobustRangeOptions = {}): AxisRange | null {
   const o = { ...DEFAULTS, ...options };
   const values = collect(series, o.log, fitAll ? Infinity : o.maxSamples);
   if (values.length === 0) return null;
@@ -46,6 +46,8 @@ export function robustRange(series: readonly ArrayLike<number>[], fitAll: boolea
   }
   const clipped = lo > dataMin || hi < dataMax;
   [lo, hi] = padded(lo, hi, o.padding);
+  // Padding must not invent negative values for a non-negative series (a learning rate, a norm).
+  if (!o.log && dataMin >= 0) lo = Math.max(lo, 0);
   return o.log ? { min: 10 ** lo, max: 10 ** hi, clipped } : { min: lo, max: hi, clipped };
 }
 
@@ -61,7 +63,9 @@ export function includeValues(range: AxisRange | null, values: readonly number[]
     hi = Math.max(hi, t(range.max));
     if (lo === t(range.min) && hi === t(range.max)) return range;
   }
+  const nonNegative = lo >= 0;
   [lo, hi] = padded(lo, hi, padding);
+  if (!log && nonNegative) lo = Math.max(lo, 0);
   return log ? { min: 10 ** lo, max: 10 ** hi, clipped: range?.clipped ?? false } : { min: lo, max: hi, clipped: range?.clipped ?? false };
 }
 
@@ -73,14 +77,14 @@ export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
   return sorted[below] + (sorted[above] - sorted[below]) * (position - below);
 }
 
-function collect(series: readonly ArrayLike<number>[], log: boolean, maxSamples: number): Float64Array {
+function collect(series: readonly ArrayLike<{ y: number }>[], log: boolean, maxSamples: number): Float64Array {
   const total = series.reduce((n, s) => n + s.length, 0);
   const stride = Math.max(1, Math.ceil(total / maxSamples));
   const out = new Float64Array(Math.ceil(total / stride) + series.length);
   let n = 0;
   for (const s of series) {
     for (let i = 0; i < s.length; i += stride) {
-      const v = s[i];
+      const v = s[i].y;
       if (!Number.isFinite(v) || (log && v <= 0)) continue;
       out[n++] = log ? Math.log10(v) : v;
     }

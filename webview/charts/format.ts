@@ -37,3 +37,21 @@ export function formatDuration(seconds: number): string {
 function trim(value: number): string {
   return String(Number(value.toPrecision(3)));
 }
+
+/** Whether a logarithmic axis labels this tick: every 1–9 × 10ⁿ within a decade, 1, 2 and 5 × 10ⁿ over a few, 10ⁿ over many. */
+export function isLogTickLabelled(value: number, decades: number): boolean {
+  if (!(value > 0)) return false;
+  const mantissa = value / 10 ** Math.floor(Math.log10(value) + 1e-9);
+  const rounded = Math.round(mantissa);
+  if (Math.abs(mantissa - rounded) > 1e-6 * rounded) return false;
+  if (decades < 1) return true;
+  return decades > 4 ? rounded === 1 : rounded === 1 || rounded === 2 || rounded === 5;
+}
+
+const DURATION_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
+
+/** A tick spacing in seconds that reads well on a clock (10 s, 1 min, 5 min, 1 h…) giving at most `maxTicks` ticks. */
+export function durationStep(rangeSeconds: number, maxTicks = 8): number {
+  const wanted = rangeSeconds / Math.max(1, maxTicks);
+  return DURATION_STEPS.find((step) => step >= wanted) ?? Math.ceil(wanted / 86400) * 86400;
+}

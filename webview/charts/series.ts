@@ -15,12 +15,15 @@ export interface Point {
   y: number;
 }
 
-/** How a line is drawn: raw values faint behind their smoothed line, evaluations as markers, previews dashed. */
-export type LineRole = 'raw' | 'smoothed' | 'eval' | 'preview';
+/**
+ * How a line is drawn: `main` at full strength (smoothed when smoothing is on), `raw` faint behind its smoothed
+ * line, evaluations as markers, previews dashed.
+ */
+export type LineRole = 'raw' | 'main' | 'eval' | 'preview';
 
 /** One drawn line: its points grow in place as metrics arrive. */
 export interface LineSeries {
-  /** Unique within a chart, e.g. "20261129-031502-3fa2/train/smoothed". */
+  /** Unique within a chart, e.g. "20261129-031502-3fa2/train/main". */
   key: string;
   /** What it measures, e.g. "train", "validation", "after clipping". */
   metric: string;
@@ -83,7 +86,7 @@ export class RunLines {
       for (const spec of STEP_METRICS[kind]) {
         const smoothed = spec.smooth && settings.smoothing > 0;
         const raw = smoothed ? this.line(spec, 'raw') : null;
-        const main = this.line(spec, smoothed ? 'smoothed' : 'raw');
+        const main = this.line(spec, 'main');
         this.lines[kind].push(...(raw ? [raw, main] : [main]));
         this.targets.push({ kind, spec, raw, main, smoother: smoothed ? new EmaSmoother(settings.smoothing) : null });
       }
@@ -181,4 +184,17 @@ export function previewPoints(lrs: readonly number[], settings: SeriesSettings, 
     if (Number.isFinite(y) && (!settings.log.lr || y > 0)) points.push({ x: (i + 1) * perStep, y });
   }
   return points;
+}
+
+/** Index of the point whose x is nearest to `x` in x-ascending points; -1 when there are none. */
+export function nearestIndex(points: readonly Point[], x: number): number {
+  if (points.length === 0) return -1;
+  let lo = 0;
+  let hi = points.length - 1;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (points[mid].x <= x) lo = mid;
+    else hi = mid;
+  }
+  return Math.abs(points[hi].x - x) < Math.abs(points[lo].x - x) ? hi : lo;
 }

@@ -3,8 +3,8 @@
  * the average by weight^k, so a resumed run or sparse logging is smoothed as if the missing steps had been there.
  * With one point per step it is exactly TensorBoard's formula:
  *   last = last·w + (1 − w)·y;  smoothed = last / (1 − w^n).
- * Non-finite values pass through without touching the average, and a constant series stays exactly constant
- * (both as TensorBoard does).
+ * Non-finite values pass through without touching the average (the next finite value then covers their step), and
+ * a constant series stays exactly constant, as in TensorBoard.
  */
 export class EmaSmoother {
   private readonly weight: number;

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { BackendChoice } from '../../config/types';
 import { UserError, formatDiagnostic } from '../../node/configFile';
-import { startSession } from '../../node/session';
+import { resumeSession, startSession, type SessionObserver } from '../../node/session';
 import type { CliCommand } from '../command';
 import { overridesOf, singleConfig } from '../overrides';
 import { Progress } from '../progress';
@@ -11,7 +11,8 @@ const BACKENDS: readonly BackendChoice[] = ['auto', 'cpu', 'webgpu'];
 export const trainCommand: CliCommand = {
   name: 'train',
   usage: `train CONFIG [--steps N] [--set KEY=VALUE]… [--backend auto|cpu|webgpu] [--out DIR] [--metrics FILE]
-               [--init-from F.safetensors] [--save-init F.safetensors] [--dump-batches F.safetensors] [--quiet]`,
+               [--init-from F.safetensors] [--save-init F.safetensors] [--dump-batches F.safetensors] [--quiet]
+               [--resume RUN_DIR]   continue a stopped or crashed run from its newest complete checkpoint`,
   async run(args, { version }) {
     const { values, positionals } = parseArgs({
       args,
@@ -19,7 +20,7 @@ export const trainCommand: CliCommand = {
       options: {
         steps: { type: 'string' }, set: { type: 'string', multiple: true }, backend: { type: 'string' }, out: { type: 'string' },
         metrics: { type: 'string' }, 'init-from': { type: 'string' }, 'save-init': { type: 'string' },
-        'dump-batches': { type: 'string' }, quiet: { type: 'boolean', short: 'q' },
+        'dump-batches': { type: 'string' }, quiet: { type: 'boolean', short: 'q' }, resume: { type: 'string' },
       },
     });
     const configFile = singleConfig('train', positionals);
@@ -27,17 +28,19 @@ export const trainCommand: CliCommand = {
     if (backend !== undefined && !BACKENDS.includes(backend as BackendChoice)) {
       throw new UserError(`--backend ${backend}: expected one of ${BACKENDS.join(', ')}`);
     }
+    const fresh = (['out', 'init-from', 'save-init', 'dump-batches'] as const).filter((k) => values[k] !== undefined);
+    if (values.resume !== undefined && fresh.length > 0) {
+      throw new UserError(`--resume continues a run in its own folder from its checkpoint; it cannot be combined with --${fresh.join(', --')}`);
+    }
     let progress = null as Progress | null;
-    const session = await startSession({
-      configFile, overrides: overridesOf(values.steps, values.set), backend: backend as BackendChoice | undefined,
-      outDir: values.out, metricsFile: values.metrics, initFrom: values['init-from'], saveInit: values['save-init'],
-      dumpBatches: values['dump-batches'], version,
-    }, {
+    const common = { configFile, overrides: overridesOf(values.steps, values.set), backend: backend as BackendChoice | undefined, metricsFile: values.metrics, version };
+    const observer: SessionObserver = {
       onStart: (info, loaded, folder) => {
         for (const w of loaded.warnings) process.stderr.write(`${formatDiagnostic(w)}\n`);
         progress = new Progress(process.stderr, info.total_steps, Boolean(values.quiet));
         progress.message(`${info.name}: ${info.parameters.toLocaleString('en-US')} parameters on ${info.backend.description} (${info.backend.reason})`);
         progress.message(`run folder: ${folder}`);
+        if (values.resume !== undefined) progress.message(`resuming from the checkpoint of step ${info.steps_completed}`);
       },
       onStep: (m) => progress?.step(m),
       onEval: (m) => progress?.evaluation(m),
@@ -45,7 +48,12 @@ export const trainCommand: CliCommand = {
         progress?.message(`step ${r.step}: ${r.parameter ? `the gradient of ${r.parameter}` : 'the loss'} is not finite (loss ${r.loss}); stopping`);
         session.run.stop();
       },
-    });
+    };
+    const session = values.resume !== undefined
+      ? await resumeSession({ ...common, runDir: values.resume }, observer)
+      : await startSession({
+        ...common, outDir: values.out, initFrom: values['init-from'], saveInit: values['save-init'], dumpBatches: values['dump-batches'],
+      }, observer);
     let interrupts = 0;
     process.on('SIGINT', () => {
       if (++interrupts > 1) process.exit(130);

@@ -1,6 +1,9 @@
 import type { BackendChoice } from '../../config/types';
 import type { Backend } from '../backend';
 import { CpuBackend } from './cpu';
+import { WasmBackend } from './wasm';
+import { probeBackend } from './wasm/probe';
+import { acquireWebGpu } from './webgpu';
 
 /** The backend a run uses and, in one sentence, why. */
 export interface BackendSelection {
@@ -17,8 +20,65 @@ export async function selectBackend(choice: BackendChoice): Promise<BackendSelec
     case 'cpu':
       return { backend: new CpuBackend(), reason: 'backend: cpu was requested' };
     case 'auto':
-      return { backend: new CpuBackend(), reason: 'auto: this build has no WebGPU backend yet, so the CPU reference backend runs' };
-    case 'webgpu':
-      throw new BackendUnavailableError('backend: webgpu is not available in this build of Loss Lab; use backend: auto or cpu');
+      return selectFastest();
+    case 'webgpu': {
+      const gpu = await acquireWebGpu({ allowFallback: true });
+      if (!gpu.backend) throw new BackendUnavailableError(`backend: webgpu cannot run here: ${gpu.reason}; use backend: auto or cpu`);
+      return { backend: gpu.backend, reason: `backend: webgpu was requested; ${gpu.reason}` };
+    }
   }
+}
+
+interface Candidate {
+  name: string;
+  backend: Backend;
+  ms: number;
+}
+
+const formatMs = (ms: number): string => `${ms < 10 ? ms.toFixed(1) : ms.toFixed(0)} ms`;
+
+/** Stops a losing candidate's threads or device, where it has any. */
+async function discard(backend: Backend): Promise<void> {
+  const disposable = backend as Backend & { dispose?: () => unknown };
+  if (typeof disposable.dispose === 'function') await disposable.dispose();
+}
+
+/**
+ * `backend: auto`: every candidate that passes its self-test (a real WebGPU adapter, the WebAssembly kernels)
+ * runs the same small training step as the CPU reference backend, must agree with it, and the fastest wins;
+ * the reason names the winner, its time and what the others did.
+ */
+async function selectFastest(): Promise<BackendSelection> {
+  const reference = new CpuBackend();
+  const notes: string[] = [];
+  const candidates: Candidate[] = [];
+  let referenceMs = Infinity;
+  const consider = async (name: string, backend: Backend): Promise<void> => {
+    const probe = await probeBackend(backend, reference);
+    referenceMs = Math.min(referenceMs, probe.referenceMs);
+    if (probe.ok) candidates.push({ name, backend, ms: probe.ms });
+    else {
+      notes.push(`${name} failed its self-test (${probe.problem})`);
+      await discard(backend);
+    }
+  };
+  // A real GPU only: a software (fallback) adapter computes correctly but slower than the CPU path.
+  const gpu = await acquireWebGpu({ allowFallback: false });
+  if (gpu.backend) await consider('webgpu', gpu.backend);
+  else notes.push(`no WebGPU: ${gpu.reason}`);
+  try {
+    await consider('wasm', await WasmBackend.create());
+  } catch (error) {
+    notes.push(`no wasm: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  candidates.sort((a, b) => a.ms - b.ms);
+  const [best, ...others] = candidates;
+  for (const other of others) await discard(other.backend);
+  const rest = notes.length > 0 ? `; ${notes.join('; ')}` : '';
+  if (!best) return { backend: reference, reason: `auto: no faster backend passed its self-test, so the CPU reference backend runs${rest}` };
+  const beaten = others.map((o) => `${o.name} ${formatMs(o.ms)}`).concat(`the CPU reference ${formatMs(referenceMs)}`).join(', ');
+  return {
+    backend: best.backend,
+    reason: `auto: ${best.name} (${best.backend.description}) passed its self-test and ran the probe step fastest, ${formatMs(best.ms)} (${beaten})${rest}`,
+  };
 }

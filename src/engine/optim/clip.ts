@@ -12,28 +12,24 @@ export interface GradientNorms {
 
 /**
  * Measures gradient norms and, when maxNorm > 0, scales all gradients by min(1, maxNorm / (norm + 1e-6))
- * exactly like torch.nn.utils.clip_grad_norm_.
+ * exactly like torch.nn.utils.clip_grad_norm_. The norm and the scaling stay on the backend's device; only the
+ * per-parameter squares, the norm and the coefficient are read back, once.
  */
 export async function clipGradients(backend: Backend, params: readonly Tensor[], maxNorm: number): Promise<GradientNorms> {
   const k = backend.kernels;
-  const squares = backend.alloc('f32', params.length);
-  params.forEach((p, i) => k.sumOfSquares((p.grad as Tensor).storage, p.size, squares, i));
-  const host = await backend.read(squares, 'f32');
-  backend.release(squares);
-  const perParameter = new Float64Array(params.length);
+  const count = params.length;
+  const stats = backend.alloc('f32', count + 2);
+  params.forEach((p, i) => k.sumOfSquares((p.grad as Tensor).storage, p.size, stats, i));
+  k.globalNorm(stats, count, maxNorm);
+  if (maxNorm > 0) for (const p of params) k.scaleByElement((p.grad as Tensor).storage, stats, count + 1, p.size);
+  const host = await backend.read(stats, 'f32');
+  backend.release(stats);
+  const perParameter = new Float64Array(count);
   let sumOfSquares = 0;
-  for (let i = 0; i < params.length; i++) {
+  for (let i = 0; i < count; i++) {
     perParameter[i] = Math.sqrt(host[i]);
     sumOfSquares += host[i];
   }
   const total = Math.sqrt(sumOfSquares);
-  if (maxNorm <= 0) return { total, clipped: total, perParameter };
-  const coefficient = Math.min(1, maxNorm / (total + 1e-6));
-  if (coefficient < 1) {
-    for (const p of params) {
-      const g = (p.grad as Tensor).storage;
-      k.scale(g, coefficient, g, p.size);
-    }
-  }
-  return { total, clipped: total * coefficient, perParameter };
+  return { total, clipped: total * host[count + 1], perParameter };
 }

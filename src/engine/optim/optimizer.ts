@@ -47,9 +47,28 @@ export class Optimizer {
   }
 
   /** Moment buffers by parameter name, for checkpoints (`{name}.exp_avg`, `{name}.exp_avg_sq` or `{name}.momentum_buffer`). */
-  stateTensors(): { name: string; storage: ReturnType<Backend['alloc']>; size: number }[] {
-    return this.slots.flatMap((s) => s.v
-      ? [{ name: `${s.param.name}.exp_avg`, storage: s.m, size: s.param.size }, { name: `${s.param.name}.exp_avg_sq`, storage: s.v, size: s.param.size }]
-      : [{ name: `${s.param.name}.momentum_buffer`, storage: s.m, size: s.param.size }]);
+  stateTensors(): { name: string; storage: ReturnType<Backend['alloc']>; size: number; shape: readonly number[] }[] {
+    return this.slots.flatMap((s) => {
+      const { name, size, shape } = s.param;
+      return s.v
+        ? [{ name: `${name}.exp_avg`, storage: s.m, size, shape }, { name: `${name}.exp_avg_sq`, storage: s.v, size, shape }]
+        : [{ name: `${name}.momentum_buffer`, storage: s.m, size, shape }];
+    });
+  }
+
+  /** Restores `stateTensors()` values and the update count from a checkpoint; names and sizes must match exactly. */
+  restoreState(values: ReadonlyMap<string, Float32Array>, step: number): void {
+    if (!Number.isInteger(step) || step < 0) throw new Error(`optimizer step ${step} is not a whole number ≥ 0`);
+    const expected = this.stateTensors();
+    const problems = expected.flatMap(({ name, size }) => {
+      const data = values.get(name);
+      if (!data) return [`missing ${name}`];
+      return data.length === size ? [] : [`${name} has ${data.length} values, expected ${size}`];
+    });
+    const known = new Set(expected.map((t) => t.name));
+    for (const name of values.keys()) if (!known.has(name)) problems.push(`unexpected ${name}`);
+    if (problems.length > 0) throw new Error(`the optimizer state does not fit this ${this.config.name} optimizer: ${problems.join('; ')}`);
+    for (const { name, storage } of expected) this.backend.write(storage, values.get(name) as Float32Array);
+    this.step = step;
   }
 }

@@ -1,6 +1,6 @@
 import type { LabConfig } from '../../config/types';
 import type { Backend } from '../backend';
-import { BatchSampler, evalBatches, type Batch } from '../data/batches';
+import { BatchSampler, evalBatches, type Batch, type SamplerState } from '../data/batches';
 import type { PreparedData } from '../data/prepare';
 import { PAD_ID } from '../data/vocab';
 import { Graph } from '../graph';
@@ -28,6 +28,21 @@ export interface StepResult {
   parameterNorms: Float64Array;
   /** Set when the loss or a gradient was not finite; the update was then skipped. */
   nonFinite: NonFiniteReport | null;
+}
+
+/**
+ * Everything besides the weights that a checkpoint needs to continue a run exactly. Dropout needs nothing more: its
+ * masks are seeded from (seed, step, micro-batch).
+ */
+export interface TrainerState {
+  /** Optimizer steps completed. */
+  step: number;
+  /** The optimizer's update count (torch's `step` state). */
+  optimizerStep: number;
+  /** Moment buffers by `{name}.exp_avg` / `.exp_avg_sq` / `.momentum_buffer`, shaped like their parameter. */
+  optimizerState: Map<string, NamedTensor>;
+  /** The training data position. */
+  sampler: SamplerState;
 }
 
 /** Seeds dropout masks per (step, micro-batch) so runs are reproducible on every backend. */
@@ -111,6 +126,24 @@ export class Trainer {
   /** Current weights by state-dict name (tied weights under both names). */
   weights(): Promise<Map<string, NamedTensor>> {
     return readWeights(this.model.params);
+  }
+
+  /** The optimizer state and data position, read back from the backend. */
+  async state(): Promise<TrainerState> {
+    const optimizerState = new Map<string, NamedTensor>();
+    for (const t of this.optimizer.stateTensors()) {
+      optimizerState.set(t.name, { shape: [...t.shape], data: (await this.backend.read(t.storage, 'f32')) as Float32Array });
+    }
+    return { step: this.step, optimizerStep: this.optimizer.step, optimizerState, sampler: this.sampler.state() };
+  }
+
+  /** Continues from a checkpoint: weights by state-dict name (strict, like `initialWeights`) plus `state()`'s values. */
+  restore(weights: ReadonlyMap<string, NamedTensor>, state: TrainerState): void {
+    if (!Number.isInteger(state.step) || state.step < 0) throw new Error(`checkpoint step ${state.step} is not a whole number ≥ 0`);
+    loadWeights(this.model.params, weights);
+    this.optimizer.restoreState(new Map([...state.optimizerState].map(([name, t]) => [name, t.data])), state.optimizerStep);
+    this.sampler.restore(state.sampler);
+    this.step = state.step;
   }
 
   private loss(g: Graph, batch: Batch, scale: number): Tensor {

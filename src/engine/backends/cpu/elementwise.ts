@@ -40,7 +40,8 @@ export function hashUniform(seed: number, index: number): number {
 }
 
 export function dropoutForward(x: F32, mask: F32, y: F32, s: DropoutShape): void {
-  const keep = 1 / (1 - s.p);
+  // The f32 value the mask stores, so y = x · mask exactly (and bit-identical on every backend).
+  const keep = Math.fround(1 / (1 - s.p));
   for (let i = 0; i < s.n; i++) {
     const m = hashUniform(s.seed, i) < s.p ? 0 : keep;
     mask[i] = m;
@@ -56,4 +57,17 @@ export function sumOfSquares(x: F32, n: number, out: F32, index: number): void {
   let sum = 0;
   for (let i = 0; i < n; i++) sum += x[i] * x[i];
   out[index] = sum;
+}
+
+export function globalNorm(squares: F32, count: number, maxNorm: number): void {
+  let sum = 0;
+  for (let i = 0; i < count; i++) sum += squares[i];
+  const norm = Math.sqrt(sum);
+  squares[count] = norm;
+  squares[count + 1] = maxNorm > 0 ? Math.min(1, maxNorm / (norm + 1e-6)) : 1;
+}
+
+export function scaleByElement(x: F32, factors: F32, index: number, n: number): void {
+  const factor = factors[index];
+  for (let i = 0; i < n; i++) x[i] *= factor;
 }

@@ -2,7 +2,9 @@ import { KERNEL_NAMES, kernelsOf, registerKernel, type Backend, type DType, type
 import { activationBackward, activationForward } from './activation';
 import { attentionBackward, attentionForward } from './attention';
 import { crossEntropyBackward, crossEntropyForward } from './crossEntropy';
-import { accumulate, add, dropoutBackward, dropoutForward, fill, scale, sliceBackward, sliceForward, sumOfSquares } from './elementwise';
+import {
+  accumulate, add, dropoutBackward, dropoutForward, fill, globalNorm, scale, scaleByElement, sliceBackward, sliceForward, sumOfSquares,
+} from './elementwise';
 import { layerNormBackward, layerNormForward } from './layerNorm';
 import { embeddingBackward, embeddingForward, linearBackward, linearForward } from './linear';
 import { adamUpdate, sgdUpdate } from './optimizer';
@@ -14,7 +16,7 @@ const cpuKernels: Kernels<CpuStorage> = {
   add, accumulate, scale, fill, linearForward, linearBackward, embeddingForward, embeddingBackward,
   layerNormForward, layerNormBackward, activationForward, activationBackward, attentionForward, attentionBackward,
   crossEntropyForward, crossEntropyBackward, sliceForward, sliceBackward, dropoutForward, dropoutBackward,
-  sumOfSquares, adamUpdate, sgdUpdate,
+  sumOfSquares, globalNorm, scaleByElement, adamUpdate, sgdUpdate,
 } as Kernels<CpuStorage>;
 
 for (const name of KERNEL_NAMES) registerKernel('cpu', name, cpuKernels[name] as Kernels[typeof name]);

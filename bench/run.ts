@@ -1,0 +1,76 @@
+/**
+ * `npm run bench`: the reference GPT trained by our engine and by PyTorch, alternately, in separate processes, and
+ * the ratio of their tokens/s (median over the pairs, since this machine is shared and noisy).
+ *   npm run bench -- [--backend wasm|cpu|webgpu] [--pairs N] [--steps N] [--warmup N]
+ * PyTorch is Debian's python3-torch with OpenBLAS (OPENBLAS_NUM_THREADS=1, 2 torch threads, as the reference).
+ */
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+/** fp32 FLOP/s of this machine's 2 AVX2 cores (2 × 2 FMA × 8 lanes × ~3 GHz); WebAssembly SIMD is 128-bit: ≈ half. */
+const CEILING_GFLOPS = 190;
+const WASM_CEILING_GFLOPS = CEILING_GFLOPS / 2;
+const here = dirname(fileURLToPath(import.meta.url));
+const python = process.env.LOSSLAB_PYTHON ?? '/usr/bin/python3';
+
+interface Measurement {
+  tokens_per_sec: number;
+  ms_per_step: number;
+  peak_rss_bytes: number;
+  gflops?: number;
+  backend?: string;
+  version?: string;
+}
+
+function measure(command: string, args: string[], env: NodeJS.ProcessEnv): Measurement {
+  const result = spawnSync(command, args, { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 1_800_000 });
+  const line = result.stdout.trim().split('\n').pop() ?? '';
+  if (result.status !== 0 || !line.startsWith('{')) {
+    throw new Error(`${command} ${args.join(' ')} failed (${result.status ?? result.signal}): ${result.stderr.trim().split('\n').slice(-5).join('\n')}`);
+  }
+  return JSON.parse(line) as Measurement;
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+const kTokens = (x: number): string => `${(x / 1000).toFixed(2)} k`;
+
+function main(): void {
+  const { values } = parseArgs({ options: {
+    backend: { type: 'string', default: 'wasm' }, pairs: { type: 'string', default: '3' },
+    steps: { type: 'string', default: '20' }, warmup: { type: 'string', default: '3' },
+  } });
+  const pairs = Math.max(1, Number(values.pairs));
+  const steps = String(values.steps), warmup = String(values.warmup);
+  const ours = () => measure(process.execPath, ['--import', 'tsx', join(here, 'refGpt.ts'), '--backend', values.backend as string,
+    '--steps', steps, '--warmup', warmup], {});
+  const torch = () => measure(python, [join(here, 'ref_gpt_torch.py'), '--threads', '2', '--steps', steps, '--warmup', warmup],
+    { OPENBLAS_NUM_THREADS: '1' });
+  console.log(`reference GPT (d_model 128, 4 layers, 4 heads, context 128, batch 16, byte vocab), ${steps} timed steps after ${warmup}; ${pairs} pairs`);
+  const rows: { ours: Measurement; torch: Measurement }[] = [];
+  for (let i = 0; i < pairs; i++) {
+    // Alternate which side goes first, so a drift in the machine's load favours neither.
+    const pair = i % 2 === 0 ? { ours: ours(), torch: torch() } : (() => { const t = torch(); return { torch: t, ours: ours() }; })();
+    rows.push(pair);
+    console.log(`pair ${i + 1}: ours ${kTokens(pair.ours.tokens_per_sec)} tokens/s (${pair.ours.ms_per_step.toFixed(0)} ms/step, ${mib(pair.ours.peak_rss_bytes)}), ` +
+      `PyTorch ${kTokens(pair.torch.tokens_per_sec)} tokens/s (${pair.torch.ms_per_step.toFixed(0)} ms/step, ${mib(pair.torch.peak_rss_bytes)}), ` +
+      `ratio ${(pair.ours.tokens_per_sec / pair.torch.tokens_per_sec).toFixed(2)}×`);
+  }
+  const ratio = median(rows.map((r) => r.ours.tokens_per_sec / r.torch.tokens_per_sec));
+  const ourTokens = median(rows.map((r) => r.ours.tokens_per_sec));
+  const ourGflops = median(rows.map((r) => r.ours.gflops ?? 0));
+  const ourRss = Math.max(...rows.map((r) => r.ours.peak_rss_bytes));
+  const torchRss = Math.max(...rows.map((r) => r.torch.peak_rss_bytes));
+  console.log(`ours:    ${rows[0].ours.backend}: ${kTokens(ourTokens)} tokens/s (median), peak RSS ${mib(ourRss)}`);
+  console.log(`PyTorch: ${rows[0].torch.version}, 2 threads: ${kTokens(median(rows.map((r) => r.torch.tokens_per_sec)))} tokens/s (median), peak RSS ${mib(torchRss)}`);
+  console.log(`ratio (median of ${pairs} pairs): ${ratio.toFixed(2)}× PyTorch's tokens/s; peak RSS ${(ourRss / torchRss).toFixed(2)}× PyTorch's`);
+  console.log(`our throughput: ${ourGflops.toFixed(1)} GFLOP/s = ${(100 * ourGflops / CEILING_GFLOPS).toFixed(0)}% of the machine's ≈ ${CEILING_GFLOPS} GFLOP/s fp32 ceiling ` +
+    `(${(100 * ourGflops / WASM_CEILING_GFLOPS).toFixed(0)}% of the ≈ ${WASM_CEILING_GFLOPS} reachable with 128-bit WebAssembly SIMD)`);
+}
+
+main();

@@ -1,0 +1,23 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { readRunFolder } from '../../export/metrics/runFolder';
+import { renderReport } from '../../export/report/htmlReport';
+import { UserError } from '../../node/configFile';
+import type { CliCommand } from '../command';
+
+export const reportCommand: CliCommand = {
+  name: 'report',
+  usage: `report RUN_DIR [--out report.html]
+               a self-contained HTML report of a run (charts, facts, config); default RUN_DIR/report.html`,
+  async run(args, { print, version }) {
+    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { out: { type: 'string' } } });
+    if (positionals.length !== 1) throw new UserError('losslab report needs one run folder');
+    const run = await readRunFolder(positionals[0]);
+    const out = values.out ?? join(run.folder, 'report.html');
+    await mkdir(dirname(out), { recursive: true });
+    await writeFile(out, renderReport(run, { version, generatedAt: new Date().toISOString() }));
+    print(`${out}: report of ${run.configName || 'run'} ${run.id} (${run.steps.length} steps, ${run.evals.length} evaluations)`);
+    return 0;
+  },
+};

@@ -1,0 +1,109 @@
+/* eslint-disable @typescript-eslint/ban-ts-comment -- AssemblyScript, compiled by scripts/build-wasm.mjs, not by tsc */
+// @ts-nocheck
+/**
+ * Four-lane float32 transcendental functions (WebAssembly SIMD has none): range reduction + polynomials.
+ * Their splatted constants live in a table in memory, written once by init_constants: inside a loop V8 rebuilds
+ * a v128.const from immediates at every use (three instructions), while a load from a fixed address is one.
+ * Call them as `inline.always(exp4(x))` in loops, so the call (which spills every vector register) disappears.
+ */
+
+/** The constant table (1 KiB below the control block; the module's own data ends far below it). */
+export const TABLE: usize = 15360;
+
+/** Byte offset of the constant `i` (16 bytes each). */
+function at(i: i32): usize {
+  return TABLE + (<usize>i << 4);
+}
+
+export const EXP_MIN = at(0), EXP_MAX = at(1), LOG2E = at(2), ROUNDER = at(3), LN2_HI = at(4), LN2_LO = at(5);
+const EXP_P0 = at(6), EXP_P1 = at(7), EXP_P2 = at(8), EXP_P3 = at(9), EXP_P4 = at(10), EXP_P5 = at(11);
+export const ONE = at(12);
+const BIAS_127 = at(13);
+const ERF_MIN = at(14), ERF_MAX = at(15);
+const ERF_A0 = at(16), ERF_A1 = at(17), ERF_A2 = at(18), ERF_A3 = at(19), ERF_A4 = at(20), ERF_A5 = at(21), ERF_A6 = at(22);
+const ERF_B0 = at(23), ERF_B1 = at(24), ERF_B2 = at(25), ERF_B3 = at(26), ERF_B4 = at(27);
+export const HALF = at(28), ZERO = at(29), TWO = at(30);
+/** Constants of activation.ts (the table is shared so there is one place that writes it). */
+export const SQRT_HALF = at(31), INV_SQRT_2PI = at(32), TANH_K = at(33), TANH_C = at(34), TANH_3C = at(35), MINUS_HALF = at(36);
+
+/** Fills the constant table; called once, before any kernel runs. */
+export function init_constants(): void {
+  v128.store(EXP_MIN, f32x4.splat(-87.3)); v128.store(EXP_MAX, f32x4.splat(88.3));
+  v128.store(LOG2E, f32x4.splat(1.4426950408889634));
+  // 1.5·2²³: adding it rounds a float below 2²² to an integer held in the low mantissa bits.
+  v128.store(ROUNDER, f32x4.splat(12582912.0));
+  v128.store(LN2_HI, f32x4.splat(0.693359375)); v128.store(LN2_LO, f32x4.splat(-2.12194440e-4));
+  v128.store(EXP_P0, f32x4.splat(1.9875691500e-4)); v128.store(EXP_P1, f32x4.splat(1.3981999507e-3));
+  v128.store(EXP_P2, f32x4.splat(8.3334519073e-3)); v128.store(EXP_P3, f32x4.splat(4.1665795894e-2));
+  v128.store(EXP_P4, f32x4.splat(1.6666665459e-1)); v128.store(EXP_P5, f32x4.splat(5.0000001201e-1));
+  v128.store(ONE, f32x4.splat(1)); v128.store(BIAS_127, i32x4.splat(127));
+  v128.store(ERF_MIN, f32x4.splat(-4)); v128.store(ERF_MAX, f32x4.splat(4));
+  v128.store(ERF_A0, f32x4.splat(-2.72614225801306e-10)); v128.store(ERF_A1, f32x4.splat(2.77068142495902e-08));
+  v128.store(ERF_A2, f32x4.splat(-2.10102402082508e-06)); v128.store(ERF_A3, f32x4.splat(-5.69250639462346e-05));
+  v128.store(ERF_A4, f32x4.splat(-7.34990630326855e-04)); v128.store(ERF_A5, f32x4.splat(-2.95459980854025e-03));
+  v128.store(ERF_A6, f32x4.splat(-1.60960333262415e-02));
+  v128.store(ERF_B0, f32x4.splat(-1.45660718464996e-05)); v128.store(ERF_B1, f32x4.splat(-2.13374055278905e-04));
+  v128.store(ERF_B2, f32x4.splat(-1.68282697438203e-03)); v128.store(ERF_B3, f32x4.splat(-7.37332916720468e-03));
+  v128.store(ERF_B4, f32x4.splat(-1.42647390514189e-02));
+  v128.store(HALF, f32x4.splat(0.5)); v128.store(ZERO, f32x4.splat(0)); v128.store(TWO, f32x4.splat(2));
+  v128.store(SQRT_HALF, f32x4.splat(0.7071067811865476)); v128.store(INV_SQRT_2PI, f32x4.splat(0.3989422804014327));
+  v128.store(TANH_K, f32x4.splat(0.7978845608028654)); v128.store(TANH_C, f32x4.splat(0.044715));
+  v128.store(TANH_3C, f32x4.splat(3 * 0.044715)); v128.store(MINUS_HALF, f32x4.splat(-0.5));
+}
+
+function k(address: usize): v128 {
+  return v128.load(address);
+}
+
+/** e^x per lane (Cephes expf), about 1 ulp; inputs below −87.3 give ≈ 1e-38 instead of 0 (callers mask −∞). */
+export function exp4(x: v128): v128 {
+  x = f32x4.pmin(f32x4.pmax(x, k(EXP_MIN)), k(EXP_MAX));
+  const rounded = f32x4.add(f32x4.mul(x, k(LOG2E)), k(ROUNDER));
+  const n = f32x4.sub(rounded, k(ROUNDER));
+  let r = f32x4.sub(x, f32x4.mul(n, k(LN2_HI)));
+  r = f32x4.sub(r, f32x4.mul(n, k(LN2_LO)));
+  let p = f32x4.add(f32x4.mul(k(EXP_P0), r), k(EXP_P1));
+  p = f32x4.add(f32x4.mul(p, r), k(EXP_P2));
+  p = f32x4.add(f32x4.mul(p, r), k(EXP_P3));
+  p = f32x4.add(f32x4.mul(p, r), k(EXP_P4));
+  p = f32x4.add(f32x4.mul(p, r), k(EXP_P5));
+  p = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), k(ONE));
+  // 2^n: n's integer value is the difference of the bit patterns; shift it into the exponent field.
+  const scale = i32x4.shl(i32x4.add(i32x4.sub(rounded, k(ROUNDER)), k(BIAS_127)), 23);
+  return f32x4.mul(p, scale);
+}
+
+/**
+ * erf(x) per lane: a rational approximation in x² on [−4, 4] (Eigen's float erf), absolute error below 5e-7;
+ * beyond ±4, erf is ±1 in float32.
+ */
+export function erf4(x: v128): v128 {
+  x = f32x4.pmin(f32x4.pmax(x, k(ERF_MIN)), k(ERF_MAX));
+  const x2 = f32x4.mul(x, x);
+  let p = f32x4.add(f32x4.mul(k(ERF_A0), x2), k(ERF_A1));
+  p = f32x4.add(f32x4.mul(p, x2), k(ERF_A2));
+  p = f32x4.add(f32x4.mul(p, x2), k(ERF_A3));
+  p = f32x4.add(f32x4.mul(p, x2), k(ERF_A4));
+  p = f32x4.add(f32x4.mul(p, x2), k(ERF_A5));
+  p = f32x4.add(f32x4.mul(p, x2), k(ERF_A6));
+  let q = f32x4.add(f32x4.mul(k(ERF_B0), x2), k(ERF_B1));
+  q = f32x4.add(f32x4.mul(q, x2), k(ERF_B2));
+  q = f32x4.add(f32x4.mul(q, x2), k(ERF_B3));
+  q = f32x4.add(f32x4.mul(q, x2), k(ERF_B4));
+  return f32x4.div(f32x4.mul(x, p), q);
+}
+
+/** tanh(x) per lane as sign(x)·(1 − 2/(e^{2|x|} + 1)). */
+export function tanh4(x: v128): v128 {
+  const e = inline.always(exp4(f32x4.mul(k(TWO), f32x4.abs(x))));
+  const magnitude = f32x4.sub(k(ONE), f32x4.div(k(TWO), f32x4.add(e, k(ONE))));
+  return v128.bitselect(magnitude, f32x4.neg(magnitude), f32x4.ge(x, k(ZERO)));
+}
+
+export function hsum(v: v128): f32 {
+  return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
+}
+
+export function hmax(v: v128): f32 {
+  return max(max(f32x4.extract_lane(v, 0), f32x4.extract_lane(v, 1)), max(f32x4.extract_lane(v, 2), f32x4.extract_lane(v, 3)));
+}

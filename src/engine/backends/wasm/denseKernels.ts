@@ -1,0 +1,91 @@
+import type { AttentionShape, CrossEntropyShape, LayerNormShape, LinearShape } from '../../backend';
+import type { WasmRuntime } from './runtime';
+import { PARALLEL_MIN_WORK, STORE, accumulateMode, input, optionalInput, output, type WasmStorage } from './storage';
+
+type S = WasmStorage;
+
+/**
+ * C[M,N] (mode)= A·B (+ bias) where A(m, k) is at a + m·ars + k·aks and B(k, n) at b + k·ldb + 4n, or at
+ * b + n·ldb + 4k when `bTransposed`. Blocks: MB × NB outputs per chunk over K in steps of KC (both operands
+ * packed per block stay in the 1 MiB L2), halved while there are too few chunks to keep every thread busy.
+ */
+function gemm(rt: WasmRuntime, a: number, ars: number, aks: number, b: number, ldb: number, bTransposed: boolean,
+  c: number, ldc: number, M: number, N: number, K: number, mode: number, bias = 0): void {
+  const transposedA = ars === 4;
+  let MB = transposedA ? 64 : 128;
+  let NB = transposedA ? 128 : 64;
+  const KC = Math.min(K, 512);
+  const parallel = M * N * K >= 4 * PARALLEL_MIN_WORK && rt.threads > 1;
+  while (parallel && Math.ceil(M / MB) * Math.ceil(N / NB) < 4 * rt.threads && Math.max(MB, NB) > 32) {
+    if (MB >= NB) MB /= 2;
+    else NB /= 2;
+  }
+  rt.ensureScratch(rt.gemmScratchBytes(MB, NB, KC));
+  rt.call('GEMM', [a, ars, aks, b, ldb, bTransposed ? 1 : 0, c, ldc, M, N, K, mode, bias, MB, NB, KC], [], parallel);
+}
+
+export function linearForward(x: S, w: S, b: S | null, y: S, { N, I, O }: LinearShape): void {
+  const rt = y.runtime;
+  const xp = input(x), wp = input(w), bp = optionalInput(b);
+  gemm(rt, xp, I * 4, 4, wp, I * 4, true, output(y, N * O), O * 4, N, O, I, STORE, bp);
+}
+
+export function linearBackward(dy: S, x: S, w: S, dx: S | null, dw: S | null, db: S | null, { N, I, O }: LinearShape): void {
+  const rt = dy.runtime;
+  const dyp = input(dy), xp = input(x), wp = input(w);
+  if (dx) gemm(rt, dyp, O * 4, 4, wp, I * 4, false, dx.ptr, I * 4, N, I, O, accumulateMode(dx, N * I));
+  if (dw) gemm(rt, dyp, 4, O * 4, xp, I * 4, false, dw.ptr, I * 4, O, I, N, accumulateMode(dw, O * I));
+  if (db) rt.call('BIAS_GRAD', [dyp, db.ptr, N, O, accumulateMode(db, O)], [], N * O >= PARALLEL_MIN_WORK);
+}
+
+export function layerNormForward(x: S, w: S, b: S | null, y: S, mean: S, rstd: S, { N, C, eps }: LayerNormShape): void {
+  const xp = input(x), wp = input(w), bp = optionalInput(b);
+  x.runtime.call('LN_FWD', [xp, wp, bp, output(y, N * C), output(mean, N), output(rstd, N), N, C], [eps], N * C >= PARALLEL_MIN_WORK);
+}
+
+export function layerNormBackward(dy: S, x: S, w: S, mean: S, rstd: S, dx: S | null, dw: S | null, db: S | null,
+  { N, C }: LayerNormShape): void {
+  const rt = dy.runtime;
+  const parallel = N * C >= PARALLEL_MIN_WORK;
+  rt.ensureScratch(0, rt.layerNormScratchBytes(N, C));
+  const args = [input(dy), input(x), input(w), input(mean), input(rstd)];
+  const dxMode = dx ? accumulateMode(dx, N * C) : STORE;
+  rt.call('LN_BWD_ROWS', [...args, dx ? dx.ptr : 0, N, C, dxMode], [], parallel);
+  if (!dw && !db) return;
+  const dwMode = dw ? accumulateMode(dw, C) : STORE, dbMode = db ? accumulateMode(db, C) : STORE;
+  rt.call('LN_BWD_REDUCE', [dw ? dw.ptr : 0, db ? db.ptr : 0, N, C, dwMode, dbMode], [], C >= 128 && parallel);
+}
+
+function attentionWork({ B, Tq, Tk, C }: AttentionShape): number {
+  return B * Tq * Tk * C;
+}
+
+export function attentionForward(q: S, k: S, v: S, keyPad: S | null, y: S, lse: S, s: AttentionShape): void {
+  const rt = q.runtime;
+  const { B, Tq, Tk, C, H, causal } = s;
+  rt.ensureScratch(rt.attentionScratchBytes(Tq, Tk, C / H));
+  const args = [input(q), input(k), input(v), optionalInput(keyPad), output(y, B * Tq * C), output(lse, B * H * Tq)];
+  rt.call('ATTN_FWD', [...args, B, Tq, Tk, C, H, causal ? 1 : 0], [], B * H > 1 && attentionWork(s) >= PARALLEL_MIN_WORK);
+}
+
+export function attentionBackward(dy: S, q: S, k: S, v: S, keyPad: S | null, y: S, lse: S, dq: S, dk: S, dv: S, s: AttentionShape): void {
+  const rt = q.runtime;
+  const { B, Tq, Tk, C, H, causal } = s;
+  rt.ensureScratch(rt.attentionScratchBytes(Tq, Tk, C / H));
+  const args = [input(dy), input(q), input(k), input(v), optionalInput(keyPad), input(y), input(lse), dq.ptr, dk.ptr, dv.ptr];
+  const modes = [accumulateMode(dq, B * Tq * C), accumulateMode(dk, B * Tk * C), accumulateMode(dv, B * Tk * C)];
+  rt.call('ATTN_BWD', [...args, B, Tq, Tk, C, H, causal ? 1 : 0, ...modes], [], B * H > 1 && attentionWork(s) >= PARALLEL_MIN_WORK);
+}
+
+export function crossEntropyForward(logits: S, targets: S, loss: S, lse: S, { N, V, ignoreIndex, smoothing, scale }: CrossEntropyShape): void {
+  const rt = logits.runtime;
+  rt.ensureScratch(0, rt.crossEntropyScratchBytes(N));
+  rt.call('CE_ROWS', [input(logits), input(targets), output(lse, N), N, V, ignoreIndex], [smoothing], N * V >= PARALLEL_MIN_WORK);
+  rt.call('CE_SUM', [output(loss, 1), N], [scale], false);
+}
+
+export function crossEntropyBackward(dLoss: S, logits: S, targets: S, lse: S, dLogits: S, { N, V, ignoreIndex, smoothing, scale }: CrossEntropyShape): void {
+  const rt = logits.runtime;
+  const args = [input(dLoss), input(logits), input(targets), input(lse), dLogits.ptr];
+  rt.call('CE_BWD', [...args, N, V, ignoreIndex, accumulateMode(dLogits, N * V)], [smoothing, scale], N * V >= PARALLEL_MIN_WORK);
+}

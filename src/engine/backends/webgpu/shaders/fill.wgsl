@@ -1,0 +1,11 @@
+// x[i] = value for i < n
+struct Params { n: u32, value: f32 }
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read_write> x: array<f32>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
+  let i = flat_id(wid, nwg, lid, 256u);
+  if (i >= params.n) { return; }
+  x[i] = params.value;
+}

@@ -1,0 +1,48 @@
+import { randomBytes } from 'node:crypto';
+
+/** What the page is built from: the webview's CSP source and asset URIs (already asWebviewUri'd), and settings. */
+export interface DashboardPageOptions {
+  /** webview.cspSource. */
+  cspSource: string;
+  scriptUri: string;
+  styleUri: string;
+  /** Smoothing used until the user moves the slider (losslab.smoothing). */
+  defaultSmoothing: number;
+  /** Bring this chart into view once (e.g. "lr" for Preview Learning-Rate Schedule). */
+  focusChart: string | null;
+}
+
+/**
+ * The dashboard's HTML, the one place its Content Security Policy is written: nothing by default, styles and
+ * fonts only from the extension, scripts only with this page's nonce, images from the extension or as data: URLs.
+ */
+export function dashboardHtml(options: DashboardPageOptions, nonce = randomBytes(16).toString('base64')): string {
+  const { cspSource } = options;
+  const csp = [
+    "default-src 'none'",
+    `img-src ${cspSource} data:`,
+    `style-src ${cspSource} 'nonce-${nonce}'`,
+    `script-src 'nonce-${nonce}'`,
+    `font-src ${cspSource}`,
+  ].join('; ');
+  // A fresh token per request: the page remembers the last one it handled, so a reload does not scroll again.
+  const focus = options.focusChart ? ` data-focus-chart="${attr(options.focusChart)}" data-focus-token="${randomBytes(8).toString('hex')}"` : '';
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${attr(csp)}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" nonce="${attr(nonce)}" href="${attr(options.styleUri)}">
+<title>Loss Lab Dashboard</title>
+</head>
+<body data-default-smoothing="${attr(String(options.defaultSmoothing))}"${focus}>
+<div id="root"></div>
+<script nonce="${attr(nonce)}" src="${attr(options.scriptUri)}"></script>
+</body>
+</html>`;
+}
+
+function attr(value: string): string {
+  return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}

@@ -1,0 +1,112 @@
+// The dashboard panel in the real extension host: it opens, rejects what a compromised webview might send, and a
+// panel reopened mid-run is sent the run's whole history.
+import * as assert from 'node:assert/strict';
+import { suite, suiteSetup, suiteTeardown, test } from 'mocha';
+import * as vscode from 'vscode';
+import type { LossLabApi } from '../../src/extension/api';
+import { dashboardHooks, hasDashboardHooks, stepsSentFor, type DashboardTestHooks } from './support/dashboardHooks';
+import { activateLossLab, waitUntil, workspaceFile } from './support/lossLab';
+import { deterministicPart, readMetrics } from './support/runFolder';
+import { RunRecorder } from './support/runRecorder';
+import { assertContiguous, trainFixture } from './support/training';
+
+/** The dashboard's editor tab (web workbenches prefix the view type, so match its end). */
+function dashboardTab(): vscode.Tab | undefined {
+  return vscode.window.tabGroups.all.flatMap((group) => group.tabs)
+    .find((tab) => tab.input instanceof vscode.TabInputWebview && tab.input.viewType.endsWith('losslab.dashboard'));
+}
+
+async function closeDashboard(): Promise<void> {
+  const tab = dashboardTab();
+  if (tab) await vscode.window.tabGroups.close(tab);
+  await waitUntil('the dashboard tab to close', () => dashboardTab() === undefined);
+}
+
+/** The open panel's hooks once its webview has said Ready and been sent its config. */
+async function readyHooks(api: LossLabApi): Promise<DashboardTestHooks> {
+  let hooks: DashboardTestHooks | undefined;
+  await waitUntil('the dashboard webview to load its config', () => {
+    hooks = dashboardHooks(api);
+    return hooks?.posted.some((message) => message.type === 'DidSelectConfig') ?? false;
+  }, 30_000);
+  return hooks as DashboardTestHooks;
+}
+
+suite('dashboard', () => {
+  let api: LossLabApi;
+  let recorder: RunRecorder;
+
+  suiteSetup(async () => {
+    api = (await activateLossLab()).api;
+    recorder = new RunRecorder(api);
+  });
+  suiteTeardown(async () => {
+    recorder.dispose();
+    await closeDashboard();
+  });
+
+  test('Open Dashboard and Preview Schedule open one panel on the config', async () => {
+    await closeDashboard();
+    await vscode.commands.executeCommand('losslab.openDashboard', workspaceFile('tiny.lab.yaml'));
+    await waitUntil('a dashboard tab', () => dashboardTab() !== undefined);
+    assert.match(dashboardTab()?.label ?? '', /^Loss Lab: tiny/);
+    await vscode.commands.executeCommand('losslab.previewSchedule', workspaceFile('long.lab.yaml'));
+    await waitUntil('the dashboard to follow long.lab.yaml', () => /^Loss Lab: long/.test(dashboardTab()?.label ?? ''));
+    assert.equal(vscode.window.tabGroups.all.flatMap((group) => group.tabs).filter((tab) => tab.input instanceof vscode.TabInputWebview).length, 1);
+  });
+
+  test('malformed and hostile webview messages are rejected and change nothing', async function () {
+    if (!hasDashboardHooks(api)) this.skip();
+    await vscode.commands.executeCommand('losslab.openDashboard', workspaceFile('long.lab.yaml'));
+    const run = await trainFixture('long.lab.yaml');
+    const hooks = await readyHooks(api);
+    await recorder.waitForSteps(run.runId, 3);
+    const malformed: unknown[] = [
+      null, undefined, 42, 'StopTraining', [{ type: 'StopTraining', runId: run.runId }],
+      { type: 'StopTraining', runId: run.runId, extra: 1 },
+      { type: 'StopTraining', runId: 42 },
+      { type: 'StopTraining', runId: '../../../etc/passwd' },
+      { type: 'StopTraining', runId: 'x'.repeat(129) },
+      { type: 'StopTraining' },
+      { type: 'stoptraining', runId: run.runId },
+      { type: 'Train', configFile: '/etc/passwd' },
+      { type: 'OpenConfigDiff', runA: '/etc/passwd', runB: run.runId },
+      { type: 'SaveChartImage', chart: 'loss', dataUrl: 'javascript:alert(1)' },
+      { type: 'SaveChartImage', chart: '../../x', dataUrl: 'data:image/png;base64,AAAA' },
+      JSON.parse('{"type":"Ready","__proto__":{"polluted":true}}'),
+    ];
+    const rejectedBefore = hooks.rejected.length;
+    for (const raw of malformed) hooks.receive(raw);
+    assert.equal(hooks.rejected.length - rejectedBefore, malformed.length, `rejected: ${hooks.rejected.slice(rejectedBefore).join(' | ')}`);
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
+    // Well-formed but naming a run this dashboard does not show: ignored.
+    hooks.receive({ type: 'StopTraining', runId: 'not-a-run-of-this-config' });
+    const stepsBefore = recorder.stepsOf(run.runId).length;
+    await recorder.waitForSteps(run.runId, stepsBefore + 3);
+    assert.equal(api.training.activeRuns().find((info) => info.id === run.runId)?.status, 'running');
+
+    hooks.receive({ type: 'StopTraining', runId: run.runId });
+    assert.equal((await api.whenRunEnds(run.runId)).status, 'stopped', 'a well-formed Stop through the same handler works');
+  });
+
+  test('a dashboard closed and reopened mid-run is sent the whole history', async function () {
+    if (!hasDashboardHooks(api)) this.skip();
+    await vscode.commands.executeCommand('losslab.openDashboard', workspaceFile('long.lab.yaml'));
+    const run = await trainFixture('long.lab.yaml');
+    await readyHooks(api);
+    await recorder.waitForSteps(run.runId, 10);
+    await closeDashboard();
+    await recorder.waitForSteps(run.runId, recorder.stepsOf(run.runId).length + 10);
+    await vscode.commands.executeCommand('losslab.openDashboard', workspaceFile('long.lab.yaml'));
+    const hooks = await readyHooks(api);
+    await recorder.waitForSteps(run.runId, recorder.stepsOf(run.runId).length + 10);
+    await vscode.commands.executeCommand('losslab.stop', run.runId);
+    await api.whenRunEnds(run.runId);
+    // The last appends are flushed when the run ends; give them a moment to be posted.
+    const written = readMetrics(run.folder).steps;
+    await waitUntil('every step to be sent to the reopened dashboard', () => stepsSentFor(hooks.posted, run.runId).length >= written.length, 5000);
+    const sent = stepsSentFor(hooks.posted, run.runId);
+    assertContiguous(sent, 'steps sent to the reopened dashboard');
+    assert.deepEqual(sent.map(deterministicPart), written.map(deterministicPart));
+  });
+});

@@ -1,0 +1,47 @@
+// Types of ui.mjs for the TypeScript UI tests (test/ui), written by hand so that type-checking the project does not
+// need this folder's node_modules.
+
+/** Options of startVsCode. */
+export interface StartOptions {
+  /** The workspace folder to open. */
+  folder: string;
+  /** The extension to load from source (extensionDevelopmentPath). */
+  extensionPath: string;
+  /** User settings on top of the quiet defaults. */
+  settings?: Record<string, unknown>;
+  /** true: Workspace Trust on, so the folder opens in Restricted Mode. */
+  workspaceTrust?: boolean;
+  viewport?: { width: number; height: number };
+}
+
+/** The part of playwright's Page the tests may use directly. */
+export interface UiPage {
+  keyboard: { press(key: string): Promise<void>; type(text: string): Promise<void> };
+  waitForTimeout(ms: number): Promise<void>;
+}
+
+/** One webview's document. */
+export interface WebviewFrame {
+  text(testId: string): Promise<string | null>;
+  waitForText(testId: string, pattern: RegExp | ((text: string) => boolean), timeoutMs?: number): Promise<string>;
+  click(testId: string): Promise<void>;
+  /** Sends any value to the extension host through the webview's real postMessage channel. */
+  postToHost(message: unknown): Promise<void>;
+}
+
+/** A running code-server + Chromium session. */
+export interface VsCodeUi {
+  readonly page: UiPage;
+  runCommand(title: string, options?: { attempts?: number }): Promise<void>;
+  openFile(relativePath: string): Promise<void>;
+  replaceLine(lineNumber: number, text: string): Promise<void>;
+  closeTab(label: string): Promise<void>;
+  webview(selector: string, timeoutMs?: number): Promise<WebviewFrame>;
+  notificationTexts(): Promise<string[]>;
+  waitForNotification(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  screenshot(path: string): Promise<void>;
+  /** Resolves with the kept temp folder when `keep`. */
+  close(options?: { keep?: boolean }): Promise<string | undefined>;
+}
+
+export function startVsCode(options: StartOptions): Promise<VsCodeUi>;

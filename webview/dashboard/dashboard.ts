@@ -1,0 +1,246 @@
+import { includeValues, robustRange } from '../charts/autoscale';
+import { formatTick } from '../charts/format';
+import type { DrawnLine, MetricChartOptions } from '../charts/metricChart';
+import { CHART_KINDS, RunLines, previewPoints, type ChartKind, type SeriesSettings } from '../charts/series';
+import { gradientNormSummary, learningRateSummary, lossSummary, runLatest, throughputSummary, type RunLatest } from '../charts/summary';
+import type { ChartTheme } from '../charts/theme';
+import type { DashboardToHost, HostToDashboard } from '../../src/protocol/dashboard';
+import { ChartPanel } from './chartPanel';
+import { Controls } from './controls';
+import { h } from './dom';
+import { DashboardModel, type ModelChange } from './model';
+import { RedrawScheduler, type RedrawWork } from './redrawScheduler';
+import { RunList } from './runList';
+import { backendText, runStatusText, runTimeLabel } from './status';
+import type { DashboardUiState } from './uiState';
+
+/** How the dashboard talks to whoever hosts it (the VS Code webview API, or a test page). */
+export interface DashboardHost {
+  send(message: DashboardToHost): void;
+  saveState(state: DashboardUiState): void;
+}
+
+/** A request to bring one chart into view, e.g. the learning-rate chart for "Preview Learning-Rate Schedule". */
+export interface DashboardFocus {
+  chart: ChartKind;
+  token: string;
+}
+
+/** A clip threshold above this multiple of the data's range is left off-chart (named in the summary). */
+const CLIP_IN_RANGE = 3;
+
+/**
+ * The dashboard: applies host messages to the model, keeps one RunLines per visible run (appended in place
+ * while training), and redraws charts, autoscale, summaries and the run list through a RedrawScheduler.
+ */
+export class Dashboard {
+  private readonly model = new DashboardModel();
+  private readonly panels: Record<ChartKind, ChartPanel>;
+  private readonly controls: Controls;
+  private readonly runList: RunList;
+  private lines = new Map<string, RunLines>();
+  private drawn: Record<ChartKind, DrawnLine[]> = { loss: [], lr: [], 'grad-norm': [], throughput: [] };
+  private readonly scheduler = new RedrawScheduler((work) => this.draw(work), {
+    now: () => performance.now(),
+    frame: (callback) => requestAnimationFrame(callback),
+    timer: (callback, ms) => setTimeout(callback, ms),
+  });
+  private hoverX: number | null = null;
+  private focusPending: ChartKind | null;
+
+  /** `focus` asks to bring a chart into view once (its token is remembered, so reloads of the page do not). */
+  constructor(root: HTMLElement, private state: DashboardUiState, private theme: ChartTheme, private readonly host: DashboardHost, focus: DashboardFocus | null) {
+    this.focusPending = focus && focus.token !== state.focusToken ? focus.chart : null;
+    if (focus) this.state.focusToken = focus.token;
+    this.controls = new Controls(state, {
+      onTrain: () => host.send({ type: 'Train' }),
+      onStop: (runId) => host.send({ type: 'StopTraining', runId }),
+      onResume: (runId) => host.send({ type: 'ResumeTraining', runId }),
+      onSmoothing: (smoothing) => this.changeSettings({ smoothing }),
+      onXAxis: (xAxis) => this.changeSettings({ xAxis }),
+      onFitAll: (fitAll) => this.changeState({ fitAll }, false),
+    });
+    this.runList = new RunList({
+      onToggleRun: (runId, visible) => this.changeSettings({ hiddenRuns: visible ? this.state.hiddenRuns.filter((id) => id !== runId) : [...this.state.hiddenRuns, runId] }),
+      onSelectRun: (runId, selected) => this.changeState({ selectedRuns: selected ? [...this.state.selectedRuns.filter((id) => id !== runId), runId].slice(-2) : this.state.selectedRuns.filter((id) => id !== runId) }, false),
+      onCompare: (runA, runB) => host.send({ type: 'OpenConfigDiff', runA, runB }),
+    });
+    this.panels = Object.fromEntries(CHART_KINDS.map((kind) => [kind, new ChartPanel(kind, this.chartOptions(kind), {
+      onLogChange: (k, log) => this.changeSettings({ log: { ...this.state.log, [k]: log } }),
+      onSave: (k, dataUrl) => host.send({ type: 'SaveChartImage', chart: k, dataUrl }),
+      onHover: (x) => this.hover(x),
+    })])) as Record<ChartKind, ChartPanel>;
+    root.replaceChildren(h('main', { class: 'dashboard' }, [
+      this.controls.header, this.controls.toolbar, this.runList.element,
+      h('div', { class: 'charts' }, CHART_KINDS.map((kind) => this.panels[kind].element)),
+    ]));
+    this.rebuild();
+  }
+
+  receive(message: HostToDashboard): void {
+    this.applyChange(this.model.apply(message));
+  }
+
+  /** The theme changed (VS Code switched colour theme): recolour everything. */
+  setTheme(theme: ChartTheme): void {
+    this.theme = theme;
+    for (const kind of CHART_KINDS) this.panels[kind].setOptions(this.chartOptions(kind));
+    this.assignLines();
+  }
+
+  private applyChange(change: ModelChange): void {
+    switch (change.kind) {
+      case 'reset':
+        this.state.configFile = this.model.configFile;
+        this.host.saveState(this.state);
+        this.rebuild();
+        if (this.focusPending) {
+          this.panels[this.focusPending].focus();
+          this.focusPending = null;
+        }
+        return;
+      case 'run':
+        if (change.added) this.rebuild();
+        else this.redraw(true);
+        return;
+      case 'append': {
+        const lines = this.lines.get(change.runId);
+        lines?.appendSteps(change.steps);
+        lines?.appendEvals(change.evals);
+        this.redraw(false);
+        return;
+      }
+      case 'schedule':
+        this.assignLines();
+        return;
+      case 'none':
+        return;
+    }
+  }
+
+  private changeSettings(patch: Partial<DashboardUiState>): void {
+    this.changeState(patch, true);
+  }
+
+  private changeState(patch: Partial<DashboardUiState>, rebuildLines: boolean): void {
+    this.state = { ...this.state, ...patch };
+    this.host.saveState(this.state);
+    if (rebuildLines) {
+      for (const kind of CHART_KINDS) this.panels[kind].setOptions(this.chartOptions(kind));
+      this.rebuild();
+    } else {
+      this.redraw(true);
+    }
+  }
+
+  private get settings(): SeriesSettings {
+    return { xAxis: this.state.xAxis, smoothing: this.state.smoothing, log: this.state.log };
+  }
+
+  private chartOptions(kind: ChartKind): MetricChartOptions {
+    return { xAxis: this.state.xAxis, log: this.state.log[kind], theme: this.theme };
+  }
+
+  // Recomputes every visible run's lines from the model (settings changed, or the runs did).
+  private rebuild(): void {
+    this.lines = new Map();
+    for (const run of this.model.runs) {
+      if (this.state.hiddenRuns.includes(run.info.id)) continue;
+      const lines = new RunLines(run.info.id, this.settings);
+      lines.appendSteps(run.steps);
+      lines.appendEvals(run.evals);
+      this.lines.set(run.info.id, lines);
+    }
+    this.assignLines();
+  }
+
+  // Hands each chart its lines: raw series first (behind), newest run last (on top), the preview behind all.
+  private assignLines(): void {
+    const several = this.lines.size > 1;
+    for (const kind of CHART_KINDS) {
+      const drawn: DrawnLine[] = [];
+      for (const [runId, lines] of this.lines) {
+        const color = this.colorOf(runId);
+        const prefix = several ? `${runTimeLabel(runId).slice(11)} · ` : '';
+        for (const line of lines.lines[kind]) drawn.push({ ...line, color, label: `${prefix}${line.metric}` });
+      }
+      drawn.sort((a, b) => Number(b.role === 'raw') - Number(a.role === 'raw'));
+      if (kind === 'lr') {
+        const points = this.model.schedule ? previewPoints(this.model.schedule.lrs, this.settings, this.newestLines()?.pace ?? null) : null;
+        if (points) drawn.unshift({ key: 'preview', metric: 'schedule preview', role: 'preview', secondary: false, points, color: this.theme.preview, label: 'schedule preview' });
+      }
+      this.drawn[kind] = drawn;
+      this.panels[kind].chart.setLines(drawn);
+    }
+    this.redraw(true);
+  }
+
+  /** Asks for a redraw: `now` for structural changes (everything, next frame), else a live append (rate-limited). */
+  private redraw(now: boolean): void {
+    this.scheduler.request(now);
+  }
+
+  private draw(work: RedrawWork): void {
+    for (const kind of CHART_KINDS) this.drawChart(kind, work.rescale);
+    if (this.hoverX !== null) this.hover(this.hoverX);
+    if (work.text) this.updateText();
+  }
+
+  private drawChart(kind: ChartKind, rescale: boolean): void {
+    const panel = this.panels[kind];
+    panel.setEmptyNote(this.drawn[kind].some((line) => line.points.length > 0) ? null : this.emptyText());
+    if (!rescale) {
+      panel.chart.refresh();
+      return;
+    }
+    const log = this.state.log[kind];
+    let range = robustRange(this.drawn[kind].map((line) => line.points), this.state.fitAll, { log });
+    const clip = this.model.schedule?.gradClip ?? 0;
+    if (kind === 'grad-norm') {
+      const showClip = clip > 0 && (this.state.fitAll || !range || clip <= CLIP_IN_RANGE * range.max);
+      if (showClip) range = includeValues(range, [clip], log);
+      panel.chart.setReferences(clip > 0 ? [{ value: clip, label: `clip ${formatTick(clip)}` }] : []);
+    }
+    panel.chart.setRange(range);
+    panel.chart.refresh();
+  }
+
+  private updateText(): void {
+    const latest: RunLatest[] = [...this.lines.entries()].reverse().map(([runId, lines]) => runLatest(`run ${runId}`, lines));
+    const schedule = this.model.schedule;
+    this.panels.loss.setSummary(lossSummary(latest));
+    this.panels.lr.setSummary(learningRateSummary(latest, schedule));
+    this.panels['grad-norm'].setSummary(gradientNormSummary(latest, schedule?.gradClip ?? null));
+    this.panels.throughput.setSummary(throughputSummary(latest));
+    const newest = this.model.latest;
+    this.controls.setConfig(this.model.configName, this.model.configFile);
+    this.controls.setStatus(runStatusText(this.model.configFile, newest?.info ?? null, newest?.steps[newest.steps.length - 1]?.step ?? 0), backendText(newest?.info ?? null, this.model.backendNote));
+    this.controls.setActiveRun(newest?.info ?? null, this.model.configFile !== null);
+    this.runList.render(this.model.runs.map((run) => ({
+      run, color: this.colorOf(run.info.id), visible: !this.state.hiddenRuns.includes(run.info.id), selected: this.state.selectedRuns.includes(run.info.id),
+    })));
+  }
+
+  private hover(x: number | null): void {
+    this.hoverX = x;
+    for (const kind of CHART_KINDS) {
+      const panel = this.panels[kind];
+      panel.showReadout(panel.chart.hover(x), x);
+    }
+  }
+
+  private emptyText(): string {
+    if (!this.model.configFile) return 'No config selected.';
+    if (this.model.runs.length > 0 && this.lines.size === 0) return 'Every run is hidden: turn one on in the run list.';
+    return 'No steps yet: press Train to start a run.';
+  }
+
+  private colorOf(runId: string): string {
+    const index = Math.max(0, this.model.runs.findIndex((r) => r.info.id === runId));
+    return this.theme.runColors[index % this.theme.runColors.length];
+  }
+
+  private newestLines(): RunLines | undefined {
+    return [...this.lines.values()].pop();
+  }
+}

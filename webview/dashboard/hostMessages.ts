@@ -1,0 +1,28 @@
+import type { HostToDashboard } from '../../src/protocol/dashboard';
+
+/**
+ * Checks a message from the extension host before the dashboard acts on it. The host is trusted, so this checks
+ * shape (type, and the fields the dashboard indexes into), which catches a protocol mismatch early and names it.
+ */
+export function validateHostMessage(raw: unknown): HostToDashboard | string {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return 'not an object';
+  const m = raw as Record<string, unknown>;
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const runInfo = (v: unknown) => isObject(v) && typeof v.id === 'string' && typeof v.status === 'string' && isObject(v.backend);
+  const schedule = (v: unknown) => isObject(v) && Array.isArray(v.lrs) && typeof v.gradClip === 'number';
+  switch (m.type) {
+    case 'DidSelectConfig':
+      return (m.configFile === null || typeof m.configFile === 'string') && Array.isArray(m.runs)
+        && m.runs.every((r: unknown) => isObject(r) && runInfo(r.info) && Array.isArray(r.steps) && Array.isArray(r.evals))
+        && (m.schedule === null || schedule(m.schedule))
+        ? (m as unknown as HostToDashboard) : 'DidSelectConfig: malformed';
+    case 'DidAppendMetrics':
+      return typeof m.runId === 'string' && Array.isArray(m.steps) && Array.isArray(m.evals) ? (m as unknown as HostToDashboard) : 'DidAppendMetrics: malformed';
+    case 'DidUpdateRun':
+      return runInfo(m.info) ? (m as unknown as HostToDashboard) : 'DidUpdateRun: malformed';
+    case 'DidUpdateSchedule':
+      return schedule(m.schedule) ? (m as unknown as HostToDashboard) : 'DidUpdateSchedule: malformed';
+    default:
+      return `unknown message type ${JSON.stringify(m.type)?.slice(0, 40)}`;
+  }
+}

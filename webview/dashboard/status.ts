@@ -1,0 +1,52 @@
+import { formatValue } from '../charts/format';
+import type { StepMetrics } from '../../src/engine/train/metrics';
+import type { RunInfo } from '../../src/protocol/runInfo';
+
+/** The header's status line for the newest run: what it is doing and how far it got. */
+export function runStatusText(configFile: string | null, info: RunInfo | null, lastStep: number): string {
+  if (!configFile) return 'No config selected: open a *.lab.yaml, *.lab.yml or *.lab.json file, or run “Loss Lab: Open Dashboard” on one.';
+  if (!info) return 'No runs yet: press Train to start one.';
+  const step = Math.max(info.steps_completed, lastStep);
+  const progress = `step ${step} of ${info.total_steps}`;
+  const why = info.message ? `: ${info.message}` : '';
+  switch (info.status) {
+    case 'running':
+      return `Training run ${info.id}: ${progress}.`;
+    case 'paused':
+      return `Run ${info.id} paused at ${progress}${why}.`;
+    case 'stopped':
+      return `Run ${info.id} stopped at ${progress}.`;
+    case 'failed':
+      return `Run ${info.id} failed at ${progress}${why}.`;
+    case 'finished': {
+      const loss = info.final_loss === null ? '' : `, final loss ${formatValue(info.final_loss)}`;
+      const val = info.final_val_loss === null ? '' : ` (validation ${formatValue(info.final_val_loss)})`;
+      return `Run ${info.id} finished: ${info.total_steps} steps${loss}${val}.`;
+    }
+  }
+}
+
+/** Which backend trained (or trains) the newest run and why it was chosen; `hostNote` is used before any run. */
+export function backendText(info: RunInfo | null, hostNote: string | null): string {
+  if (info) return `Backend: ${info.backend.description} — ${info.backend.reason}`;
+  if (hostNote) return `Backend: ${hostNote}`;
+  return 'Backend: chosen when training starts (losslab.defaultBackend, or the config’s backend key).';
+}
+
+/** A run's start time for the run list, from its id (20261129-031502-3fa2 → 2026-11-29 03:15:02). */
+export function runTimeLabel(runId: string): string {
+  const m = /^(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})/.exec(runId);
+  return m ? `${m[1]}-${m[2]}-${m[3]} ${m[4]}:${m[5]}:${m[6]}` : runId;
+}
+
+/** Mean tokens per second over a run's steps (tokens over training time, as run.json's tokens_per_sec); null without steps. */
+export function meanThroughput(steps: readonly StepMetrics[]): number | null {
+  let tokens = 0;
+  let seconds = 0;
+  for (const s of steps) {
+    if (!(s.tokens_per_sec > 0) || !Number.isFinite(s.tokens)) continue;
+    tokens += s.tokens;
+    seconds += s.tokens / s.tokens_per_sec;
+  }
+  return seconds > 0 ? tokens / seconds : null;
+}
