@@ -1,4 +1,5 @@
 import type { RunInfo } from '../protocol/runInfo';
+import type { DashboardRegistration, DashboardTestHooks } from './dashboard/testHooks';
 import type { TrainingEvents } from './training/events';
 import type { TrainingManager } from './training/trainingManager';
 
@@ -9,12 +10,15 @@ export interface LossLabApi {
   whenRunEnds(runId: string): Promise<RunInfo>;
   /** Terminates the training worker as a crash would; resolves once its runs are marked failed. */
   killWorkerForTesting(): Promise<void>;
+  /** The open dashboard's message log and inbound channel, recorded only in test mode; undefined when none is open. */
+  dashboardForTesting(): DashboardTestHooks | undefined;
 }
 
-export function createApi(training: TrainingManager): LossLabApi {
+export function createApi(training: TrainingManager, dashboard: DashboardRegistration): LossLabApi {
   return {
     training,
     whenRunEnds: (runId) => training.whenRunEnds(runId),
     killWorkerForTesting: () => training.killWorkerForTesting(),
+    dashboardForTesting: () => dashboard.dashboardForTesting(),
   };
 }

@@ -12,8 +12,8 @@ export function activate(context: vscode.ExtensionContext): LossLabApi {
   const training = registerTraining(context);
   registerLanguageFeatures(context, { onDidChangeRun: training.onDidChangeRun });
   registerNewConfigCommand(context);
-  registerDashboard(context, training);
-  return createApi(training);
+  const dashboard = registerDashboard(context, training);
+  return createApi(training, dashboard);
 }
 
 export function deactivate(): void {}

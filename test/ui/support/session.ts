@@ -47,7 +47,8 @@ export async function withVsCode(t: TestContext, options: Omit<StartOptions, 'fo
     failed = false;
   } finally {
     if (failed) {
-      const shot = screenshotPath(`failure-${t.name.replace(/\W+/g, '-').slice(0, 60)}.png`);
+      // Always a temp folder, never media/: a failure is not the README's picture.
+      const shot = join(mkdtempSync(join(tmpdir(), 'losslab-ui-failure-')), `${t.name.replace(/\W+/g, '-').slice(0, 60)}.png`);
       await ui.screenshot(shot).catch(() => undefined);
       t.diagnostic(`failure screenshot: ${shot}`);
     }

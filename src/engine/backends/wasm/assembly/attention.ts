@@ -3,6 +3,7 @@
 import { argI, argP, claim, scratchOf } from './control';
 import { ADD, STORE, finishEdge, micro, packCols, packRows } from './gemm';
 import { exp4, hmax, hsum } from './vecmath';
+import { zeroFloats } from './blocks';
 
 /** Query rows per block of the backward pass: bounds the P and dS buffers to QB × Tk per thread. */
 const QB: i32 = 128;
@@ -60,30 +61,30 @@ function softmaxRow(row: usize, lim: i32, len: i32, keyPad: usize, scale: f32, l
   let lse = lseIn;
   if (recompute) {
     if (lse == -Infinity) {
-      memory.fill(row, 0, <usize>len << 2);
+      zeroFloats(row, len);
       return lse;
     }
     const vl = f32x4.splat(lse);
     for (let j = 0; j < lim; j += 4) {
       const p = row + (<usize>j << 2);
-      v128.store(p, v128.and(inline.always(exp4(f32x4.sub(f32x4.mul(v128.load(p), vs), vl))), visible4(keyPad, j, lim)));
+      v128.store(p, v128.and(inline.always(exp4(f32x4.sub(f32x4.mul(v128.load(p), vs), vl))), inline.always(visible4(keyPad, j, lim))));
     }
   } else {
     let mx4 = NEG_INF;
     for (let j = 0; j < lim; j += 4) {
       const v = f32x4.mul(v128.load(row + (<usize>j << 2)), vs);
-      mx4 = f32x4.max(mx4, v128.bitselect(v, NEG_INF, visible4(keyPad, j, lim)));
+      mx4 = f32x4.max(mx4, v128.bitselect(v, NEG_INF, inline.always(visible4(keyPad, j, lim))));
     }
     const mx = hmax(mx4);
     if (mx == -Infinity) {
-      memory.fill(row, 0, <usize>len << 2);
+      zeroFloats(row, len);
       return -Infinity;
     }
     const vm = f32x4.splat(mx);
     let sum4 = zero;
     for (let j = 0; j < lim; j += 4) {
       const p = row + (<usize>j << 2);
-      const e = v128.and(inline.always(exp4(f32x4.sub(f32x4.mul(v128.load(p), vs), vm))), visible4(keyPad, j, lim));
+      const e = v128.and(inline.always(exp4(f32x4.sub(f32x4.mul(v128.load(p), vs), vm))), inline.always(visible4(keyPad, j, lim)));
       v128.store(p, e);
       sum4 = f32x4.add(sum4, e);
     }
@@ -96,7 +97,7 @@ function softmaxRow(row: usize, lim: i32, len: i32, keyPad: usize, scale: f32, l
     }
   }
   const lim4 = (lim + 3) & ~3;
-  if (len > lim4) memory.fill(row + (<usize>lim4 << 2), 0, <usize>(len - lim4) << 2);
+  if (len > lim4) zeroFloats(row + (<usize>lim4 << 2), len - lim4);
   return lse;
 }
 
@@ -149,7 +150,7 @@ export function attentionForwardTask(tid: i32): void {
         const lse = softmaxRow(probs + <usize>i * strideBytes, lim, len, pad, scale, 0, false);
         store<f32>(lseOut + (<usize>((b * H + h) * Tq + q0 + i) << 2), lse);
       }
-      if (false) headProduct(probs, strideBytes, 4, kPack, <usize>Tk << 5, yb + <usize>q0 * rowBytes, rowBytes, qc, D, blockLen, STORE, tile,
+      headProduct(probs, strideBytes, 4, kPack, <usize>Tk << 5, yb + <usize>q0 * rowBytes, rowBytes, qc, D, blockLen, STORE, tile,
         causal ? LOWER : FULL, q0);
     }
   }
@@ -157,7 +158,7 @@ export function attentionForwardTask(tid: i32): void {
 
 /** Zeroes a head's [T, D] slice of a [.., T, C] tensor (so a gradient written in parts can be added to). */
 function zeroSlice(base: usize, T: i32, D: i32, rowBytes: usize): void {
-  for (let t = 0; t < T; t++) memory.fill(base + <usize>t * rowBytes, 0, <usize>D << 2);
+  for (let t = 0; t < T; t++) zeroFloats(base + <usize>t * rowBytes, D);
 }
 
 function dot(a: usize, b: usize, n: i32): f32 {

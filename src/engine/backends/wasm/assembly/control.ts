@@ -53,9 +53,14 @@ export function joinTask(tid: i32, t: i32, argsAt: usize): void {
   total = 0;
 }
 
+/** Copies an argument block (V8 runs memory.copy on a shared memory as a call into C). */
+function copyBytes(dst: usize, src: usize): void {
+  for (let i: usize = 0; i < ARGS_BYTES; i += 16) v128.store(dst + i, v128.load(src + i));
+}
+
 /** Copies the staged arguments to POSTED (the calling thread holds the odd ticket while it does). */
 export function postArguments(): void {
-  memory.copy(POSTED, STAGING, ARGS_BYTES);
+  copyBytes(POSTED, STAGING);
 }
 
 /**
@@ -66,7 +71,7 @@ export function copyPosted(tid: i32): i32 {
   const t = atomic.load<i32>(TICKET);
   if ((t & 1) != 0) return -1;
   const mine = PRIVATE + <usize>tid * ARGS_BYTES;
-  memory.copy(mine, POSTED, ARGS_BYTES);
+  copyBytes(mine, POSTED);
   store<i32>(mine + FLOAT_OFFSET - 4, load<i32>(TASK));
   return atomic.load<i32>(TICKET) == t ? t : -1;
 }

@@ -3,6 +3,7 @@
 import { argF, argI, argP, claim, sharedScratch } from './control';
 import { ADD } from './gemm';
 import { exp4, hmax, hsum } from './vecmath';
+import { zeroFloats } from './blocks';
 
 const CE_ROWS: i32 = 16;
 
@@ -78,7 +79,7 @@ export function crossEntropyBackwardTask(_tid: i32): void {
       const row = logits + (<usize>n * <usize>V << 2), out = dLogits + (<usize>n * <usize>V << 2);
       const target = load<i32>(targets + (<usize>n << 2));
       if (target == ignore) {
-        if (mode != ADD) memory.fill(out, 0, <usize>V << 2);
+        if (mode != ADD) zeroFloats(out, V);
         continue;
       }
       const vl = f32x4.splat(load<f32>(lseIn + (<usize>n << 2)));

@@ -2,6 +2,7 @@
 // @ts-nocheck
 import { argF, argI, argP, claim } from './control';
 import { ADD } from './gemm';
+import { copyFloats, zeroFloats } from './blocks';
 
 /** Elements per chunk of the elementwise tasks (32 KiB of floats). */
 export const CHUNK: i32 = 8192;
@@ -67,7 +68,7 @@ export function sliceForwardTask(_tid: i32): void {
   for (let chunk = claim(chunks); chunk >= 0; chunk = claim(chunks)) {
     const end = min(N, (chunk + 1) * rows);
     for (let r = chunk * rows; r < end; r++) {
-      memory.copy(y + (<usize>r * <usize>width << 2), x + ((<usize>r * <usize>W + <usize>start) << 2), <usize>width << 2);
+      copyFloats(y + (<usize>r * <usize>width << 2), x + ((<usize>r * <usize>W + <usize>start) << 2), width);
     }
   }
 }
@@ -90,10 +91,10 @@ export function sliceBackwardTask(_tid: i32): void {
         for (; c < width; c++) store<f32>(dst + (<usize>c << 2), load<f32>(dst + (<usize>c << 2)) + load<f32>(src + (<usize>c << 2)));
       } else {
         if (mode == STORE_ZERO_REST) {
-          memory.fill(row, 0, <usize>start << 2);
-          memory.fill(dst + (<usize>width << 2), 0, <usize>(W - start - width) << 2);
+          zeroFloats(row, start);
+          zeroFloats(dst + (<usize>width << 2), W - start - width);
         }
-        memory.copy(dst, src, <usize>width << 2);
+        copyFloats(dst, src, width);
       }
     }
   }
@@ -145,7 +146,7 @@ export function embeddingForwardTask(_tid: i32): void {
   for (let chunk = claim(chunks); chunk >= 0; chunk = claim(chunks)) {
     const end = min(N, (chunk + 1) << 6);
     for (let n = chunk << 6; n < end; n++) {
-      memory.copy(y + <usize>n * rowBytes, w + <usize>load<i32>(idx + (<usize>n << 2)) * rowBytes, rowBytes);
+      copyFloats(y + <usize>n * rowBytes, w + <usize>load<i32>(idx + (<usize>n << 2)) * rowBytes, C);
     }
   }
 }

@@ -3,6 +3,7 @@
 import { argF, argI, argP, claim, sharedScratch } from './control';
 import { ADD } from './gemm';
 import { hsum } from './vecmath';
+import { zeroFloats } from './blocks';
 
 /** Rows per chunk of the LayerNorm tasks; also the granularity of the dw/db partial sums. */
 export const LN_ROWS: i32 = 32;
@@ -72,7 +73,7 @@ export function layerNormBackwardRowsTask(_tid: i32): void {
   const chunks = (N + LN_ROWS - 1) / LN_ROWS;
   for (let chunk = claim(chunks); chunk >= 0; chunk = claim(chunks)) {
     const pw = partials + (<usize>chunk * <usize>C << 3), pb = pw + (<usize>C << 2);
-    memory.fill(pw, 0, <usize>C << 3);
+    zeroFloats(pw, 2 * C);
     const end = min(N, (chunk + 1) * LN_ROWS);
     for (let n = chunk * LN_ROWS; n < end; n++) {
       const row = <usize>n * <usize>C << 2;
