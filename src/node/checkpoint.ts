@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync, readdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { LabConfig } from '../config/types';
 import type { SamplerState } from '../engine/data/batches';
 import type { DatasetFiles } from '../engine/data/prepare';
@@ -46,11 +46,14 @@ export function checkpointFiles(runFolder: string, step: number): { weights: str
 
 /**
  * The settings that shape a run's trajectory: the config without its name, backend, data paths, step count and the
- * evaluation and checkpoint intervals. A run may resume on another backend, machine, or with more steps.
+ * evaluation and checkpoint intervals (and decay_steps, which defaults to the step count, unless the decay uses it).
+ * A run may resume on another backend, on another machine, or with more steps.
  */
 export function trainingSettings(config: LabConfig): Record<string, unknown> {
+  const usesDecaySteps = config.schedule.decay === 'linear' || config.schedule.decay === 'cosine';
   return {
-    ...omit(config, ['name', 'backend', 'data', 'training']),
+    ...omit(config, ['name', 'backend', 'data', 'training', 'schedule']),
+    schedule: usesDecaySteps ? config.schedule : omit(config.schedule, ['decay_steps']),
     data: { ...omit(config.data, ['train', 'val']), separate_val: config.data.val !== null },
     training: omit(config.training, ['steps', 'eval_interval', 'checkpoint_interval']),
   };
@@ -124,6 +127,7 @@ export function writeCheckpoint(runFolder: string, input: CheckpointInput): stri
     optimizer_step: String(state.optimizerStep), sampler: JSON.stringify(state.sampler),
     rng: JSON.stringify({ dropout: 'counter-based: masks are seeded by (seed, step, micro-batch)', next_step: state.step + 1 }),
   };
+  mkdirSync(dirname(files.state), { recursive: true });
   writeFileAtomic(files.state, encodeSafetensors(stored(state.optimizerState), stateMetadata));
   writeFileAtomic(files.weights, encodeSafetensors(stored(input.weights), { ...input.metadata, ...common }));
   return files.weights;

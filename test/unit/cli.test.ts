@@ -53,7 +53,9 @@ describe('losslab CLI', () => {
     const checkpoint = decodeSafetensors(readFileSync(join(run, 'checkpoints', 'final.safetensors')), 'final');
     assert.deepEqual(checkpoint.tensors.get('transformer.wte.weight')?.shape, [info.vocab_size, 16]);
     assert.equal(checkpoint.metadata.step, '6');
-    assert.deepEqual(readdirSync(join(run, 'checkpoints')).sort(), ['final.safetensors', 'step-000002.safetensors', 'step-000004.safetensors']);
+    assert.deepEqual(readdirSync(join(run, 'checkpoints')).sort(), ['final.safetensors', 'step-000002.safetensors',
+      'step-000002.state.safetensors', 'step-000004.safetensors', 'step-000004.state.safetensors', 'step-000006.safetensors',
+      'step-000006.state.safetensors']);
   });
 
   it('is deterministic: the same seed gives identical metrics, another seed does not', async () => {

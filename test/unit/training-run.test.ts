@@ -37,23 +37,24 @@ it('pause holds the loop between steps; resume continues; stop while paused ends
   const t = trainer();
   const statuses: RunStatus[] = [];
   let run: TrainingRun;
-  const paused = new Promise<void>((resolve) => {
-    run = new TrainingRun(t, {
-      onStep: (m) => { if (m.step === 3) run.pause(); },
-      onStatus: (s) => { statuses.push(s); if (s === 'paused' && t.step === 3) resolve(); },
-    });
+  let reachedPause: () => void = () => undefined;
+  const pausedAt = (step: number) => new Promise<void>((resolve) => (reachedPause = () => t.step === step && resolve()));
+  run = new TrainingRun(t, {
+    onStep: (m) => { if (m.step === 3 || m.step === 7) run.pause(); },
+    onStatus: (s) => { statuses.push(s); if (s === 'paused') reachedPause(); },
   });
-  const done = run!.run();
+  let paused = pausedAt(3);
+  const done = run.run();
   await paused;
   await new Promise((r) => setTimeout(r, 50));
   assert.equal(t.step, 3, 'no step while paused');
-  run!.resume();
-  await new Promise((r) => setTimeout(r, 20));
-  run!.pause();
-  const stepAtSecondPause = t.step;
-  assert.ok(stepAtSecondPause > 3 && stepAtSecondPause < 12);
-  run!.stop();
+  paused = pausedAt(7);
+  run.resume();
+  await paused;
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(t.step, 7, 'paused again after step 7');
+  run.stop();
   assert.equal(await done, 'stopped');
-  assert.equal(t.step, stepAtSecondPause);
-  assert.deepEqual(statuses.filter((s, i) => s !== statuses[i - 1]), ['running', 'paused', 'running', 'paused', 'stopped']);
+  assert.equal(t.step, 7);
+  assert.deepEqual(statuses, ['running', 'paused', 'running', 'paused', 'stopped']);
 });

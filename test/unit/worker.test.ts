@@ -86,9 +86,9 @@ describe('training worker (dist/worker.js)', () => {
 
   it('trains a run: DidStartRun, DidStep batches and DidEval equal to metrics.jsonl, then DidFinish', async () => {
     const { dir, config } = project('tiny', TINY);
-    host.send({ type: 'StartRun', requestId: 'ok', configFile: config, overrides: {}, outDir: join(dir, 'out') });
+    host.send({ type: 'StartRun', requestId: 'ok', configFile: config, overrides: {}, outDir: join(dir, 'run-ok') });
     const start = await host.next(started('ok'));
-    assert.equal(start.folder, join(dir, 'out'));
+    assert.equal(start.folder, join(dir, 'run-ok'));
     assert.equal(start.info.status, 'running');
     assert.equal(start.info.total_steps, 8);
     const end = await host.next(finished(start.runId));
@@ -105,7 +105,7 @@ describe('training worker (dist/worker.js)', () => {
 
   it('StopRun mid-run ends the run within a second with status stopped', async () => {
     const { dir, config } = project('long', LONG);
-    host.send({ type: 'StartRun', requestId: 'long', configFile: config, overrides: {}, outDir: join(dir, 'out') });
+    host.send({ type: 'StartRun', requestId: 'long', configFile: config, overrides: {}, outDir: join(dir, 'run-long') });
     const { runId, folder } = await host.next(started('long'));
     await host.next((m): m is WorkerToHost => m.type === 'DidStep' && m.runId === runId && m.metrics.some((s) => s.step >= 50));
     const stoppedAt = Date.now();
@@ -153,7 +153,7 @@ describe('training worker (dist/worker.js)', () => {
 
   it('a non-finite gradient pauses the run, naming step and parameter; it stays paused until StopRun', async () => {
     const { dir, config } = project('exploding', EXPLODING);
-    host.send({ type: 'StartRun', requestId: 'nan', configFile: config, overrides: {}, outDir: join(dir, 'out') });
+    host.send({ type: 'StartRun', requestId: 'nan', configFile: config, overrides: {}, outDir: join(dir, 'run-nan') });
     const { runId, folder } = await host.next(started('nan'));
     const pause = await host.next(paused(runId));
     assert.ok(pause.nonFinite, 'the pause says what went non-finite');
@@ -175,7 +175,7 @@ describe('training worker (dist/worker.js)', () => {
 
   it('ResumeRun continues a paused run (which here pauses again at the next non-finite step)', async () => {
     const { dir, config } = project('exploding', EXPLODING);
-    host.send({ type: 'StartRun', requestId: 'resume', configFile: config, overrides: {}, outDir: join(dir, 'out') });
+    host.send({ type: 'StartRun', requestId: 'resume', configFile: config, overrides: {}, outDir: join(dir, 'run-resume') });
     const { runId } = await host.next(started('resume'));
     await host.next(paused(runId));
     const from = host.received.length;
@@ -194,7 +194,7 @@ describe('training worker (dist/worker.js)', () => {
     host.send({ type: 'StartRun', requestId: 'again', configFile: first.config, overrides: {}, outDir: join(first.dir, 'b') });
     const refusal = await host.next(failedRequest('again'));
     assert.match(refusal.message, new RegExp(`long\\.lab\\.yaml is already training \\(run ${runId}\\); stop it before training it again`));
-    host.send({ type: 'StartRun', requestId: 'other', configFile: second.config, overrides: {}, outDir: join(second.dir, 'out') });
+    host.send({ type: 'StartRun', requestId: 'other', configFile: second.config, overrides: {}, outDir: join(second.dir, 'run-other') });
     const other = await host.next(started('other'));
     assert.equal((await host.next(finished(other.runId))).info.status, 'finished');
     host.send({ type: 'StopRun', runId });
@@ -203,7 +203,7 @@ describe('training worker (dist/worker.js)', () => {
 
   it('losslab.defaultBackend (StartRun.backend) applies only where the config says auto', async () => {
     const auto = project('auto', TINY.replace('backend: cpu', 'backend: auto'));
-    host.send({ type: 'StartRun', requestId: 'auto-webgpu', configFile: auto.config, overrides: {}, backend: 'webgpu', outDir: join(auto.dir, 'out') });
+    host.send({ type: 'StartRun', requestId: 'auto-webgpu', configFile: auto.config, overrides: {}, backend: 'webgpu', outDir: join(auto.dir, 'run-auto-webgpu') });
     // Whether WebGPU runs on this machine or not, the answer must be about the requested webgpu backend.
     const answer = await host.next((m): m is DidStartRun | DidFail => started('auto-webgpu')(m) || failedRequest('auto-webgpu')(m));
     if (answer.type === 'DidStartRun') {
@@ -213,7 +213,7 @@ describe('training worker (dist/worker.js)', () => {
       assert.match(answer.message, /backend: webgpu /);
     }
     const pinned = project('pinned', TINY);
-    host.send({ type: 'StartRun', requestId: 'pinned', configFile: pinned.config, overrides: {}, backend: 'webgpu', outDir: join(pinned.dir, 'out') });
+    host.send({ type: 'StartRun', requestId: 'pinned', configFile: pinned.config, overrides: {}, backend: 'webgpu', outDir: join(pinned.dir, 'run-pinned') });
     const start = await host.next(started('pinned'));
     assert.equal(start.info.backend.name, 'cpu');
     assert.equal(start.info.backend.reason, 'backend: cpu was requested');
@@ -228,7 +228,7 @@ describe('training worker (dist/worker.js)', () => {
     await host.next((m): m is DidFail => m.type === 'DidFail' && /unknown message type "Explode"/.test(m.message), 5000, from);
     host.send({ type: 'StopRun', runId: 'no-such-run' });
     const { dir, config } = project('tiny', TINY);
-    host.send({ type: 'StartRun', requestId: 'after', configFile: config, overrides: {}, outDir: join(dir, 'out') });
+    host.send({ type: 'StartRun', requestId: 'after', configFile: config, overrides: {}, outDir: join(dir, 'run-after') });
     const start = await host.next(started('after'));
     assert.equal((await host.next(finished(start.runId))).info.status, 'finished');
   });

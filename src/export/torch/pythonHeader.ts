@@ -11,6 +11,7 @@ init.safetensors (the initial weights by state-dict name) and data/ (the dataset
 
 Under torchrun the model is wrapped in DistributedDataParallel (gloo on CPU, nccl on CUDA): every process draws the
 same global batches and trains on its share of their rows, so the metrics equal the single-process run's.
+(torch 1.13's launcher on Python 3.11 fails to parse its own defaults: add "--redirects 1 --tee 1" there.)
 With model.dropout > 0 the masks come from torch's generator, so losses then differ from Loss Lab's step by step.
 """
 import argparse

@@ -190,7 +190,11 @@ def main(argv):
         out.close()
         write_safetensors(args.save, model.state_dict(), {"step": step, "config": cfg["name"]})
     if place.world > 1:
-        dist.destroy_process_group()
+        dist.barrier()
+        # Destroying a gloo process group at interpreter exit can deadlock (pytorch/pytorch#56297): leave at once.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
     return 0
 
 
