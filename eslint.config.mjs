@@ -3,7 +3,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.losslab/**', 'examples/**/.losslab/**', '.vscode-test/**', 'tools/**/node_modules/**'] },
+  { ignores: ['dist/**', 'dist-test/**', 'node_modules/**', '.losslab/**', 'examples/**/.losslab/**', '.vscode-test/**', 'tools/**/node_modules/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
