@@ -22,6 +22,8 @@ const bundles = [
   { ...node, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js' },
   { ...node, entryPoints: ['src/worker/main.ts'], outfile: 'dist/worker.js' },
   { ...browser, entryPoints: ['webview/dashboard/main.ts'], outfile: 'dist/webview/dashboard.js', loader: { '.css': 'css' } },
+  { ...browser, entryPoints: ['webview/tryModel/main.ts'], outfile: 'dist/webview/tryModel.js', loader: { '.css': 'css' } },
+  { ...browser, format: 'esm', entryPoints: ['webview/notebook/main.ts'], outfile: 'dist/webview/notebook.js' },
 ];
 
 await Promise.all(bundles.map((options) => build(options)));

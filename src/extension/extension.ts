@@ -4,6 +4,8 @@ import { registerNewConfigCommand } from './commands/newConfig';
 import { registerDashboard } from './dashboard/register';
 import { registerLanguageFeatures } from './language';
 import { registerLog } from './log';
+import { registerNotebook } from './notebook/register';
+import { registerRunCommands } from './runs/register';
 import { registerTraining } from './training/register';
 
 /** Wires Loss Lab's features together; each feature registers its own disposables. */
@@ -13,6 +15,8 @@ export function activate(context: vscode.ExtensionContext): LossLabApi {
   registerLanguageFeatures(context, { onDidChangeRun: training.onDidChangeRun });
   registerNewConfigCommand(context);
   const dashboard = registerDashboard(context, training);
+  registerNotebook(context, training);
+  registerRunCommands(context, training);
   return createApi(training, dashboard);
 }
 

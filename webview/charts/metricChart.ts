@@ -257,6 +257,8 @@ export class MetricChart {
 
   // The linked-hover crosshair with a dot on each line, on the overlay canvas (sized like the chart's).
   private drawHover(): HoverReadout | null {
+    // Chart.js renders once inside its constructor, before `this.chart` is assigned, when the canvas is already laid out.
+    if (!this.chart) return null;
     const { canvas, chartArea: area, scales } = this.chart;
     const overlay = this.overlay;
     if (overlay.width !== canvas.width || overlay.height !== canvas.height) {
