@@ -132,7 +132,7 @@ training: { steps: 3, batch_size: 2, grad_clip: 1.0, eval_interval: 0 }\n`, 't.l
     assert.match(webgpu.reason, /passed its self-test/);
     const auto = await selectBackend('auto');
     if ((await shared()).adapter.isFallbackAdapter) {
-      assert.equal(auto.backend.name, 'cpu');
+      assert.notEqual(auto.backend.name, 'webgpu', 'auto keeps to the CPU path (wasm or the reference)');
       assert.match(auto.reason, /software fallback, slower than the CPU backend/);
     } else {
       assert.equal(auto.backend.name, 'webgpu');
