@@ -15,6 +15,8 @@ export interface StartRun {
   backend?: BackendChoice;
   /** Run folder to use instead of `.losslab/runs/<name>/<id>/` beside the config. */
   outDir?: string;
+  /** Continue this stopped or failed run folder from its newest complete checkpoint instead of starting a new run. */
+  resumeFrom?: string;
 }
 
 /** Stop a run after the step in progress (honoured within a second). */

@@ -24,7 +24,7 @@ export function validateHostToWorker(raw: unknown): HostToWorker | string {
 }
 
 function validateStartRun(m: Record<string, unknown>): HostToWorker | string {
-  const allowed = new Set(['type', 'requestId', 'configFile', 'overrides', 'backend', 'outDir']);
+  const allowed = new Set(['type', 'requestId', 'configFile', 'overrides', 'backend', 'outDir', 'resumeFrom']);
   const extra = Object.keys(m).filter((key) => !allowed.has(key));
   if (extra.length > 0) return `StartRun: unexpected keys ${extra.join(',').slice(0, 80)}`;
   if (!isBoundedString(m.requestId, MAX_ID_CHARS)) return 'StartRun: needs a request id';
@@ -32,10 +32,12 @@ function validateStartRun(m: Record<string, unknown>): HostToWorker | string {
   if (!isPlainObject(m.overrides) || Object.keys(m.overrides).length > MAX_OVERRIDES) return 'StartRun: overrides must be an object of config paths';
   if (m.backend !== undefined && !BACKENDS.includes(m.backend as BackendChoice)) return `StartRun: backend must be one of ${BACKENDS.join(', ')}`;
   if (m.outDir !== undefined && !isBoundedString(m.outDir, MAX_PATH_CHARS)) return 'StartRun: outDir must be a folder path';
+  if (m.resumeFrom !== undefined && !isBoundedString(m.resumeFrom, MAX_PATH_CHARS)) return 'StartRun: resumeFrom must be a run folder path';
   return {
     type: 'StartRun', requestId: m.requestId, configFile: m.configFile, overrides: m.overrides,
     ...(m.backend !== undefined ? { backend: m.backend as BackendChoice } : {}),
     ...(m.outDir !== undefined ? { outDir: m.outDir as string } : {}),
+    ...(m.resumeFrom !== undefined ? { resumeFrom: m.resumeFrom as string } : {}),
   };
 }
 

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { BackendChoice } from '../config/types';
 import type { StepMetrics } from '../engine/train/metrics';
 import { UserError, loadConfigFile } from '../node/configFile';
-import { startSession, type SessionObserver, type TrainingSession } from '../node/session';
+import { resumeSession, startSession, type SessionObserver, type TrainingSession } from '../node/session';
 import type { RunInfo } from '../protocol/runInfo';
 import type { StartRun, WorkerToHost } from '../protocol/worker';
 
@@ -56,9 +56,12 @@ export class WorkerRuns {
     this.byConfig.set(configFile, run);
     try {
       const backend = await this.backendFor(request);
-      const session = await startSession({
-        configFile, overrides: request.overrides, backend, outDir: request.outDir, version: this.options.version,
-      }, this.observe(run, request.requestId));
+      const observer = this.observe(run, request.requestId);
+      const { overrides, outDir, resumeFrom } = request;
+      const version = this.options.version;
+      const session = resumeFrom
+        ? await resumeSession({ runDir: resumeFrom, configFile, overrides, backend, version }, observer)
+        : await startSession({ configFile, overrides, backend, outDir, version }, observer);
       run.session = session;
       if (run.stopRequested) session.run.stop();
       await session.done;

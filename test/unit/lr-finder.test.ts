@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { formatLearningRate, setConfigLearningRate } from '../../src/cli/commands/findLr';
+import { formatLearningRate, setConfigLearningRate } from '../../src/config/editLearningRate';
 import { parseConfigText } from '../../src/config';
 import type { LabConfig } from '../../src/config/types';
 import { CpuBackend } from '../../src/engine/backends/cpu';

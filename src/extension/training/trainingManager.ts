@@ -54,6 +54,16 @@ export class TrainingManager implements TrainingEvents, vscode.Disposable {
     return { runId, folder };
   }
 
+  /** Continues a stopped or failed run in its folder from its newest complete checkpoint; resolves once it runs again. */
+  async resumeFromCheckpoint(runFolder: string, configFile: string): Promise<{ runId: string; folder: string }> {
+    const defaultBackend = vscode.workspace.getConfiguration('losslab', vscode.Uri.file(configFile)).get<BackendChoice>('defaultBackend', 'auto');
+    log().info(`resume ${runFolder}`);
+    const { runId, folder } = await this.supervisor.train({
+      configFile, overrides: {}, resumeFrom: runFolder, ...(defaultBackend !== 'auto' ? { backend: defaultBackend } : {}),
+    });
+    return { runId, folder };
+  }
+
   /** Stops `runId`, or the only active run; several active runs need an id (the command asks which). */
   async stop(runId?: string): Promise<void> {
     const active = this.supervisor.activeRuns();

@@ -106,6 +106,8 @@ export class TrainingSupervisor {
     const listener = this.options.listener;
     if (message.type === 'DidStartRun') {
       const run: TrackedRun = { info: message.info, folder: message.folder, records: 0, tokens: 0, trainingMs: 0 };
+      // A resumed run keeps its id: it is active again, not ended.
+      this.ended.delete(message.runId);
       this.runs.set(message.runId, run);
       listener.onRunChanged({ info: run.info });
       return;

@@ -50,7 +50,8 @@ class VsCodeUi {
         await page.keyboard.press('Escape');
         throw new Error(`the palette's first match for "${title}" is "${label}"`);
       }
-      await page.keyboard.press('Enter');
+      // Clicked, not Enter: the palette may rank another fuzzy match first ("Resume Training" above "Train").
+      await row.click();
       return;
     }
     throw new Error(`command "${title}" never appeared in the command palette`);

@@ -1,0 +1,31 @@
+import * as vscode from 'vscode';
+import type { TrainingManager } from '../training/trainingManager';
+import { pickRun } from './runPicker';
+import { showRunError } from './notify';
+
+/**
+ * `losslab.resume`: continues a stopped or failed run from its newest complete checkpoint through the training
+ * worker (a paused run just resumes). Resolves with the run, or undefined when nothing was resumed.
+ */
+export async function resumeRun(training: TrainingManager, arg: unknown): Promise<{ runId: string; folder: string } | undefined> {
+  if (!vscode.workspace.isTrusted) {
+    void vscode.window.showWarningMessage('Loss Lab does not train in an untrusted workspace: trust this workspace to resume a run.');
+    return undefined;
+  }
+  const run = await pickRun(arg, {
+    title: 'Loss Lab: Resume Training',
+    accept: (info) => info.status === 'stopped' || info.status === 'failed' || info.status === 'paused',
+    noneReason: 'stopped, failed or paused',
+  });
+  if (!run) return undefined;
+  if (run.info.status === 'paused') {
+    await training.resume(run.info.id);
+    return { runId: run.info.id, folder: run.folder };
+  }
+  try {
+    return await training.resumeFromCheckpoint(run.folder, run.info.config_file);
+  } catch (error) {
+    await showRunError(`could not resume ${run.info.name} (${run.info.id})`, error);
+    return undefined;
+  }
+}
