@@ -19,7 +19,9 @@ interface Probe {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { threads: { type: 'string' }, reps: { type: 'string', default: '20' }, 'cpu-time': { type: 'boolean', default: false } } });
+  const { values } = parseArgs({ options: {
+    threads: { type: 'string' }, reps: { type: 'string', default: '20' }, 'cpu-time': { type: 'boolean', default: false },
+  } });
   const backend = await WasmBackend.create({ threads: values.threads === undefined ? undefined : Number(values.threads) });
   const k = backend.kernels;
   const rng = new Rng(5);
@@ -45,11 +47,13 @@ async function main(): Promise<void> {
   const p = tensor(F * C), g = tensor(F * C), m = tensor(F * C), vv = tensor(F * C);
   const adam = { lr: 3e-4, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1, decoupled: true, step: 3 };
   const probes: Probe[] = [
-    ...linear(C, 3 * C, L), ...linear(C, C, L), ...linear(C, F, L), ...linear(F, C, L), ...linear(C, V, 1).map((pr) => ({ ...pr, name: `${pr.name} (head)` })),
+    ...linear(C, 3 * C, L), ...linear(C, C, L), ...linear(C, F, L), ...linear(F, C, L),
+    ...linear(C, V, 1).map((pr) => ({ ...pr, name: `${pr.name} (head)` })),
     { name: 'attention forward', perStep: L, flops: 2 * causalFlops, run: () => k.attentionForward(q, kk, v, null, y, lse, attn) },
     { name: 'attention backward', perStep: L, flops: 5 * causalFlops, run: () => k.attentionBackward(dy, q, kk, v, null, y, lse, dq, dk, dv, attn) },
     { name: 'layer norm forward', perStep: 2 * L + 1, flops: 0, run: () => k.layerNormForward(x, w, bias, out, mean, rstd, { N, C, eps: 1e-5 }) },
-    { name: 'layer norm backward', perStep: 2 * L + 1, flops: 0, run: () => k.layerNormBackward(dy, x, w, mean, rstd, dq, dk, dv, { N, C, eps: 1e-5 }) },
+    { name: 'layer norm backward', perStep: 2 * L + 1, flops: 0,
+      run: () => k.layerNormBackward(dy, x, w, mean, rstd, dq, dk, dv, { N, C, eps: 1e-5 }) },
     { name: 'gelu forward', perStep: L, flops: 0, run: () => k.activationForward('gelu', hidden, act, N * F) },
     { name: 'gelu backward', perStep: L, flops: 0, run: () => k.activationBackward('gelu', act, hidden, dHidden, N * F) },
     { name: 'cross-entropy forward', perStep: 1, flops: 0, run: () => k.crossEntropyForward(logits, targets, loss, rowLse, ce) },
@@ -69,7 +73,8 @@ async function main(): Promise<void> {
     return (user + system) / 1000;
   };
   let total = 0;
-  console.log(`wasm backend, ${backend.threads} thread(s); fastest of 5 batches of ${reps} runs (${cpuTime ? 'CPU' : 'wall'} time); reference GPT shapes (N = ${N} rows)`);
+  console.log(`wasm backend, ${backend.threads} thread(s); fastest of 5 batches of ${reps} runs (${cpuTime ? 'CPU' : 'wall'} time); ` +
+    `reference GPT shapes (N = ${N} rows)`);
   for (const probe of probes) {
     probe.run();
     let best = Infinity;
@@ -81,7 +86,8 @@ async function main(): Promise<void> {
     const perStep = best * probe.perStep;
     total += perStep;
     const rate = probe.flops > 0 ? `${(probe.flops / best / 1e6).toFixed(1).padStart(6)} GFLOP/s` : ''.padStart(15);
-    console.log(`${probe.name.padEnd(34)} ${best.toFixed(3).padStart(8)} ms × ${String(probe.perStep).padStart(2)} = ${perStep.toFixed(2).padStart(7)} ms/step ${rate}`);
+    const times = `${best.toFixed(3).padStart(8)} ms × ${String(probe.perStep).padStart(2)} = ${perStep.toFixed(2).padStart(7)} ms/step`;
+    console.log(`${probe.name.padEnd(34)} ${times} ${rate}`);
   }
   console.log(`sum of the kernels: ${total.toFixed(1)} ms per step (the step also runs the graph code, embeddings, norms of 50 tensors, …)`);
   await backend.dispose();

@@ -5,6 +5,7 @@
  * PyTorch is Debian's python3-torch with OpenBLAS (OPENBLAS_NUM_THREADS=1, 2 torch threads, as the reference).
  */
 import { spawnSync } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -28,7 +29,8 @@ function measure(command: string, args: string[], env: NodeJS.ProcessEnv): Measu
   const result = spawnSync(command, args, { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 1_800_000 });
   const line = result.stdout.trim().split('\n').pop() ?? '';
   if (result.status !== 0 || !line.startsWith('{')) {
-    throw new Error(`${command} ${args.join(' ')} failed (${result.status ?? result.signal}): ${result.stderr.trim().split('\n').slice(-5).join('\n')}`);
+    const tail = result.stderr.trim().split('\n').slice(-5).join('\n');
+    throw new Error(`${command} ${args.join(' ')} failed (${result.status ?? result.signal}): ${tail}`);
   }
   return JSON.parse(line) as Measurement;
 }
@@ -39,6 +41,9 @@ const median = (xs: number[]): number => {
 };
 const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 const kTokens = (x: number): string => `${(x / 1000).toFixed(2)} k`;
+const describe = (m: Measurement): string => `${kTokens(m.tokens_per_sec)} tokens/s (${m.ms_per_step.toFixed(0)} ms/step, ${mib(m.peak_rss_bytes)})`;
+/** The other engineers' work shares these 2 cores: the load says how much the numbers below are disturbed. */
+const loadAverage = (): string => loadavg().map((x) => x.toFixed(2)).join(', ');
 
 function main(): void {
   const { values } = parseArgs({ options: {
@@ -51,26 +56,37 @@ function main(): void {
     '--steps', steps, '--warmup', warmup], {});
   const torch = () => measure(python, [join(here, 'ref_gpt_torch.py'), '--threads', '2', '--steps', steps, '--warmup', warmup],
     { OPENBLAS_NUM_THREADS: '1' });
-  console.log(`reference GPT (d_model 128, 4 layers, 4 heads, context 128, batch 16, byte vocab), ${steps} timed steps after ${warmup}; ${pairs} pairs`);
+  console.log(`reference GPT (d_model 128, 4 layers, 4 heads, context 128, batch 16, byte vocab), ` +
+    `${steps} timed steps after ${warmup}; ${pairs} pairs`);
+  console.log(`machine load average before: ${loadAverage()}`);
   const rows: { ours: Measurement; torch: Measurement }[] = [];
   for (let i = 0; i < pairs; i++) {
     // Alternate which side goes first, so a drift in the machine's load favours neither.
-    const pair = i % 2 === 0 ? { ours: ours(), torch: torch() } : (() => { const t = torch(); return { torch: t, ours: ours() }; })();
+    let pair: { ours: Measurement; torch: Measurement };
+    if (i % 2 === 0) {
+      const first = ours();
+      pair = { ours: first, torch: torch() };
+    } else {
+      const first = torch();
+      pair = { ours: ours(), torch: first };
+    }
     rows.push(pair);
-    console.log(`pair ${i + 1}: ours ${kTokens(pair.ours.tokens_per_sec)} tokens/s (${pair.ours.ms_per_step.toFixed(0)} ms/step, ${mib(pair.ours.peak_rss_bytes)}), ` +
-      `PyTorch ${kTokens(pair.torch.tokens_per_sec)} tokens/s (${pair.torch.ms_per_step.toFixed(0)} ms/step, ${mib(pair.torch.peak_rss_bytes)}), ` +
-      `ratio ${(pair.ours.tokens_per_sec / pair.torch.tokens_per_sec).toFixed(2)}×`);
+    const ratio = pair.ours.tokens_per_sec / pair.torch.tokens_per_sec;
+    console.log(`pair ${i + 1}: ours ${describe(pair.ours)}, PyTorch ${describe(pair.torch)}, ratio ${ratio.toFixed(2)}×`);
   }
+  console.log(`machine load average after: ${loadAverage()}`);
   const ratio = median(rows.map((r) => r.ours.tokens_per_sec / r.torch.tokens_per_sec));
   const ourTokens = median(rows.map((r) => r.ours.tokens_per_sec));
+  const torchTokens = median(rows.map((r) => r.torch.tokens_per_sec));
   const ourGflops = median(rows.map((r) => r.ours.gflops ?? 0));
   const ourRss = Math.max(...rows.map((r) => r.ours.peak_rss_bytes));
   const torchRss = Math.max(...rows.map((r) => r.torch.peak_rss_bytes));
   console.log(`ours:    ${rows[0].ours.backend}: ${kTokens(ourTokens)} tokens/s (median), peak RSS ${mib(ourRss)}`);
-  console.log(`PyTorch: ${rows[0].torch.version}, 2 threads: ${kTokens(median(rows.map((r) => r.torch.tokens_per_sec)))} tokens/s (median), peak RSS ${mib(torchRss)}`);
+  console.log(`PyTorch: ${rows[0].torch.version}, 2 threads: ${kTokens(torchTokens)} tokens/s (median), peak RSS ${mib(torchRss)}`);
   console.log(`ratio (median of ${pairs} pairs): ${ratio.toFixed(2)}× PyTorch's tokens/s; peak RSS ${(ourRss / torchRss).toFixed(2)}× PyTorch's`);
-  console.log(`our throughput: ${ourGflops.toFixed(1)} GFLOP/s = ${(100 * ourGflops / CEILING_GFLOPS).toFixed(0)}% of the machine's ≈ ${CEILING_GFLOPS} GFLOP/s fp32 ceiling ` +
-    `(${(100 * ourGflops / WASM_CEILING_GFLOPS).toFixed(0)}% of the ≈ ${WASM_CEILING_GFLOPS} reachable with 128-bit WebAssembly SIMD)`);
+  const ofCeiling = (100 * ourGflops) / CEILING_GFLOPS, ofWasm = (100 * ourGflops) / WASM_CEILING_GFLOPS;
+  console.log(`our throughput: ${ourGflops.toFixed(1)} GFLOP/s = ${ofCeiling.toFixed(0)}% of the machine's ≈ ${CEILING_GFLOPS} GFLOP/s fp32 ` +
+    `ceiling (${ofWasm.toFixed(0)}% of the ≈ ${WASM_CEILING_GFLOPS} reachable with 128-bit WebAssembly SIMD)`);
 }
 
 main();

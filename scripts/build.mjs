@@ -1,5 +1,6 @@
 // One esbuild script builds every bundle: the CLI, the extension host code, the training worker and the webviews.
 import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
@@ -26,6 +27,9 @@ const bundles = [
   { ...browser, format: 'esm', entryPoints: ['webview/notebook/main.ts'], outfile: 'dist/webview/notebook.js' },
 ];
 
+// The WebAssembly kernels compile first (AssemblyScript, from src/engine/backends/wasm/assembly): the bundles embed them.
+const wasm = spawnSync(process.execPath, ['scripts/build-wasm.mjs'], { stdio: 'inherit' });
+if (wasm.status !== 0) process.exit(wasm.status ?? 1);
 await Promise.all(bundles.map((options) => build(options)));
 mkdirSync('dist', { recursive: true });
 copyFileSync('src/config/schema.json', 'dist/schema.json');

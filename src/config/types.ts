@@ -53,6 +53,8 @@ export interface DataConfig {
 
 export interface LossConfig {
   label_smoothing: number;
+  /** The padding mask: false only for the lesson that shows what training without it does. */
+  ignore_padding: boolean;
 }
 
 export interface OptimizerConfig {

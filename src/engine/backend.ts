@@ -93,6 +93,8 @@ export interface Backend<S extends Storage = Storage> {
   release(storage: S): void;
   /** Waits until all submitted work is done (a no-op on the CPU). */
   sync(): Promise<void>;
+  /** Ends the backend's threads when it has any; the backend is unusable afterwards. */
+  dispose?(): Promise<void>;
 }
 
 type KernelName = keyof Kernels;

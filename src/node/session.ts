@@ -218,6 +218,7 @@ function launch(setup: Launch, observer: SessionObserver): TrainingSession {
       throw error;
     } finally {
       writer.close();
+      await trainer.backend.dispose?.();
     }
   })();
   return { run, trainer, writer, done };

@@ -22,7 +22,8 @@ const PAIRS = Array.from({ length: 80 }, (_, i) => {
 }).join('\n');
 
 const gpt = (extra = '') => `model: { kind: gpt, d_model: 32, n_layers: 2, n_heads: 4, d_ff: 64, context: 24${extra} }`;
-const seq2seq = (extra = '') => `model: { kind: encoder-decoder, d_model: 16, n_encoder_layers: 1, n_decoder_layers: 2, n_heads: 4, d_ff: 24, context: 12${extra} }`;
+const seq2seq = (extra = '') =>
+  `model: { kind: encoder-decoder, d_model: 16, n_encoder_layers: 1, n_decoder_layers: 2, n_heads: 4, d_ff: 24, context: 12${extra} }`;
 
 const scenarios = [
   { name: 'gpt lines (padding) · adamw · cosine warm-up · clipping · accumulation', text: LINES, yaml: `

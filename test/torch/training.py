@@ -88,10 +88,12 @@ def train(cfg, init_path, batches_path, n_steps, out_path, dump_grads=None, dump
     optimizer = make_optimizer(cfg["optimizer"], parameter_groups(parameters, cfg["optimizer"]["weight_decay"]))
     scheduler = make_scheduler(optimizer, cfg["schedule"], cfg["optimizer"]["lr"])
     smoothing = cfg["loss"]["label_smoothing"]
+    # With the padding mask off (a lesson setting), every target position counts, pads included.
+    ignore_index = pad_id if cfg["loss"].get("ignore_padding", True) else -100
     with open(out_path, "w", encoding="utf-8") as log:
         for step in range(1, n_steps + 1):
             micros = steps[step]
-            tokens = sum(int((forward_fields(kind, m)[-1] != pad_id).sum()) for m in micros)
+            tokens = sum(int((forward_fields(kind, m)[-1] != ignore_index).sum()) for m in micros)
             if tokens == 0:
                 raise TrainingInputError(f"step {step} has no non-pad targets")
             optimizer.zero_grad(set_to_none=True)
@@ -101,7 +103,7 @@ def train(cfg, init_path, batches_path, n_steps, out_path, dump_grads=None, dump
                 if dump_logits and step == 1 and micro == 0:
                     write_safetensors(dump_logits, {"logits": logits}, {"pad_id": str(pad_id)})
                 summed = F.cross_entropy(
-                    logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=pad_id, label_smoothing=smoothing, reduction="sum"
+                    logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=ignore_index, label_smoothing=smoothing, reduction="sum"
                 )
                 part = summed / tokens
                 part.backward()

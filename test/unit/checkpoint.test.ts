@@ -22,7 +22,7 @@ function labConfig(overrides: { model?: Partial<LabConfig['model']>; data?: Part
     name: 'ckpt', seed: 9, backend: 'cpu',
     model: { kind: 'gpt', d_model: 8, n_layers: 1, n_encoder_layers: 0, n_decoder_layers: 0, n_heads: 2, d_ff: 16, context: 8, dropout: 0, bias: true, tie_embeddings: true, activation: 'gelu', ...overrides.model },
     data: { train: 'x.txt', val: null, val_fraction: 0.2, vocab: 'char', shuffle: true, sequences: 'stream', format: 'auto', ...overrides.data },
-    loss: { label_smoothing: 0 },
+    loss: { label_smoothing: 0, ignore_padding: true },
     optimizer: { name: 'adamw', lr: 0.01, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 0.01, momentum: 0, nesterov: false, ...overrides.optimizer },
     schedule: { warmup_steps: 2, decay: 'cosine', min_lr: 0, decay_steps: 8, gamma: 0.95, step_size: 100, ...overrides.schedule },
     training: { steps: 8, batch_size: 3, grad_accumulation: 1, grad_clip: 1, eval_interval: 0, eval_steps: 1, checkpoint_interval: 0, ...overrides.training },

@@ -15,7 +15,7 @@ function config(kind: ModelKind, data: Partial<DataConfig>): LabConfig {
       context: 8, dropout: 0, bias: true, tie_embeddings: true, activation: 'gelu',
     },
     data: { train: '/data/train.txt', val: null, val_fraction: 0.25, vocab: 'char', shuffle: true, sequences: 'lines', format: 'auto', ...data },
-    loss: { label_smoothing: 0 },
+    loss: { label_smoothing: 0, ignore_padding: true },
     optimizer: { name: 'adamw', lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 0, momentum: 0, nesterov: false },
     schedule: { warmup_steps: 0, decay: 'constant', min_lr: 0, decay_steps: 10, gamma: 0.1, step_size: 10 },
     training: { steps: 10, batch_size: 2, grad_accumulation: 1, grad_clip: 0, eval_interval: 0, eval_steps: 1, checkpoint_interval: 0 },

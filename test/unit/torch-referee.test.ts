@@ -50,7 +50,7 @@ function labConfig(model: Partial<ModelConfig> & Pick<ModelConfig, 'kind'>, patc
       dropout: 0, bias: true, tie_embeddings: false, activation: 'gelu', ...model,
     },
     data: { train: 'unused.txt', val: null, val_fraction: 0.1, vocab: 'char', shuffle: true, sequences: 'stream', format: 'auto' },
-    loss: { label_smoothing: 0 },
+    loss: { label_smoothing: 0, ignore_padding: true },
     optimizer: { name: 'adamw', lr: 0.05, betas: [0.9, 0.95], eps: 1e-8, weight_decay: 0.1, momentum: 0, nesterov: false },
     schedule: { warmup_steps: 0, decay: 'constant', min_lr: 0, decay_steps: 3, gamma: 0.5, step_size: 1 },
     training: { steps: 3, batch_size: 2, grad_accumulation: 1, grad_clip: 0, eval_interval: 0, eval_steps: 0, checkpoint_interval: 0 },
@@ -400,7 +400,7 @@ describe('referee train', () => {
     const config = labConfig(
       { kind: 'encoder-decoder', n_encoder_layers: 1, n_decoder_layers: 2, activation: 'relu' },
       {
-        loss: { label_smoothing: 0.1 },
+        loss: { label_smoothing: 0.1, ignore_padding: true },
         schedule: { warmup_steps: 0, decay: 'linear', min_lr: 0.001, decay_steps: 3, gamma: 0.5, step_size: 1 },
       },
     );

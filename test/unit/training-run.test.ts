@@ -10,7 +10,7 @@ const config: LabConfig = {
   name: 'loop', seed: 4, backend: 'cpu',
   model: { kind: 'gpt', d_model: 8, n_layers: 1, n_encoder_layers: 0, n_decoder_layers: 0, n_heads: 2, d_ff: 16, context: 8, dropout: 0, bias: true, tie_embeddings: true, activation: 'gelu' },
   data: { train: 'x.txt', val: null, val_fraction: 0.2, vocab: 'char', shuffle: true, sequences: 'stream', format: 'auto' },
-  loss: { label_smoothing: 0 },
+  loss: { label_smoothing: 0, ignore_padding: true },
   optimizer: { name: 'adamw', lr: 0.01, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 0.01, momentum: 0, nesterov: false },
   schedule: { warmup_steps: 0, decay: 'constant', min_lr: 0, decay_steps: 12, gamma: 0.95, step_size: 100 },
   training: { steps: 12, batch_size: 2, grad_accumulation: 1, grad_clip: 1, eval_interval: 4, eval_steps: 1, checkpoint_interval: 5 },

@@ -79,6 +79,7 @@ async function selectFastest(): Promise<BackendSelection> {
   const beaten = others.map((o) => `${o.name} ${formatMs(o.ms)}`).concat(`the CPU reference ${formatMs(referenceMs)}`).join(', ');
   return {
     backend: best.backend,
-    reason: `auto: ${best.name} (${best.backend.description}) passed its self-test and ran the probe step fastest, ${formatMs(best.ms)} (${beaten})${rest}`,
+    reason: `auto: ${best.name} (${best.backend.description}) passed its self-test and ran the probe step fastest, ` +
+      `${formatMs(best.ms)} (${beaten})${rest}`,
   };
 }

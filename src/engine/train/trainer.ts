@@ -45,6 +45,9 @@ export interface TrainerState {
   sampler: SamplerState;
 }
 
+/** An ignore index no token id can take: with it every target position counts. */
+const NO_TARGET_IGNORED = -1;
+
 /** Seeds dropout masks per (step, micro-batch) so runs are reproducible on every backend. */
 function dropoutSeed(seed: number, step: number, micro: number): number {
   return (Math.imul(seed + 1, 0x85ebca6b) ^ Math.imul(step, 0xc2b2ae35) ^ Math.imul(micro + 1, 0x27d4eb2f)) >>> 0;
@@ -56,7 +59,7 @@ export class Trainer {
   readonly optimizer: Optimizer;
   readonly parameterNames: string[];
   private readonly sampler: BatchSampler;
-  private readonly backend: Backend;
+  readonly backend: Backend;
   private validation: Batch[] | null = null;
   private readonly startedAt = performance.now();
   /** Optimizer steps completed. */
@@ -81,7 +84,7 @@ export class Trainer {
     const { grad_accumulation: micros, grad_clip: clip } = this.config.training;
     const batches = Array.from({ length: micros }, () => this.sampler.next());
     batches.forEach((batch, micro) => this.options.onBatch?.(s, micro, batch));
-    const tokens = batches.reduce((n, b) => n + b.tokens, 0);
+    const tokens = batches.reduce((n, b) => n + this.lossTokens(b), 0);
     this.model.params.zeroGrads();
     let loss = 0;
     for (let micro = 0; micro < micros; micro++) {
@@ -113,7 +116,7 @@ export class Trainer {
   /** Mean loss over the validation batches (the same batches at every evaluation). */
   async evaluate(): Promise<EvalMetrics> {
     this.validation ??= evalBatches(this.data.val, this.samplerOptions(), this.config.training.eval_steps);
-    const tokens = this.validation.reduce((n, b) => n + b.tokens, 0);
+    const tokens = this.validation.reduce((n, b) => n + this.lossTokens(b), 0);
     let total = 0;
     for (const batch of this.validation) {
       const g = new Graph(this.backend, false);
@@ -149,7 +152,13 @@ export class Trainer {
   private loss(g: Graph, batch: Batch, scale: number): Tensor {
     const { input, targets } = toTensors(g, batch);
     const logits = this.model.logits(g, input);
-    return crossEntropy(g, logits, targets, { ignoreIndex: PAD_ID, labelSmoothing: this.config.loss.label_smoothing, scale });
+    const { ignore_padding: ignorePadding, label_smoothing: labelSmoothing } = this.config.loss;
+    return crossEntropy(g, logits, targets, { ignoreIndex: ignorePadding ? PAD_ID : NO_TARGET_IGNORED, labelSmoothing, scale });
+  }
+
+  /** Target positions the loss averages over: the non-pad ones, or every one when the padding mask is off. */
+  private lossTokens(batch: Batch): number {
+    return this.config.loss.ignore_padding ? batch.tokens : batch.B * batch.T;
   }
 
   private findNonFinite(step: number, loss: number, norms: Float64Array): NonFiniteReport | null {

@@ -79,5 +79,8 @@ function torchWarnings(config: LabConfig): string[] {
   if (config.model.kind === 'encoder-decoder' && !config.model.bias) {
     warnings.push('model.bias is false: train.py needs torch 2.1 or later for torch.nn.Transformer(bias=False)');
   }
+  if (!config.loss.ignore_padding) {
+    warnings.push('loss.ignore_padding is false: train.py always leaves pads out of the loss, so its losses differ from this run\'s');
+  }
   return warnings;
 }

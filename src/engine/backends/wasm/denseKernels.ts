@@ -6,22 +6,21 @@ type S = WasmStorage;
 
 /**
  * C[M,N] (mode)= A·B (+ bias) where A(m, k) is at a + m·ars + k·aks and B(k, n) at b + k·ldb + 4n, or at
- * b + n·ldb + 4k when `bTransposed`. Blocks: MB × NB outputs per chunk over K in steps of KC (both operands
- * packed per block stay in the 1 MiB L2), halved while there are too few chunks to keep every thread busy.
+ * b + n·ldb + 4k when `bTransposed`. Both operands are packed once (GEMM_PACK), then MB × NB output chunks run
+ * over K in blocks of KC, halved while there are too few chunks to keep every thread busy.
  */
 function gemm(rt: WasmRuntime, a: number, ars: number, aks: number, b: number, ldb: number, bTransposed: boolean,
   c: number, ldc: number, M: number, N: number, K: number, mode: number, bias = 0): void {
-  const transposedA = ars === 4;
-  let MB = transposedA ? 64 : 128;
-  let NB = transposedA ? 128 : 64;
+  let MB = 128, NB = 64;
   const KC = Math.min(K, 512);
   const parallel = M * N * K >= 4 * PARALLEL_MIN_WORK && rt.threads > 1;
-  while (parallel && Math.ceil(M / MB) * Math.ceil(N / NB) < 4 * rt.threads && Math.max(MB, NB) > 32) {
+  while (parallel && Math.ceil(M / MB) * Math.ceil(N / NB) < 8 * rt.threads && Math.max(MB, NB) > 16) {
     if (MB >= NB) MB /= 2;
     else NB /= 2;
   }
-  rt.ensureScratch(rt.gemmScratchBytes(MB, NB, KC));
-  rt.call('GEMM', [a, ars, aks, b, ldb, bTransposed ? 1 : 0, c, ldc, M, N, K, mode, bias, MB, NB, KC], [], parallel);
+  rt.ensureScratch(128, rt.packedBytes(M, N, K));
+  rt.call('GEMM_PACK', [a, ars, aks, b, ldb, bTransposed ? 1 : 0, M, N, K], [], parallel);
+  rt.call('GEMM', [c, ldc, M, N, K, mode, bias, MB, NB, KC], [], parallel);
 }
 
 export function linearForward(x: S, w: S, b: S | null, y: S, { N, I, O }: LinearShape): void {
@@ -84,7 +83,8 @@ export function crossEntropyForward(logits: S, targets: S, loss: S, lse: S, { N,
   rt.call('CE_SUM', [output(loss, 1), N], [scale], false);
 }
 
-export function crossEntropyBackward(dLoss: S, logits: S, targets: S, lse: S, dLogits: S, { N, V, ignoreIndex, smoothing, scale }: CrossEntropyShape): void {
+export function crossEntropyBackward(dLoss: S, logits: S, targets: S, lse: S, dLogits: S,
+  { N, V, ignoreIndex, smoothing, scale }: CrossEntropyShape): void {
   const rt = logits.runtime;
   const args = [input(dLoss), input(logits), input(targets), input(lse), dLogits.ptr];
   rt.call('CE_BWD', [...args, N, V, ignoreIndex, accumulateMode(dLogits, N * V)], [smoothing, scale], N * V >= PARALLEL_MIN_WORK);

@@ -36,7 +36,8 @@ async function probeStep(backend: Backend): Promise<Float32Array[]> {
   const targets = fromArray(backend, [B * T], Int32Array.from({ length: B * T }, () => rng.int(V)));
   const g = new Graph(backend, true);
   const qkv = linear(g, layerNorm(g, x, lnW, lnB), wQkv, bQkv);
-  const heads = attention(g, sliceLast(g, qkv, 0, C), sliceLast(g, qkv, C, C), sliceLast(g, qkv, 2 * C, C), { nHeads: H, causal: true, keyPad: null });
+  const [q, k, v] = [0, 1, 2].map((i) => sliceLast(g, qkv, i * C, C));
+  const heads = attention(g, q, k, v, { nHeads: H, causal: true, keyPad: null });
   const logits = linear(g, activation(g, 'gelu', linear(g, heads, wUp, null)), wOut, null);
   const loss = crossEntropy(g, logits, targets, { ignoreIndex: 0, labelSmoothing: 0.1, scale: 1 / (B * T) });
   g.backward(loss);
@@ -68,7 +69,8 @@ export async function probeBackend(backend: Backend, reference: Backend, repetit
   const names = ['loss', 'dx', 'd layer-norm weight', 'd layer-norm bias', 'd qkv weight', 'd qkv bias', 'd mlp weight', 'd output weight'];
   for (let i = 0; i < expected.length; i++) {
     const error = relativeError(actual[i], expected[i]);
-    if (!(error < TOLERANCE)) return { ok: false, problem: `${names[i]} differs from the CPU reference by ${error.toExponential(1)}`, ms: Infinity, referenceMs };
+    if (error < TOLERANCE) continue;
+    return { ok: false, problem: `${names[i]} differs from the CPU reference by ${error.toExponential(1)}`, ms: Infinity, referenceMs };
   }
   const times: number[] = [];
   for (let r = 0; r < repetitions; r++) {

@@ -4,11 +4,13 @@ import { MemoryPool, type PoolStats } from './pool';
 import { webAssembly, type WasmGlobal, type WasmMemory, type WasmModule } from './wasmApi';
 import { WORKER_SOURCE } from './workerSource';
 
-/** Where the pool starts: below are the module's constant tables and the control block (see assembly/control.ts). */
+/** Where the pool starts: below are the module's tables, the constant table and the control block (assembly/control.ts). */
 const HEAP_BASE = 65536;
 /** wasm32 addresses 4 GiB; a shared memory reserves its maximum as address space (not RAM) up front. */
 const MAX_PAGES = 65536;
 const INITIAL_PAGES = 256;
+/** More threads than this would overrun the control block's per-thread slots. */
+const MAX_THREADS = 64;
 /** Control block fields (int32 indices from CONTROL_BLOCK), mirrored from assembly/control.ts. */
 const GENERATION_FIELD = 0;
 const THREADS_FIELD = 3;
@@ -18,15 +20,15 @@ const SHARED_FIELD = 8;
 
 /** The task ids the module exports (assembly/tasks.ts). */
 export type TaskName =
-  | 'GEMM' | 'BIAS_GRAD' | 'LN_FWD' | 'LN_BWD_ROWS' | 'LN_BWD_REDUCE' | 'ATTN_FWD' | 'ATTN_BWD' | 'CE_ROWS' | 'CE_SUM'
-  | 'CE_BWD' | 'ACT_FWD' | 'ACT_BWD' | 'ADD' | 'AXPY' | 'FILL' | 'SLICE_FWD' | 'SLICE_BWD' | 'DROPOUT_FWD' | 'MUL_ACC'
-  | 'EMBED_FWD' | 'EMBED_BWD' | 'SUM_SQUARES' | 'GLOBAL_NORM' | 'SCALE_BY_ELEMENT' | 'ADAM' | 'SGD';
+  | 'GEMM_PACK' | 'GEMM' | 'BIAS_GRAD' | 'LN_FWD' | 'LN_BWD_ROWS' | 'LN_BWD_REDUCE' | 'ATTN_FWD' | 'ATTN_BWD' | 'CE_ROWS'
+  | 'CE_SUM' | 'CE_BWD' | 'ACT_FWD' | 'ACT_BWD' | 'ADD' | 'AXPY' | 'FILL' | 'SLICE_FWD' | 'SLICE_BWD' | 'DROPOUT_FWD'
+  | 'MUL_ACC' | 'EMBED_FWD' | 'EMBED_BWD' | 'SUM_SQUARES' | 'GLOBAL_NORM' | 'SCALE_BY_ELEMENT' | 'ADAM' | 'SGD';
 
 interface KernelExports {
   run(task: number, parallel: number): void;
   stop_workers(): void;
   init_constants(): void;
-  gemm_scratch_bytes(MB: number, NB: number, KC: number): number;
+  packed_bytes(M: number, N: number, K: number): number;
   attention_scratch_bytes(Tq: number, Tk: number, D: number): number;
   layer_norm_scratch_bytes(N: number, C: number): number;
   cross_entropy_scratch_bytes(N: number): number;
@@ -42,6 +44,11 @@ export interface RuntimeOptions {
   threads?: number;
 }
 
+interface Block {
+  ptr: number;
+  bytes: number;
+}
+
 let compiled: Promise<WasmModule> | null = null;
 
 /** The kernel module, compiled once per process (worker threads receive it compiled). */
@@ -52,10 +59,16 @@ function kernelModule(): Promise<WasmModule> {
   return compiled;
 }
 
+/** Stops the workers of a runtime that was dropped without dispose(): they hold its memory, so it would never be freed. */
+const abandoned = new FinalizationRegistry<{ stop: () => void; workers: ThreadHandle[] }>(({ stop, workers }) => {
+  stop();
+  for (const worker of workers) void worker.terminate();
+});
+
 /**
  * One shared WebAssembly memory, the kernel module instantiated on it by this thread and by each worker, the
  * memory pool, and the argument block through which a kernel call is posted. Kernel calls are synchronous: the
- * calling thread runs its share and waits for the workers inside the module (Atomics, no messages).
+ * calling thread runs its share and waits for the workers inside the module (atomics, no messages).
  */
 export class WasmRuntime {
   readonly pool: MemoryPool;
@@ -63,10 +76,9 @@ export class WasmRuntime {
   private readonly floats: Float64Array;
   private readonly control: Int32Array;
   private readonly taskIds = new Map<TaskName, number>();
+  private scratch: Block = { ptr: 0, bytes: 0 };
+  private shared: Block = { ptr: 0, bytes: 0 };
   private scratchPerThread = 0;
-  private sharedBytes = 0;
-  private scratchBlock = { ptr: 0, bytes: 0 };
-  private sharedBlock = { ptr: 0, bytes: 0 };
 
   private constructor(
     readonly memory: WasmMemory,
@@ -74,22 +86,24 @@ export class WasmRuntime {
     readonly threads: number,
     private readonly workers: ThreadHandle[],
   ) {
-    const buffer = memory.buffer;
-    this.control = new Int32Array(buffer, exports.CONTROL_BLOCK.value as number, 16);
-    this.ints = new Int32Array(buffer, exports.INT_ARGS_OFFSET.value as number, 32);
-    this.floats = new Float64Array(buffer, exports.FLOAT_ARGS_OFFSET.value as number, 16);
+    this.control = new Int32Array(memory.buffer, exports.CONTROL_BLOCK.value as number, 16);
+    this.ints = new Int32Array(memory.buffer, exports.INT_ARGS_OFFSET.value as number, 32);
+    this.floats = new Float64Array(memory.buffer, exports.FLOAT_ARGS_OFFSET.value as number, 16);
     this.pool = new MemoryPool(memory, HEAP_BASE);
+    abandoned.register(this, { stop: () => exports.stop_workers(), workers }, this);
   }
 
   /** Compiles (once per process) and instantiates the kernels, then starts `threads − 1` workers on the same memory. */
   static async create(options: RuntimeOptions = {}): Promise<WasmRuntime> {
     const host = threadHost();
-    const threads = Math.max(1, Math.min(options.threads ?? host?.parallelism ?? 1, host ? 64 : 1));
+    const threads = host ? Math.max(1, Math.min(options.threads ?? host.parallelism, MAX_THREADS)) : 1;
     const module = await kernelModule();
     const api = webAssembly() as NonNullable<ReturnType<typeof webAssembly>>;
     const memory = new api.Memory({ initial: INITIAL_PAGES, maximum: MAX_PAGES, shared: true });
-    const instance = await api.instantiate(module, { env: { memory, abort: () => { throw new Error('wasm kernel abort'); } } });
-    const exports = instance.exports as unknown as KernelExports;
+    const abort = (): never => {
+      throw new Error('wasm kernel abort');
+    };
+    const exports = (await api.instantiate(module, { env: { memory, abort } })).exports as unknown as KernelExports;
     const control = new Int32Array(memory.buffer, exports.CONTROL_BLOCK.value as number, 16);
     control[THREADS_FIELD] = threads;
     exports.init_constants();
@@ -101,39 +115,29 @@ export class WasmRuntime {
     return new WasmRuntime(memory, exports, threads, workers);
   }
 
-  task(name: TaskName): number {
-    let id = this.taskIds.get(name);
-    if (id === undefined) {
-      id = this.exports[`TASK_${name}`].value as number;
-      this.taskIds.set(name, id);
-    }
-    return id;
-  }
-
   /** Posts integer (pointer) and float arguments, then runs the task on this thread and, if `parallel`, on all. */
   call(task: TaskName, ints: readonly number[], floats: readonly number[], parallel: boolean): void {
     for (let i = 0; i < ints.length; i++) this.ints[i] = ints[i];
     for (let i = 0; i < floats.length; i++) this.floats[i] = floats[i];
-    this.exports.run(this.task(task), parallel && this.threads > 1 ? 1 : 0);
+    this.exports.run(this.taskId(task), parallel && this.threads > 1 ? 1 : 0);
   }
 
   /** Makes each thread's scratch at least `perThread` bytes and the shared scratch at least `shared` bytes. */
   ensureScratch(perThread: number, shared = 0): void {
     if (perThread > this.scratchPerThread) {
       this.scratchPerThread = Math.ceil(perThread / 4096) * 4096;
-      this.scratchBlock = this.replace(this.scratchBlock, this.scratchPerThread * this.threads);
-      this.control[SCRATCH_FIELD] = this.scratchBlock.ptr;
+      this.scratch = this.replace(this.scratch, this.scratchPerThread * this.threads);
+      this.control[SCRATCH_FIELD] = this.scratch.ptr;
       this.control[SCRATCH_BYTES_FIELD] = this.scratchPerThread;
     }
-    if (shared > this.sharedBytes) {
-      this.sharedBytes = Math.ceil(shared / 4096) * 4096;
-      this.sharedBlock = this.replace(this.sharedBlock, this.sharedBytes);
-      this.control[SHARED_FIELD] = this.sharedBlock.ptr;
+    if (shared > this.shared.bytes) {
+      this.shared = this.replace(this.shared, Math.ceil(shared / 4096) * 4096);
+      this.control[SHARED_FIELD] = this.shared.ptr;
     }
   }
 
-  gemmScratchBytes(MB: number, NB: number, KC: number): number {
-    return this.exports.gemm_scratch_bytes(MB, NB, KC);
+  packedBytes(M: number, N: number, K: number): number {
+    return this.exports.packed_bytes(M, N, K);
   }
 
   attentionScratchBytes(Tq: number, Tk: number, D: number): number {
@@ -166,14 +170,24 @@ export class WasmRuntime {
     return this.pool.stats();
   }
 
-  /** Stops the workers (they leave their loop) and forgets them; the runtime must not be used afterwards. */
+  /** Stops the workers (they leave their loop); the runtime must not be used afterwards. */
   async dispose(): Promise<void> {
+    abandoned.unregister(this);
     this.exports.stop_workers();
     await Promise.all(this.workers.map((w) => w.terminate()));
     this.workers.length = 0;
   }
 
-  private replace(block: { ptr: number; bytes: number }, bytes: number): { ptr: number; bytes: number } {
+  private taskId(name: TaskName): number {
+    let id = this.taskIds.get(name);
+    if (id === undefined) {
+      id = this.exports[`TASK_${name}`].value as number;
+      this.taskIds.set(name, id);
+    }
+    return id;
+  }
+
+  private replace(block: Block, bytes: number): Block {
     if (block.bytes > 0) this.pool.release(block.ptr, block.bytes);
     return { ptr: this.pool.allocate(bytes), bytes };
   }

@@ -73,7 +73,10 @@ export function sliceForwardTask(_tid: i32): void {
   }
 }
 
-/** Task SLICE_BWD: dx[N, start:start+width] (mode)+= dy; mode STORE_ZERO_REST also zeroes the rest of dx's rows. Args: dy, dx, N, W, start, width, mode. */
+/**
+ * Task SLICE_BWD: dx[N, start:start+width] (mode)+= dy; mode STORE_ZERO_REST also zeroes the rest of dx's rows.
+ * Args: dy, dx, N, W, start, width, mode.
+ */
 export function sliceBackwardTask(_tid: i32): void {
   const dy = argP(0), dx = argP(1), N = argI(2), W = argI(3), start = argI(4), width = argI(5), mode = argI(6);
   const rows = max(1, CHUNK / max(1, W));
@@ -108,18 +111,21 @@ function hash(seed: u32, index: u32): u32 {
   return h ^ (h >> 16);
 }
 
-/** Task DROPOUT_FWD (one thread): mask[i] = hash(seed, i)/2³² < p ? 0 : 1/(1−p); y = x·mask. Args: x, mask, y, n, seed; p. */
+/**
+ * Task DROPOUT_FWD (one thread): mask[i] = hash(seed, i)/2³² < p ? 0 : f32(1/(1−p)); y = x·mask in float32,
+ * bit for bit as the CPU reference. Args: x, mask, y, n, seed; p.
+ */
 export function dropoutForwardTask(_tid: i32): void {
   const x = argP(0), mask = argP(1), y = argP(2), n = argI(3), seed = <u32>argI(4);
   const p = argF(0);
+  const keep = <f32>(1 / (1 - p));
   // One chunk: a thread that joins late finds it taken.
   for (let only = claim(1); only >= 0; only = claim(1)) {
-    const keep = 1 / (1 - p);
     for (let i = 0; i < n; i++) {
       const o = <usize>i << 2;
-      const m: f64 = <f64>hash(seed, <u32>i) / 4294967296.0 < p ? 0 : keep;
-      store<f32>(mask + o, <f32>m);
-      store<f32>(y + o, <f32>(<f64>load<f32>(x + o) * m));
+      const m: f32 = <f64>hash(seed, <u32>i) / 4294967296.0 < p ? 0 : keep;
+      store<f32>(mask + o, m);
+      store<f32>(y + o, load<f32>(x + o) * m);
     }
   }
 }

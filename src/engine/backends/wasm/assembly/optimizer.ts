@@ -44,7 +44,10 @@ export function adamTask(_tid: i32): void {
   }
 }
 
-/** Task SGD: torch.optim.SGD with weight decay, momentum (buffer = d on the first step) and Nesterov. Args: p, g, buf, n, firstStep, nesterov; lr, momentum, wd. */
+/**
+ * Task SGD: torch.optim.SGD with weight decay, momentum (buffer = d on the first step) and Nesterov.
+ * Args: p, g, buf, n, firstStep, nesterov; lr, momentum, wd.
+ */
 export function sgdTask(_tid: i32): void {
   const p = argP(0), g = argP(1), buf = argP(2), n = argI(3), first = argI(4) != 0, nesterov = argI(5) != 0;
   const lr = <f32>argF(0), momentum = <f32>argF(1), wd = <f32>argF(2);

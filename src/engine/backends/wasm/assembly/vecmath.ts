@@ -10,21 +10,46 @@
 /** The constant table (1 KiB below the control block; the module's own data ends far below it). */
 export const TABLE: usize = 15360;
 
-/** Byte offset of the constant `i` (16 bytes each). */
-function at(i: i32): usize {
-  return TABLE + (<usize>i << 4);
-}
+// Addresses of the splatted constants (literal, so V8 addresses them as memory + immediate), 16 bytes each.
 
-export const EXP_MIN = at(0), EXP_MAX = at(1), LOG2E = at(2), ROUNDER = at(3), LN2_HI = at(4), LN2_LO = at(5);
-const EXP_P0 = at(6), EXP_P1 = at(7), EXP_P2 = at(8), EXP_P3 = at(9), EXP_P4 = at(10), EXP_P5 = at(11);
-export const ONE = at(12);
-const BIAS_127 = at(13);
-const ERF_MIN = at(14), ERF_MAX = at(15);
-const ERF_A0 = at(16), ERF_A1 = at(17), ERF_A2 = at(18), ERF_A3 = at(19), ERF_A4 = at(20), ERF_A5 = at(21), ERF_A6 = at(22);
-const ERF_B0 = at(23), ERF_B1 = at(24), ERF_B2 = at(25), ERF_B3 = at(26), ERF_B4 = at(27);
-export const HALF = at(28), ZERO = at(29), TWO = at(30);
+const EXP_MIN: usize = TABLE + 0;
+const EXP_MAX: usize = TABLE + 16;
+const LOG2E: usize = TABLE + 32;
+const ROUNDER: usize = TABLE + 48;
+const LN2_HI: usize = TABLE + 64;
+const LN2_LO: usize = TABLE + 80;
+const EXP_P0: usize = TABLE + 96;
+const EXP_P1: usize = TABLE + 112;
+const EXP_P2: usize = TABLE + 128;
+const EXP_P3: usize = TABLE + 144;
+const EXP_P4: usize = TABLE + 160;
+const EXP_P5: usize = TABLE + 176;
+export const ONE: usize = TABLE + 192;
+const BIAS_127: usize = TABLE + 208;
+const ERF_MIN: usize = TABLE + 224;
+const ERF_MAX: usize = TABLE + 240;
+const ERF_A0: usize = TABLE + 256;
+const ERF_A1: usize = TABLE + 272;
+const ERF_A2: usize = TABLE + 288;
+const ERF_A3: usize = TABLE + 304;
+const ERF_A4: usize = TABLE + 320;
+const ERF_A5: usize = TABLE + 336;
+const ERF_A6: usize = TABLE + 352;
+const ERF_B0: usize = TABLE + 368;
+const ERF_B1: usize = TABLE + 384;
+const ERF_B2: usize = TABLE + 400;
+const ERF_B3: usize = TABLE + 416;
+const ERF_B4: usize = TABLE + 432;
+export const HALF: usize = TABLE + 448;
+export const ZERO: usize = TABLE + 464;
+const TWO: usize = TABLE + 480;
 /** Constants of activation.ts (the table is shared so there is one place that writes it). */
-export const SQRT_HALF = at(31), INV_SQRT_2PI = at(32), TANH_K = at(33), TANH_C = at(34), TANH_3C = at(35), MINUS_HALF = at(36);
+export const SQRT_HALF: usize = TABLE + 496;
+export const INV_SQRT_2PI: usize = TABLE + 512;
+export const TANH_K: usize = TABLE + 528;
+export const TANH_C: usize = TABLE + 544;
+export const TANH_3C: usize = TABLE + 560;
+export const MINUS_HALF: usize = TABLE + 576;
 
 /** Fills the constant table; called once, before any kernel runs. */
 export function init_constants(): void {

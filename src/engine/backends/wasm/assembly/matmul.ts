@@ -1,0 +1,120 @@
+/* eslint-disable @typescript-eslint/ban-ts-comment -- AssemblyScript, compiled by scripts/build-wasm.mjs, not by tsc */
+// @ts-nocheck
+import { argI, argP, claim, scratchOf, sharedScratch } from './control';
+import { ADD, STORE, finishEdge, microPacked } from './gemm';
+import { packCols, packRows, packRowsA, packTransposedA } from './pack';
+
+/** A-rows (16 tiles) or B-columns (8 panels) per chunk of the packing task. */
+const PACK_ROWS: i32 = 64;
+const PACK_COLUMNS: i32 = 64;
+
+/** Bytes of shared scratch the packed operands of an M × K by K × N product take (A first, then B). */
+export function packed_bytes(M: i32, N: i32, K: i32): i32 {
+  return (((M + 3) & ~3) + ((N + 7) & ~7)) * K * 4;
+}
+
+/**
+ * Task GEMM_PACK: packs A[M,K] (A(m, k) at a + m·ars + k·aks; given transposed when ars = 4) into [tile][K][4]
+ * and B[K,N] (B(k, n) at b + k·ldb + 4n, or b + n·ldb + 4k when bTransposed) into [panel][K][8], in shared
+ * scratch, once per product: the product's chunks then never repack an operand.
+ * Args: a, ars, aks, b, ldb, bTransposed, M, N, K.
+ */
+export function gemmPackTask(_tid: i32): void {
+  const a = argP(0), ars = argP(1), aks = argP(2), b = argP(3), ldb = argP(4), bT = argI(5), M = argI(6), N = argI(7), K = argI(8);
+  const ap = sharedScratch(), bp = ap + <usize>((M + 3) & ~3) * <usize>K * 4;
+  const aChunks = (M + PACK_ROWS - 1) / PACK_ROWS, chunks = aChunks + (N + PACK_COLUMNS - 1) / PACK_COLUMNS;
+  for (let chunk = claim(chunks); chunk >= 0; chunk = claim(chunks)) {
+    if (chunk < aChunks) {
+      const m0 = chunk * PACK_ROWS, mc = min(PACK_ROWS, M - m0);
+      const dst = ap + <usize>(m0 >> 2) * <usize>K * 16;
+      if (ars == 4) packTransposedA(a, aks, m0, mc, 0, K, dst);
+      else packRowsA(a, ars, m0, mc, 0, K, dst);
+    } else {
+      const n0 = (chunk - aChunks) * PACK_COLUMNS, nc = min(PACK_COLUMNS, N - n0);
+      const dst = bp + <usize>(n0 >> 3) * <usize>K * 32;
+      if (bT != 0) packCols(b, ldb, 0, K, n0, nc, dst);
+      else packRows(b, ldb, 0, K, n0, nc, dst);
+    }
+  }
+}
+
+/**
+ * Task GEMM: C[M,N] (mode)= A·B (+ bias[N]) from the operands GEMM_PACK left in shared scratch, in chunks of
+ * MB × NB outputs over K in blocks of KC (a B panel block stays in L1 while the chunk's A tiles stream from L2).
+ * Every output sums its k in the same order whichever thread runs its chunk: results do not depend on the
+ * thread count. Args: c, ldc, M, N, K, mode, bias, MB, NB, KC.
+ */
+export function gemmTask(tid: i32): void {
+  const c = argP(0), ldc = argP(1), M = argI(2), N = argI(3), K = argI(4), mode = argI(5), bias = argP(6);
+  const MB = argI(7), NB = argI(8), KC = argI(9);
+  const ap = sharedScratch(), bp = ap + <usize>((M + 3) & ~3) * <usize>K * 4;
+  const tile = scratchOf(tid);
+  const tileBytes = <usize>K << 4, panelBytes = <usize>K << 5;
+  const chunksN = (N + NB - 1) / NB;
+  const chunks = ((M + MB - 1) / MB) * chunksN;
+  for (let chunk = claim(chunks); chunk >= 0; chunk = claim(chunks)) {
+    const m0 = (chunk / chunksN) * MB, n0 = (chunk % chunksN) * NB;
+    const mc = min(MB, M - m0), nc = min(NB, N - n0);
+    for (let k0 = 0; k0 < K; k0 += KC) {
+      const kc = min(KC, K - k0);
+      const stepMode = k0 == 0 ? mode : ADD, stepBias = k0 == 0 ? bias : 0;
+      for (let p = 0; p < nc; p += 8) {
+        const cols = min(8, nc - p);
+        const panel = bp + <usize>((n0 + p) >> 3) * panelBytes + (<usize>k0 << 5);
+        const biasHere: usize = stepBias == 0 ? 0 : stepBias + (<usize>(n0 + p) << 2);
+        for (let i = 0; i < mc; i += 4) {
+          const rows = min(4, mc - i);
+          const a0 = ap + <usize>((m0 + i) >> 2) * tileBytes + (<usize>k0 << 4);
+          const out = c + <usize>(m0 + i) * ldc + (<usize>(n0 + p) << 2);
+          if (rows == 4 && cols == 8) {
+            microPacked(a0, panel, kc, out, ldc, stepMode, biasHere);
+          } else {
+            microPacked(a0, panel, kc, tile, 32, STORE, 0);
+            finishEdge(tile, out, ldc, rows, cols, stepMode, biasHere);
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Task BIAS_GRAD: db[O] (mode)= Σ_n dy[n, O] in chunks of 32 columns, each summed row after row (in order) in
+ * eight vector accumulators: rows are read as contiguous 128-byte segments. Args: dy, db, N, O, mode.
+ */
+export function biasGradTask(_tid: i32): void {
+  const dy = argP(0), db = argP(1), N = argI(2), O = argI(3), mode = argI(4);
+  const rowBytes = <usize>O << 2;
+  const chunks = (O + 31) >> 5;
+  for (let chunk = claim(chunks); chunk >= 0; chunk = claim(chunks)) {
+    const o0 = chunk << 5, oc = min(32, O - o0);
+    const out = db + (<usize>o0 << 2);
+    if (oc == 32) {
+      let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+      let s4 = f32x4.splat(0), s5 = f32x4.splat(0), s6 = f32x4.splat(0), s7 = f32x4.splat(0);
+      let src = dy + (<usize>o0 << 2);
+      for (let n = 0; n < N; n++) {
+        s0 = f32x4.add(s0, v128.load(src)); s1 = f32x4.add(s1, v128.load(src, 16));
+        s2 = f32x4.add(s2, v128.load(src, 32)); s3 = f32x4.add(s3, v128.load(src, 48));
+        s4 = f32x4.add(s4, v128.load(src, 64)); s5 = f32x4.add(s5, v128.load(src, 80));
+        s6 = f32x4.add(s6, v128.load(src, 96)); s7 = f32x4.add(s7, v128.load(src, 112));
+        src += rowBytes;
+      }
+      if (mode == ADD) {
+        s0 = f32x4.add(v128.load(out), s0); s1 = f32x4.add(v128.load(out, 16), s1);
+        s2 = f32x4.add(v128.load(out, 32), s2); s3 = f32x4.add(v128.load(out, 48), s3);
+        s4 = f32x4.add(v128.load(out, 64), s4); s5 = f32x4.add(v128.load(out, 80), s5);
+        s6 = f32x4.add(v128.load(out, 96), s6); s7 = f32x4.add(v128.load(out, 112), s7);
+      }
+      v128.store(out, s0); v128.store(out, s1, 16); v128.store(out, s2, 32); v128.store(out, s3, 48);
+      v128.store(out, s4, 64); v128.store(out, s5, 80); v128.store(out, s6, 96); v128.store(out, s7, 112);
+    } else {
+      for (let o = 0; o < oc; o++) {
+        let acc: f32 = 0;
+        for (let n = 0; n < N; n++) acc += load<f32>(dy + <usize>n * rowBytes + (<usize>(o0 + o) << 2));
+        const at = out + (<usize>o << 2);
+        store<f32>(at, mode == ADD ? load<f32>(at) + acc : acc);
+      }
+    }
+  }
+}

@@ -1,0 +1,95 @@
+/* eslint-disable @typescript-eslint/ban-ts-comment -- AssemblyScript, compiled by scripts/build-wasm.mjs, not by tsc */
+// @ts-nocheck
+/** Packing of matrix operands into the layouts the register-tiled kernels read ([k][4] tiles of A, [k][8] panels of B). */
+
+/** Packs B(k, n) = b[k·ldb + n] for k in [k0, k0+kc), n in [n0, n0+nc) into [panel][k][8] (zero-padded). */
+export function packRows(b: usize, ldb: usize, k0: i32, kc: i32, n0: i32, nc: i32, dst: usize): void {
+  for (let p = 0; p < nc; p += 8) {
+    const cols = min(8, nc - p);
+    let src = b + <usize>k0 * ldb + (<usize>(n0 + p) << 2);
+    let out = dst + <usize>p * <usize>kc * 4;
+    if (cols == 8) {
+      for (let k = 0; k < kc; k++) {
+        v128.store(out, v128.load(src)); v128.store(out, v128.load(src, 16), 16);
+        src += ldb; out += 32;
+      }
+    } else {
+      for (let k = 0; k < kc; k++) {
+        for (let j = 0; j < 8; j++) store<f32>(out + (<usize>j << 2), j < cols ? load<f32>(src + (<usize>j << 2)) : 0);
+        src += ldb; out += 32;
+      }
+    }
+  }
+}
+
+/** Packs B(k, n) = b[n·ldb + k] (B given transposed, e.g. a weight [O, I] used as Wᵀ) into [panel][k][8]. */
+export function packCols(b: usize, ldb: usize, k0: i32, kc: i32, n0: i32, nc: i32, dst: usize): void {
+  for (let p = 0; p < nc; p += 8) {
+    const cols = min(8, nc - p);
+    const src = b + <usize>(n0 + p) * ldb + (<usize>k0 << 2);
+    const out = dst + <usize>p * <usize>kc * 4;
+    let k = 0;
+    if (cols == 8) {
+      for (; k + 4 <= kc; k += 4) {
+        const s = src + (<usize>k << 2);
+        transpose4(s, ldb, out + (<usize>k << 5), 32);
+        transpose4(s + (ldb << 2), ldb, out + (<usize>k << 5) + 16, 32);
+      }
+    }
+    for (; k < kc; k++) {
+      for (let j = 0; j < 8; j++) {
+        store<f32>(out + (<usize>k << 5) + (<usize>j << 2), j < cols ? load<f32>(src + <usize>j * ldb + (<usize>k << 2)) : 0);
+      }
+    }
+  }
+}
+
+/** Four rows × 4 floats at s (row stride ldb) → four k-slices of 4 floats, `step` bytes apart. */
+function transpose4(s: usize, ldb: usize, out: usize, step: usize): void {
+  const r0 = v128.load(s), r1 = v128.load(s + ldb), r2 = v128.load(s + 2 * ldb), r3 = v128.load(s + 3 * ldb);
+  const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+  const t2 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5), t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+  v128.store(out, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+  v128.store(out + step, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7));
+  v128.store(out + 2 * step, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
+  v128.store(out + 3 * step, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
+}
+
+/**
+ * Packs A(m, k) = a[m·ars + k·4] (rows contiguous) for m in [m0, m0+mc), k in [k0, k0+kc) into 4-row tiles of
+ * [k][4]; rows past mc repeat the last row (their results are discarded).
+ */
+export function packRowsA(a: usize, ars: usize, m0: i32, mc: i32, k0: i32, kc: i32, dst: usize): void {
+  for (let t = 0; t < mc; t += 4) {
+    const rows = min(4, mc - t);
+    const r0 = a + <usize>(m0 + t) * ars + (<usize>k0 << 2);
+    const out = dst + <usize>t * <usize>kc * 4;
+    let k = 0;
+    if (rows == 4) {
+      for (; k + 4 <= kc; k += 4) transpose4(r0 + (<usize>k << 2), ars, out + (<usize>k << 4), 16);
+    }
+    for (; k < kc; k++) {
+      for (let i = 0; i < 4; i++) {
+        const row = r0 + <usize>min(i, rows - 1) * ars;
+        store<f32>(out + (<usize>k << 4) + (<usize>i << 2), load<f32>(row + (<usize>k << 2)));
+      }
+    }
+  }
+}
+
+/**
+ * Packs A(m, k) = a[m·4 + k·aks] (A given transposed, e.g. dYᵀ in dW = dYᵀ·X) for m in [m0, m0+mc), k in
+ * [k0, k0+kc) into 4-row tiles of [k][4]: the kernel then reads 16 contiguous bytes per k instead of striding
+ * through memory at a power-of-two pitch that maps every row onto the same few cache sets.
+ */
+export function packTransposedA(a: usize, aks: usize, m0: i32, mc: i32, k0: i32, kc: i32, dst: usize): void {
+  for (let t = 0; t < mc; t += 4) {
+    let src = a + (<usize>(m0 + t) << 2) + <usize>k0 * aks;
+    let out = dst + <usize>t * <usize>kc * 4;
+    for (let k = 0; k < kc; k++) {
+      v128.store(out, v128.load(src));
+      src += aks;
+      out += 16;
+    }
+  }
+}

@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Backend, Kernels, LinearShape } from '../../src/engine/backend';
+import { CpuBackend } from '../../src/engine/backends/cpu';
+import { selectBackend } from '../../src/engine/backends/select';
+import { WasmBackend, type WasmStorage } from '../../src/engine/backends/wasm';
+import { probeBackend } from '../../src/engine/backends/wasm/probe';
+
+/** The wasm backend with linearForward off by a little after the real kernel ran: a backend with a subtle bug. */
+function withBrokenLinear(backend: WasmBackend): Backend {
+  const kernels: Kernels<WasmStorage> = {
+    ...backend.kernels,
+    linearForward(x, w, b, y, s: LinearShape) {
+      backend.kernels.linearForward(x, w, b, y, s);
+      backend.kernels.scale(y, 1.001, y, s.N * s.O);
+    },
+  };
+  return Object.assign(Object.create(backend) as WasmBackend, { kernels });
+}
+
+describe('backend self-test and auto selection', () => {
+  it('the probe passes the wasm backend, times it, and is faster than the CPU reference', async () => {
+    const backend = await WasmBackend.create();
+    const probe = await probeBackend(backend, new CpuBackend());
+    assert.equal(probe.problem, null);
+    assert.ok(probe.ok);
+    assert.ok(probe.ms > 0 && probe.ms < probe.referenceMs, `wasm ${probe.ms} ms vs CPU reference ${probe.referenceMs} ms`);
+    await backend.dispose();
+  });
+
+  it('the probe fails a backend whose linear layer is off by 0.1 %, naming what differs', async () => {
+    const backend = await WasmBackend.create({ threads: 1 });
+    const probe = await probeBackend(withBrokenLinear(backend), new CpuBackend());
+    assert.equal(probe.ok, false);
+    assert.match(probe.problem ?? '', /differs from the CPU reference by \d/);
+    await backend.dispose();
+  });
+
+  it('backend: auto picks the fastest backend that passes and says which and why', async () => {
+    const { backend, reason } = await selectBackend('auto');
+    assert.notEqual(backend.name, 'cpu', 'a faster backend than the TypeScript reference passes here');
+    const expected = `^auto: ${backend.name} \\(.+\\) passed its self-test and ran the probe step fastest, [\\d.]+ ms \\(.*the CPU reference [\\d.]+ ms\\)`;
+    assert.match(reason, new RegExp(expected));
+    await (backend as Backend & { dispose?: () => Promise<void> }).dispose?.();
+  });
+
+  it('backend: cpu still gives the reference backend', async () => {
+    const { backend, reason } = await selectBackend('cpu');
+    assert.equal(backend.name, 'cpu');
+    assert.equal(reason, 'backend: cpu was requested');
+  });
+});
