@@ -36,10 +36,9 @@ it('the training loop runs to the end, evaluating and checkpointing on schedule'
 it('pause holds the loop between steps; resume continues; stop while paused ends it', async () => {
   const t = trainer();
   const statuses: RunStatus[] = [];
-  let run: TrainingRun;
   let reachedPause: () => void = () => undefined;
   const pausedAt = (step: number) => new Promise<void>((resolve) => (reachedPause = () => t.step === step && resolve()));
-  run = new TrainingRun(t, {
+  const run: TrainingRun = new TrainingRun(t, {
     onStep: (m) => { if (m.step === 3 || m.step === 7) run.pause(); },
     onStatus: (s) => { statuses.push(s); if (s === 'paused') reachedPause(); },
   });
