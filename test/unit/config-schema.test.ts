@@ -75,7 +75,7 @@ test('findSchemaNode follows properties and list items', () => {
   assert.equal(findSchemaNode(['optimizer', 'betas', '1'])?.type, 'number');
   assert.equal(findSchemaNode(['model', 'nope']), undefined);
   assert.equal(findSchemaNode(['name', 'x']), undefined);
-  assert.deepEqual(allowedKeys(['loss']), ['label_smoothing']);
+  assert.deepEqual(allowedKeys(['loss']), ['label_smoothing', 'ignore_padding']);
   assert.deepEqual(allowedKeys([]), ['name', 'seed', 'backend', 'model', 'data', 'loss', 'optimizer', 'schedule', 'training']);
 });
 

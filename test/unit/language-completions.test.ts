@@ -44,8 +44,9 @@ test('top-level keys: all in schema order, then only those not yet present', () 
 test('keys of a section, at every level', () => {
   assert.deepEqual(labels('model:\n  kind: gpt\n  ‸\n'), MODEL_KEYS.filter((key) => key !== 'kind'));
   assert.deepEqual(labels('data:\n  ‸\n'), ['train', 'val', 'val_fraction', 'vocab', 'shuffle', 'sequences', 'format']);
-  assert.deepEqual(labels('loss:\n  ‸'), ['label_smoothing']);
-  assert.deepEqual(labels('loss:\n  label_smoothing: 0.1\n  ‸'), []);
+  assert.deepEqual(labels('loss:\n  ‸'), ['label_smoothing', 'ignore_padding']);
+  assert.deepEqual(labels('loss:\n  label_smoothing: 0.1\n  ‸'), ['ignore_padding']);
+  assert.deepEqual(labels('loss:\n  label_smoothing: 0.1\n  ignore_padding: true\n  ‸'), []);
   assert.deepEqual(labels('schedule: {warmup_steps: 10, ‸}\n'), ['decay', 'min_lr', 'decay_steps', 'gamma', 'step_size']);
   // Not a mapping in the schema, or not in the schema at all: no keys to offer.
   assert.deepEqual(labels('optimizer:\n  betas:\n    ‸\n'), []);

@@ -73,10 +73,11 @@ export async function runConfigCell(cell: vscode.NotebookCell, execution: vscode
     }
     const run = new LiveRun(config.name, started.runId, relative(notebookDir, started.folder).split('\\').join('/'), config.training.grad_clip > 0 ? config.training.grad_clip : null, config.training.steps);
     live = run;
+    // Replay what arrived before the id was known before anything newer can arrive (the next await lets it in).
     for (const event of early.metrics) onMetrics(event);
+    for (const info of early.changes) onChange(info);
     await execution.replaceOutput(runOutput({ kind: 'run', runs: [run.snapshot(false)], live: true }));
     sink.started(run);
-    for (const info of early.changes) onChange(info);
     if (execution.token.isCancellationRequested) void training.stop(run.runId);
     await ended;
     sink.ended(run);
