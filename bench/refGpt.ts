@@ -13,7 +13,7 @@ import { prepareData } from '../src/engine/data/prepare';
 import { Rng } from '../src/engine/rng';
 import { Trainer } from '../src/engine/train/trainer';
 
-/** The reference workload (../shared/reference/README.md): byte vocab 256, d_model 128, 4 layers, 4 heads, context 128, batch 16. */
+/** The reference workload (the PyTorch anchor of bench/ref_gpt_torch.py): byte vocab 256, d_model 128, 4 layers, 4 heads, context 128, batch 16. */
 export const REF_GPT_YAML = `
 name: ref-gpt
 seed: 0

@@ -58,7 +58,7 @@ model:
   activation: gelu_tanh
 data:
   train: /abs/train.txt
-  val: ../shared/val.txt
+  val: ../common/val.txt
   vocab: byte
   shuffle: false
   sequences: lines
@@ -93,7 +93,7 @@ training:
     seed: 0,
     backend: 'cpu',
     model: { kind: 'gpt', d_model: 96, n_layers: 3, n_encoder_layers: 0, n_decoder_layers: 0, n_heads: 6, d_ff: 200, context: 128, dropout: 0.2, bias: false, tie_embeddings: false, activation: 'gelu_tanh' },
-    data: { train: '/abs/train.txt', val: '/home/ada/lab/shared/val.txt', val_fraction: 0, vocab: 'byte', shuffle: false, sequences: 'lines', format: 'auto' },
+    data: { train: '/abs/train.txt', val: '/home/ada/lab/common/val.txt', val_fraction: 0, vocab: 'byte', shuffle: false, sequences: 'lines', format: 'auto' },
     loss: { label_smoothing: 0.05, ignore_padding: true },
     optimizer: { name: 'adam', lr: 3e-4, betas: [0.8, 0.95], eps: 1e-6, weight_decay: 0.5, momentum: 0, nesterov: false },
     schedule: { warmup_steps: 10, decay: 'step', min_lr: 1e-5, decay_steps: 300, gamma: 0.5, step_size: 25 },

@@ -58,11 +58,11 @@ test('warnings keep their severity (a config with only warnings still trains)', 
 });
 
 test('data file references: the values of data.train and data.val, resolved against the config folder', () => {
-  const text = 'name: tiny\nmodel:\n  kind: gpt\ndata:\n  train: data/story.txt\n  val: "../shared/val.txt"  # held out\n';
+  const text = 'name: tiny\nmodel:\n  kind: gpt\ndata:\n  train: data/story.txt\n  val: "../common/val.txt"  # held out\n';
   const references = dataFileReferences(text, '/projects/lab/configs/run.lab.yaml');
   assert.deepEqual(references.map((r) => [r.path, r.value, r.resolved, text.slice(r.range[0], r.range[1])]), [
     ['data.train', 'data/story.txt', '/projects/lab/configs/data/story.txt', 'data/story.txt'],
-    ['data.val', '../shared/val.txt', '/projects/lab/shared/val.txt', '"../shared/val.txt"'],
+    ['data.val', '../common/val.txt', '/projects/lab/common/val.txt', '"../common/val.txt"'],
   ]);
   const json = '{"name": "x", "data": {"train": "C:\\\\data\\\\a.txt"}}';
   assert.deepEqual(dataFileReferences(json, 'C:\\work\\run.lab.json').map((r) => [r.resolved, json.slice(r.range[0], r.range[1])]), [['C:\\data\\a.txt', '"C:\\\\data\\\\a.txt"']]);
