@@ -37,12 +37,6 @@ interface Candidate {
 
 const formatMs = (ms: number): string => `${ms < 10 ? ms.toFixed(1) : ms.toFixed(0)} ms`;
 
-/** Stops a losing candidate's threads or device, where it has any. */
-async function discard(backend: Backend): Promise<void> {
-  const disposable = backend as Backend & { dispose?: () => unknown };
-  if (typeof disposable.dispose === 'function') await disposable.dispose();
-}
-
 /**
  * `backend: auto`: every candidate that passes its self-test (a real WebGPU adapter, the WebAssembly kernels)
  * runs the same small training step as the CPU reference backend, must agree with it, and the fastest wins;
@@ -59,7 +53,7 @@ async function selectFastest(): Promise<BackendSelection> {
     if (probe.ok) candidates.push({ name, backend, ms: probe.ms });
     else {
       notes.push(`${name} failed its self-test (${probe.problem})`);
-      await discard(backend);
+      await backend.dispose?.();
     }
   };
   // A real GPU only: a software (fallback) adapter computes correctly but slower than the CPU path.
@@ -73,7 +67,7 @@ async function selectFastest(): Promise<BackendSelection> {
   }
   candidates.sort((a, b) => a.ms - b.ms);
   const [best, ...others] = candidates;
-  for (const other of others) await discard(other.backend);
+  for (const other of others) await other.backend.dispose?.();
   const rest = notes.length > 0 ? `; ${notes.join('; ')}` : '';
   if (!best) return { backend: reference, reason: `auto: no faster backend passed its self-test, so the CPU reference backend runs${rest}` };
   const beaten = others.map((o) => `${o.name} ${formatMs(o.ms)}`).concat(`the CPU reference ${formatMs(referenceMs)}`).join(', ');
