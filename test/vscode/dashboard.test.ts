@@ -1,9 +1,15 @@
-// The dashboard panel in the real extension host: it opens, rejects what a compromised webview might send, and a
-// panel reopened mid-run is sent the run's whole history.
+// The dashboard panel in the real extension host: it opens, rejects what a compromised webview might send, a
+// panel reopened mid-run is sent the run's whole history, and a run the CLI trains is followed live from disk.
 import * as assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import { suite, suiteSetup, suiteTeardown, test } from 'mocha';
 import * as vscode from 'vscode';
+import type { StepMetrics } from '../../src/engine/train/metrics';
 import type { LossLabApi } from '../../src/extension/api';
+import { runsFolderFor } from '../../src/extension/dashboard/runHistory';
+import { newRunId } from '../../src/node/runStore';
+import type { HostToDashboard } from '../../src/protocol/dashboard';
 import { dashboardHooks, hasDashboardHooks, stepsSentFor, type DashboardTestHooks } from './support/dashboardHooks';
 import { activateLossLab, waitUntil, workspaceFile } from './support/lossLab';
 import { deterministicPart, readMetrics } from './support/runFolder';
@@ -32,12 +38,32 @@ async function readyHooks(api: LossLabApi): Promise<DashboardTestHooks> {
   return hooks as DashboardTestHooks;
 }
 
+/** Runs the bundled CLI as a terminal would (`losslab train CONFIG ...args`); resolves with its exit code and stderr. */
+function runCli(extensionPath: string, args: string[]): Promise<{ code: number; stderr: string }> {
+  // In desktop VS Code process.execPath is Electron: ELECTRON_RUN_AS_NODE makes it a plain Node.
+  const env = { ...process.env, ELECTRON_RUN_AS_NODE: '1' };
+  return new Promise((resolve, reject) => {
+    const child = execFile(process.execPath, [join(extensionPath, 'dist', 'cli.js'), ...args], { env, timeout: 120_000 }, (error, _stdout, stderr) => {
+      if (error && typeof error.code !== 'number') reject(new Error(`losslab did not run: ${error.message}\n${stderr}`));
+      else resolve({ code: child.exitCode ?? 0, stderr });
+    });
+  });
+}
+
+/** Every step of `runId` in the DidAppendMetrics messages, repeats included, in the order posted. */
+function appendedSteps(posted: readonly HostToDashboard[], runId: string): StepMetrics[] {
+  return posted.flatMap((message) => message.type === 'DidAppendMetrics' && message.runId === runId ? message.steps : []);
+}
+
 suite('dashboard', () => {
   let api: LossLabApi;
+  let extensionPath: string;
   let recorder: RunRecorder;
 
   suiteSetup(async () => {
-    api = (await activateLossLab()).api;
+    const activated = await activateLossLab();
+    api = activated.api;
+    extensionPath = activated.extension.extensionPath;
     recorder = new RunRecorder(api);
   });
   suiteTeardown(async () => {
@@ -108,5 +134,39 @@ suite('dashboard', () => {
     const sent = stepsSentFor(hooks.posted, run.runId);
     assertContiguous(sent, 'steps sent to the reopened dashboard');
     assert.deepEqual(sent.map(deterministicPart), written.map(deterministicPart));
+  });
+
+  test('a run trained outside the extension (the CLI) is followed live from the run store, no run sent twice', async function () {
+    if (!hasDashboardHooks(api)) this.skip();
+    this.timeout(180_000);
+    const config = workspaceFile('long.lab.yaml');
+    await closeDashboard();
+    await vscode.commands.executeCommand('losslab.openDashboard', config);
+    const hooks = await readyHooks(api);
+    // One run the extension trains alongside: it streams from the training side and must not come from disk as well.
+    const own = await trainFixture('long.lab.yaml');
+    const cliFolder = join(runsFolderFor(config.fsPath, 'long', vscode.workspace.getConfiguration('losslab', config).get<string>('runFolder', '')), newRunId());
+    const cliRun = cliFolder.split(/[\\/]/).pop() as string;
+    const cli = runCli(extensionPath, ['train', config.fsPath, '--steps', '3000', '--out', cliFolder, '--quiet']);
+    await waitUntil('the dashboard to show the CLI run while it trains', () => appendedSteps(hooks.posted, cliRun).length > 0, 60_000);
+    const exit = await cli;
+    assert.equal(exit.code, 0, exit.stderr);
+    const written = readMetrics(cliFolder);
+    assert.equal(written.steps.length, 3000);
+    const updates = () => hooks.posted.flatMap((message) => message.type === 'DidUpdateRun' && message.info.id === cliRun ? [message.info.status] : []);
+    await waitUntil('every step and the end of the CLI run to reach the dashboard', () => stepsSentFor(hooks.posted, cliRun).length >= written.steps.length && updates().at(-1) === 'finished', 15_000);
+    assert.deepEqual(updates(), ['running', 'finished'], 'the run announced once, then its status change');
+    assert.deepEqual(appendedSteps(hooks.posted, cliRun), written.steps, 'every step once, in order, as written');
+    const evals = hooks.posted.flatMap((message) => message.type === 'DidAppendMetrics' && message.runId === cliRun ? message.evals : []);
+    assert.deepEqual(evals, written.evals);
+
+    await vscode.commands.executeCommand('losslab.stop', own.runId);
+    await api.whenRunEnds(own.runId);
+    // Give the follower time to notice the run's final files (it must stay silent about them).
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const ownSteps = appendedSteps(hooks.posted, own.runId);
+    assertContiguous(ownSteps, 'steps of the extension\'s own run');
+    assert.deepEqual(ownSteps.map(deterministicPart), readMetrics(own.folder).steps.map(deterministicPart));
+    assert.deepEqual(hooks.posted.flatMap((message) => message.type === 'DidUpdateRun' && message.info.id === own.runId ? [message.info.status] : []), ['running', 'stopped']);
   });
 });

@@ -8,8 +8,10 @@ import type { RunInfo } from '../../protocol/runInfo';
 import { log } from '../log';
 import type { RunMetricsEvent, TrainingEvents } from '../training/events';
 import { dashboardHtml } from './html';
-import { loadRunHistory, runsFolderFor } from './runHistory';
+import { loadRunHistory, runsFolderFor, type StoredRun } from './runHistory';
+import { RunStoreFollower } from './runStoreFollower';
 import { SchedulePreviewer } from './schedulePreview';
+import { SentLedger } from './sentLedger';
 import type { DashboardTestHooks, MessageRecord } from './testHooks';
 import { backendNote, readConfigText, samePath } from './configSource';
 
@@ -18,8 +20,9 @@ const SCHEDULE_DEBOUNCE_MS = 150;
 
 /**
  * The dashboard panel: follows one config, sends the webview its whole run history (on every Ready, since the
- * webview is rebuilt each time it is shown), then live metrics and run changes from the training side, and a new
- * schedule preview whenever the config's text changes. Every message from the webview is validated first.
+ * webview is rebuilt each time it is shown), then live metrics and run changes from the training side and, for runs
+ * trained elsewhere (the CLI, another window), from the run store on disk, and a new schedule preview whenever the
+ * config's text changes. Every message from the webview is validated first.
  */
 export class DashboardPanel implements vscode.Disposable {
   static readonly viewType = 'losslab.dashboard';
@@ -33,6 +36,9 @@ export class DashboardPanel implements vscode.Disposable {
   /** While a history load is under way, live messages wait here and follow the history (the webview drops repeats). */
   private queued: HostToDashboard[] | null = null;
   private generation = 0;
+  /** Follows the runs folder on disk while the webview is shown. */
+  private follower: RunStoreFollower | null = null;
+  private readonly sent = new SentLedger();
   private scheduleTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly previewer = new SchedulePreviewer();
   private readonly channel: MessageChannel<DashboardToHost, HostToDashboard>;
@@ -52,6 +58,7 @@ export class DashboardPanel implements vscode.Disposable {
     this.config = config;
     this.channel = new MessageChannel<DashboardToHost, HostToDashboard>(
       (message) => {
+        this.sent.record(message);
         this.record?.posted.push(message);
         void this.panel.webview.postMessage(message);
       },
@@ -77,7 +84,11 @@ export class DashboardPanel implements vscode.Disposable {
     this.disposables.push(
       panel.webview.onDidReceiveMessage((raw: unknown) => this.channel.receive(raw)),
       // Hidden webviews are torn down (no retainContextWhenHidden); the rebuilt page asks again with Ready.
-      panel.onDidChangeViewState(({ webviewPanel }) => { if (!webviewPanel.visible) this.ready = false; }),
+      panel.onDidChangeViewState(({ webviewPanel }) => {
+        if (webviewPanel.visible) return;
+        this.ready = false;
+        this.stopFollowing();
+      }),
       panel.onDidDispose(() => this.dispose()),
       training.onDidChangeRun((info) => this.runChanged(info)),
       training.onDidReceiveMetrics((event) => this.metricsReceived(event)),
@@ -100,6 +111,7 @@ export class DashboardPanel implements vscode.Disposable {
       this.config = config;
       this.configName = null;
       this.runsFolder = null;
+      this.stopFollowing();
       this.previewer.reset();
       this.setTitle();
     }
@@ -116,6 +128,7 @@ export class DashboardPanel implements vscode.Disposable {
 
   dispose(): void {
     clearTimeout(this.scheduleTimer);
+    this.stopFollowing();
     for (const disposable of this.disposables.splice(0)) disposable.dispose();
     this.panel.dispose();
     this.disposed.fire();
@@ -146,6 +159,7 @@ export class DashboardPanel implements vscode.Disposable {
   private async sendSelection(): Promise<void> {
     if (!this.ready) return;
     const generation = ++this.generation;
+    this.stopFollowing();
     this.queued ??= [];
     // Runs that start while the history loads are added by runChanged and kept alongside the loaded ones.
     this.runs = new Map();
@@ -170,6 +184,23 @@ export class DashboardPanel implements vscode.Disposable {
       backendNote: config ? this.backendNote(config, preview?.config ?? null) : null,
     });
     for (const message of queued) this.post(message);
+    if (runsFolder && this.ready) this.startFollowing(runsFolder, stored);
+  }
+
+  // Runs the extension trains stream from the training side; the ledger keeps anything from being sent twice.
+  private startFollowing(runsFolder: string, stored: readonly StoredRun[]): void {
+    this.follower = new RunStoreFollower(runsFolder, stored, {
+      trainedHere: (runId) => this.training.activeRuns().some((active) => active.id === runId),
+      runRead: (folder, info, steps, evals) => {
+        this.runs.set(info.id, folder);
+        for (const message of this.sent.unsent(info, steps, evals)) this.post(message);
+      },
+    });
+  }
+
+  private stopFollowing(): void {
+    this.follower?.dispose();
+    this.follower = null;
   }
 
   private backendNote(config: vscode.Uri, parsed: LabConfig | null): string {

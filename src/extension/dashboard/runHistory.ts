@@ -20,6 +20,8 @@ export function runsFolderFor(configFile: string, configName: string, runFolderS
 export interface StoredRun {
   folder: string;
   series: RunSeries;
+  /** How many bytes of metrics.jsonl the series holds (complete lines only): where following the file resumes. */
+  metricsBytes: number;
 }
 
 /** Every run of a config with its whole history, oldest first; folders without a readable run.json are skipped. */
@@ -30,24 +32,28 @@ export async function loadRunHistory(folder: string): Promise<StoredRun[]> {
   } catch {
     return [];
   }
-  const runs = await Promise.all(ids.map(async (id) => {
-    const series = await loadRun(join(folder, id));
-    return series ? { folder: join(folder, id), series } : null;
-  }));
+  const runs = await Promise.all(ids.map((id) => loadRun(join(folder, id))));
   return runs.filter((run): run is StoredRun => run !== null);
 }
 
-/** One run folder's run.json and metrics.jsonl, or null when run.json is missing or not a run. */
-export async function loadRun(runFolder: string): Promise<RunSeries | null> {
+/** One run folder's run.json and the complete lines of its metrics.jsonl, or null when run.json is missing or not a run. */
+export async function loadRun(runFolder: string): Promise<StoredRun | null> {
   const info = await readRunInfo(runFolder);
   if (!info) return null;
-  let text = '';
+  let bytes: Uint8Array = new Uint8Array(0);
   try {
-    text = await readFile(join(runFolder, 'metrics.jsonl'), 'utf8');
+    bytes = await readFile(join(runFolder, 'metrics.jsonl'));
   } catch {
     // A run that has not finished its first step has no metrics yet.
   }
-  return { info, ...parseMetricsLines(text) };
+  const metricsBytes = completeLinesLength(bytes);
+  const series = { info, ...parseMetricsLines(Buffer.from(bytes.buffer, bytes.byteOffset, metricsBytes).toString('utf8')) };
+  return { folder: runFolder, series, metricsBytes };
+}
+
+/** The length of `bytes` up to and including its last newline: a line still being written waits for its newline. */
+export function completeLinesLength(bytes: Uint8Array): number {
+  return bytes.lastIndexOf(0x0a) + 1;
 }
 
 /** run.json of a run folder, or null when it is missing, unreadable or not a RunInfo. */
