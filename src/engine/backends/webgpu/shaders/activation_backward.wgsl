@@ -5,25 +5,6 @@ struct Params { n: u32, accumulate: u32 }
 @group(0) @binding(2) var<storage, read> x: array<f32>;
 @group(0) @binding(3) var<storage, read_write> dx: array<f32>;
 
-const SQRT_HALF: f32 = 0.70710678118654752;
-const INV_SQRT_2PI: f32 = 0.39894228040143268;
-const TANH_K: f32 = 0.79788456080286536;
-const TANH_C: f32 = 0.044715;
-
-// erf from erfc's Chebyshev fit (Numerical Recipes), fractional error below 1.2e-7: the CPU backend's formula.
-fn erf_approx(x: f32) -> f32 {
-  let z = abs(x);
-  let t = 1.0 / (1.0 + 0.5 * z);
-  let poly = -z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 +
-    t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
-  let erfc = t * exp(poly);
-  return select(erfc - 1.0, 1.0 - erfc, x >= 0.0);
-}
-
-fn safe_tanh(x: f32) -> f32 {
-  return tanh(clamp(x, -15.0, 15.0));
-}
-
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
   let i = flat_id(wid, nwg, lid, 256u);
