@@ -1,5 +1,6 @@
 // `npm run package [-- --target linux-x64]`: a platform-specific .vsix. The bundles carry every JavaScript
-// dependency; the one native dependency, Dawn's `webgpu` addon, is staged into dist/node_modules for the target only.
+// dependency but two that must stay files beside their own assets: Dawn's native `webgpu` addon (staged for the target
+// only) and onnxruntime-web's Node build with its .wasm and its one import, onnxruntime-common (the same everywhere).
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -35,4 +36,11 @@ if (!existsSync(dawn)) {
   process.exit(1);
 }
 cpSync(dawn, join(staged, 'dist', DAWN_FOLDER[target]), { recursive: true });
-run('npx', ['vsce', 'package', '--no-dependencies', '--target', target, '--out', `losslab-${target}.vsix`]);
+const ortSource = join('node_modules', 'onnxruntime-web');
+const ortStaged = join('dist', 'node_modules', 'onnxruntime-web');
+mkdirSync(join(ortStaged, 'dist'), { recursive: true });
+for (const file of ['package.json', 'README.md', 'dist/ort.node.min.js', 'dist/ort.node.min.mjs', 'dist/ort-wasm-simd-threaded.mjs', 'dist/ort-wasm-simd-threaded.wasm']) {
+  cpSync(join(ortSource, file), join(ortStaged, file));
+}
+cpSync(join('node_modules', 'onnxruntime-common'), join('dist', 'node_modules', 'onnxruntime-common'), { recursive: true });
+run('npx', ['vsce', 'package', '--no-dependencies', '--no-rewrite-relative-links', '--target', target, '--out', `losslab-${target}.vsix`]);
