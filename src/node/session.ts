@@ -224,7 +224,8 @@ function launch(setup: Launch, observer: SessionObserver): TrainingSession {
   return { run, trainer, writer, done };
 }
 
-function dumpBatch(out: Record<string, StoredTensor>, step: number, micro: number, batch: Batch): void {
+/** Adds one batch to a --dump-batches file's tensors: `s{step}.m{micro}.idx|targets` or `.src|tgt_in|tgt_out`. */
+export function dumpBatch(out: Record<string, StoredTensor>, step: number, micro: number, batch: Batch): void {
   const key = `s${step}.m${micro}`;
   if (batch.kind === 'gpt') {
     out[`${key}.idx`] = { dtype: 'I32', shape: [batch.B, batch.T], data: batch.idx };

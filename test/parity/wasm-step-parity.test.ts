@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { parseConfigText } from '../../src/config';
-import type { Batch } from '../../src/engine/data/batches';
 import { prepareData } from '../../src/engine/data/prepare';
 import { PAD_ID } from '../../src/engine/data/vocab';
 import { WasmBackend } from '../../src/engine/backends/wasm';
 import type { StepMetrics } from '../../src/engine/train/metrics';
 import { Trainer } from '../../src/engine/train/trainer';
+import type { Tensor as StoredTensor } from '../../src/engine/io/safetensors';
+import { dumpBatch } from '../../src/node/session';
 import { referenceTrain, type TensorInput } from '../support/torch';
 
 /**
@@ -53,18 +54,6 @@ schedule: { warmup_steps: 4, decay: inverse_sqrt }
 training: { steps: 20, batch_size: 5, grad_accumulation: 2, grad_clip: 0.3, eval_interval: 0 }` },
 ];
 
-function batchTensors(out: Record<string, TensorInput>, step: number, micro: number, batch: Batch): void {
-  const key = `s${step}.m${micro}`;
-  if (batch.kind === 'gpt') {
-    out[`${key}.idx`] = { dtype: 'I32', shape: [batch.B, batch.T], data: batch.idx };
-    out[`${key}.targets`] = { dtype: 'I32', shape: [batch.B, batch.T], data: batch.targets };
-  } else {
-    out[`${key}.src`] = { dtype: 'I32', shape: [batch.B, batch.S], data: batch.src };
-    out[`${key}.tgt_in`] = { dtype: 'I32', shape: [batch.B, batch.T], data: batch.tgtIn };
-    out[`${key}.tgt_out`] = { dtype: 'I32', shape: [batch.B, batch.T], data: batch.tgtOut };
-  }
-}
-
 const relative = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-12);
 
 describe('the wasm backend trains step for step like PyTorch', () => {
@@ -81,9 +70,9 @@ describe('the wasm backend trains step for step like PyTorch', () => {
       assert.ok(parsed.config, parsed.diagnostics.map((d) => d.message).join('\n'));
       const config = parsed.config;
       assert.equal(config.data.train, file);
-      const batches: Record<string, TensorInput> = {};
+      const batches: Record<string, StoredTensor> = {};
       const trainer = new Trainer(config, prepareData(config, { train: s.text, val: null }), {
-        backend, onBatch: (step, micro, batch) => batchTensors(batches, step, micro, batch),
+        backend, onBatch: (step, micro, batch) => dumpBatch(batches, step, micro, batch),
       });
       const weights: Record<string, TensorInput> = {};
       for (const [name, w] of await trainer.weights()) weights[name] = { dtype: 'F32', shape: w.shape, data: w.data };
