@@ -78,9 +78,10 @@ test('train from the palette, watch the dashboard, edit the warm-up, reopen it, 
     await t.test('closing and reopening the dashboard mid-run brings back the whole history', async () => {
       const before = latestStep(await (await ui.webview(DASHBOARD)).text('summary-loss') ?? '');
       await ui.closeTab('Loss Lab: demo');
+      await ui.waitForNoWebview(DASHBOARD);
       await ui.runCommand('Loss Lab: Open Dashboard');
       const dashboard = await ui.webview(DASHBOARD, 30_000);
-      const summary = await dashboard.waitForText('summary-loss', (text) => latestStep(text) >= before);
+      const summary = await dashboard.waitForText('summary-loss', (text) => latestStep(text) >= before, 60_000);
       // The evaluations before the reopening come from the run folder, not from live messages.
       assert.ok(Number(/validation \S+ at step (\d+)/.exec(summary)?.[1]) >= 25, `no earlier evaluation in "${summary}"`);
       assert.equal((await trainingRun(dashboard)).runId, runId);

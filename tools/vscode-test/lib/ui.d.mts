@@ -37,6 +37,8 @@ export interface VsCodeUi {
   replaceLine(lineNumber: number, text: string): Promise<void>;
   closeTab(label: string): Promise<void>;
   webview(selector: string, timeoutMs?: number): Promise<WebviewFrame>;
+  /** Waits until no webview shows `selector`. */
+  waitForNoWebview(selector: string, timeoutMs?: number): Promise<void>;
   notificationTexts(): Promise<string[]>;
   waitForNotification(pattern: RegExp, timeoutMs?: number): Promise<string>;
   screenshot(path: string): Promise<void>;

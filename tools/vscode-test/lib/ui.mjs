@@ -103,6 +103,7 @@ class VsCodeUi {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       for (const frame of this.page.frames()) {
+        if (frame.isDetached()) continue;
         try {
           if (await frame.$(selector)) return new WebviewFrame(frame);
         } catch {
@@ -112,6 +113,20 @@ class VsCodeUi {
       await this.page.waitForTimeout(250);
     }
     throw new Error(`no webview shows ${selector}`);
+  }
+
+  /** Waits until no webview shows `selector` (a closed panel's frames outlive its tab for a moment). */
+  async waitForNoWebview(selector, timeoutMs = 15_000) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      let shown = false;
+      for (const frame of this.page.frames()) {
+        if (!frame.isDetached() && (await frame.$(selector).catch(() => null))) shown = true;
+      }
+      if (!shown) return;
+      if (Date.now() > deadline) throw new Error(`a webview still shows ${selector}`);
+      await this.page.waitForTimeout(250);
+    }
   }
 
   /** Texts of the notifications on screen (toasts), newest last. */
@@ -160,6 +175,7 @@ class WebviewFrame {
     const deadline = Date.now() + timeoutMs;
     let last = null;
     for (;;) {
+      if (this.frame.isDetached()) throw new Error(`the webview went away while waiting for data-testid="${testId}" to match ${pattern}`);
       last = await this.text(testId).catch(() => null);
       if (last !== null && matches(last)) return last;
       if (Date.now() > deadline) throw new Error(`data-testid="${testId}" never matched ${pattern}; last text: ${JSON.stringify(last)}`);
