@@ -2,10 +2,11 @@
  * Times each kernel of the reference GPT's training step on the wasm backend and adds them up per step: where a
  * step's time goes, kernel by kernel. Each kernel runs in batches and the fastest batch counts; with --cpu-time
  * (one thread only) a batch is measured in process CPU time, which a busy machine disturbs far less than wall time.
- *   node --import tsx bench/kernels.ts [--threads N] [--reps N] [--cpu-time]
+ *   node --import tsx bench/kernels.ts [--threads N] [--reps N] [--cpu-time] [--variant relaxed|plain]
  */
 import { parseArgs } from 'node:util';
 import { WasmBackend, type WasmStorage } from '../src/engine/backends/wasm';
+import type { KernelVariant } from '../src/engine/backends/wasm/features';
 import { Rng } from '../src/engine/rng';
 
 const B = 16, T = 128, C = 128, H = 4, F = 512, V = 256, L = 4, N = B * T;
@@ -18,11 +19,18 @@ interface Probe {
   run: () => void;
 }
 
+/** The --variant option, checked. */
+export function kernelVariant(value: string | undefined): KernelVariant | undefined {
+  if (value === undefined || value === 'relaxed' || value === 'plain') return value;
+  throw new Error(`unknown kernel variant ${value} (relaxed or plain)`);
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: {
-    threads: { type: 'string' }, reps: { type: 'string', default: '20' }, 'cpu-time': { type: 'boolean', default: false },
+    threads: { type: 'string' }, variant: { type: 'string' }, reps: { type: 'string', default: '20' }, 'cpu-time': { type: 'boolean', default: false },
   } });
-  const backend = await WasmBackend.create({ threads: values.threads === undefined ? undefined : Number(values.threads) });
+  const threads = values.threads === undefined ? undefined : Number(values.threads);
+  const backend = await WasmBackend.create({ threads, variant: kernelVariant(values.variant) });
   const k = backend.kernels;
   const rng = new Rng(5);
   const tensor = (n: number, std = 1): WasmStorage => backend.upload(Float32Array.from({ length: n }, () => rng.normal() * std));
@@ -73,7 +81,7 @@ async function main(): Promise<void> {
     return (user + system) / 1000;
   };
   let total = 0;
-  console.log(`wasm backend, ${backend.threads} thread(s); fastest of 5 batches of ${reps} runs (${cpuTime ? 'CPU' : 'wall'} time); ` +
+  console.log(`wasm backend (${backend.runtime.variant}), ${backend.threads} thread(s); fastest of 5 batches of ${reps} runs (${cpuTime ? 'CPU' : 'wall'} time); ` +
     `reference GPT shapes (N = ${N} rows)`);
   for (const probe of probes) {
     probe.run();

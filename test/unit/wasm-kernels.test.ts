@@ -72,36 +72,40 @@ function assertSameBits(a: OpResult, b: OpResult, what: string): void {
   });
 }
 
-describe('wasm kernels against the CPU reference, and 1 thread against 2', () => {
-  const cpu = new CpuBackend();
-  let one: WasmBackend;
-  let two: WasmBackend;
-  before(async () => {
-    one = await WasmBackend.create({ threads: 1 });
-    two = await WasmBackend.create({ threads: 2 });
-  });
-  after(async () => {
-    const [caller, worker] = two.runtime.chunksRun();
-    assert.ok(caller > 0 && worker > 0, `both threads ran chunks (caller ${caller}, worker ${worker})`);
-    await one.dispose();
-    await two.dispose();
-  });
-
-  for (const c of cases()) {
-    it(c.name, async () => {
-      assert.equal(two.threads, 2);
-      const run = async (backend: Backend) => runCase(backend, c, null).then((probe) => runCase(backend, c, upstreamGradient(probe.out.length, 3)));
-      const reference = await run(cpu);
-      const single = await run(one);
-      const double = await run(two);
-      const tolerance = 2e-5;
-      assert.ok(maxRelativeError(single.out, reference.out) < tolerance, `forward: ${maxRelativeError(single.out, reference.out)}`);
-      single.grads.forEach((grad, i) => {
-        if (!grad) return;
-        const error = maxRelativeError(grad, reference.grads[i] as Float32Array);
-        assert.ok(error < tolerance, `gradient of input ${i}: relative error ${error}`);
-      });
-      assertSameBits(single, double, c.name);
+// Both builds of the kernels: with relaxed SIMD (fused multiply-add, 6×8 GEMM tiles) and plain SIMD.
+for (const variant of ['relaxed', 'plain'] as const) {
+  describe(`wasm kernels (${variant} SIMD) against the CPU reference, and 1 thread against 2`, () => {
+    const cpu = new CpuBackend();
+    let one: WasmBackend;
+    let two: WasmBackend;
+    before(async () => {
+      one = await WasmBackend.create({ threads: 1, variant });
+      two = await WasmBackend.create({ threads: 2, variant });
+      assert.equal(one.runtime.variant, variant);
     });
-  }
-});
+    after(async () => {
+      const [caller, worker] = two.runtime.chunksRun();
+      assert.ok(caller > 0 && worker > 0, `both threads ran chunks (caller ${caller}, worker ${worker})`);
+      await one.dispose();
+      await two.dispose();
+    });
+
+    for (const c of cases()) {
+      it(c.name, async () => {
+        assert.equal(two.threads, 2);
+        const run = async (backend: Backend) => runCase(backend, c, null).then((probe) => runCase(backend, c, upstreamGradient(probe.out.length, 3)));
+        const reference = await run(cpu);
+        const single = await run(one);
+        const double = await run(two);
+        const tolerance = 2e-5;
+        assert.ok(maxRelativeError(single.out, reference.out) < tolerance, `forward: ${maxRelativeError(single.out, reference.out)}`);
+        single.grads.forEach((grad, i) => {
+          if (!grad) return;
+          const error = maxRelativeError(grad, reference.grads[i] as Float32Array);
+          assert.ok(error < tolerance, `gradient of input ${i}: relative error ${error}`);
+        });
+        assertSameBits(single, double, c.name);
+      });
+    }
+  });
+}

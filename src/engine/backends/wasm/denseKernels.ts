@@ -7,20 +7,22 @@ type S = WasmStorage;
 /**
  * C[M,N] (mode)= A·B (+ bias) where A(m, k) is at a + m·ars + k·aks and B(k, n) at b + k·ldb + 4n, or at
  * b + n·ldb + 4k when `bTransposed`. Both operands are packed once (GEMM_PACK), then MB × NB output chunks run
- * over K in blocks of KC, halved while there are too few chunks to keep every thread busy.
+ * over K in blocks of KC, halved while there are too few chunks to keep every thread busy. MB spans whole A tiles
+ * (4 or 6 rows, by the build), about 128 rows.
  */
 function gemm(rt: WasmRuntime, a: number, ars: number, aks: number, b: number, ldb: number, bTransposed: boolean,
   c: number, ldc: number, M: number, N: number, K: number, mode: number, bias = 0): void {
-  let MB = 128, NB = 64;
+  const rows = rt.gemmTileRows;
+  let tiles = Math.round(128 / rows), NB = 64;
   const KC = Math.min(K, 512);
   const parallel = M * N * K >= 4 * PARALLEL_MIN_WORK && rt.threads > 1;
-  while (parallel && Math.ceil(M / MB) * Math.ceil(N / NB) < 8 * rt.threads && Math.max(MB, NB) > 16) {
-    if (MB >= NB) MB /= 2;
+  while (parallel && Math.ceil(M / (tiles * rows)) * Math.ceil(N / NB) < 8 * rt.threads && Math.max(tiles * rows, NB) > 16) {
+    if (tiles * rows >= NB) tiles = Math.ceil(tiles / 2);
     else NB /= 2;
   }
-  rt.ensureScratch(128, rt.packedBytes(M, N, K));
+  rt.ensureScratch(rows * 32, rt.packedBytes(M, N, K));
   rt.call('GEMM_PACK', [a, ars, aks, b, ldb, bTransposed ? 1 : 0, M, N, K], [], parallel);
-  rt.call('GEMM', [c, ldc, M, N, K, mode, bias, MB, NB, KC], [], parallel);
+  rt.call('GEMM', [c, ldc, M, N, K, mode, bias, tiles * rows, NB, KC], [], parallel);
 }
 
 export function linearForward(x: S, w: S, b: S | null, y: S, { N, I, O }: LinearShape): void {

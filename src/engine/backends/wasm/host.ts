@@ -1,6 +1,6 @@
 /**
- * The few host facilities the WebAssembly backend needs beyond WebAssembly itself: worker threads and the core
- * count. The engine must not import Node built-ins (it also runs in browsers), so they are looked up at run time
+ * The few host facilities the WebAssembly backend needs beyond WebAssembly itself: worker threads, the core
+ * count, and V8's flag for relaxed SIMD. The engine must not import Node built-ins (it also runs in browsers), so they are looked up at run time
  * with `process.getBuiltinModule`; where that is missing the backend runs on one thread.
  */
 
@@ -45,4 +45,15 @@ export function threadHost(): ThreadHost | null {
       return { ready, terminate: () => worker.terminate() };
     },
   };
+}
+
+/**
+ * Turns on V8's relaxed SIMD where it is behind a flag (Node 20). V8 flags are per process, so worker threads
+ * started afterwards see it too. Returns whether a flag could be set at all (false outside Node).
+ */
+export function enableRelaxedSimd(): boolean {
+  const v8 = nodeProcess()?.getBuiltinModule('node:v8');
+  if (!v8) return false;
+  v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+  return true;
 }

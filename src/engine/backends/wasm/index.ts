@@ -21,7 +21,8 @@ export class WasmBackend implements Backend<WasmStorage> {
 
   private constructor(readonly runtime: WasmRuntime) {
     const threads = runtime.threads;
-    this.description = `CPU (WebAssembly SIMD kernels, ${threads} thread${threads === 1 ? '' : 's'})`;
+    const simd = runtime.variant === 'relaxed' ? 'WebAssembly SIMD kernels with FMA' : 'WebAssembly SIMD kernels';
+    this.description = `CPU (${simd}, ${threads} thread${threads === 1 ? '' : 's'})`;
   }
 
   /** Instantiates the kernels and starts the worker threads (default: one per available core). */

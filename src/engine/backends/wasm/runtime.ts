@@ -1,5 +1,5 @@
+import { chooseVariant, variantBytes, type KernelVariant } from './features';
 import { threadHost, type ThreadHandle } from './host';
-import { KERNELS_WASM_BASE64 } from './kernels.generated';
 import { MemoryPool, type PoolStats } from './pool';
 import { webAssembly, type WasmGlobal, type WasmMemory, type WasmModule } from './wasmApi';
 import { WORKER_SOURCE } from './workerSource';
@@ -28,6 +28,7 @@ interface KernelExports {
   run(task: number, parallel: number): void;
   stop_workers(): void;
   init_constants(): void;
+  gemm_tile_rows(): number;
   packed_bytes(M: number, N: number, K: number): number;
   attention_scratch_bytes(Tq: number, Tk: number, D: number): number;
   layer_norm_scratch_bytes(N: number, C: number): number;
@@ -42,6 +43,8 @@ interface KernelExports {
 export interface RuntimeOptions {
   /** Threads to run kernels on, the calling thread included; default: the cores this process may use. */
   threads?: number;
+  /** The kernel build: 'relaxed' (fused multiply-add) or 'plain' SIMD; default: relaxed where the engine runs it. */
+  variant?: KernelVariant;
 }
 
 interface Block {
@@ -49,14 +52,18 @@ interface Block {
   bytes: number;
 }
 
-let compiled: Promise<WasmModule> | null = null;
+const compiled = new Map<KernelVariant, Promise<WasmModule>>();
 
-/** The kernel module, compiled once per process (worker threads receive it compiled). */
-function kernelModule(): Promise<WasmModule> {
+/** A kernel module, compiled once per process and variant (worker threads receive it compiled). */
+function kernelModule(variant: KernelVariant): Promise<WasmModule> {
   const api = webAssembly();
   if (!api) return Promise.reject(new Error('this JavaScript engine has no WebAssembly'));
-  compiled ??= api.compile(Uint8Array.from(atob(KERNELS_WASM_BASE64), (c) => c.charCodeAt(0)));
-  return compiled;
+  let module = compiled.get(variant);
+  if (!module) {
+    module = api.compile(variantBytes(variant));
+    compiled.set(variant, module);
+  }
+  return module;
 }
 
 /** Stops the workers of a runtime that was dropped without dispose(): they hold its memory, so it would never be freed. */
@@ -79,13 +86,17 @@ export class WasmRuntime {
   private scratch: Block = { ptr: 0, bytes: 0 };
   private shared: Block = { ptr: 0, bytes: 0 };
   private scratchPerThread = 0;
+  /** Rows of A per packed GEMM tile in this build (4, or 6 with fused multiply-add). */
+  readonly gemmTileRows: number;
 
   private constructor(
     readonly memory: WasmMemory,
     private readonly exports: KernelExports,
     readonly threads: number,
+    readonly variant: KernelVariant,
     private readonly workers: ThreadHandle[],
   ) {
+    this.gemmTileRows = exports.gemm_tile_rows();
     this.control = new Int32Array(memory.buffer, exports.CONTROL_BLOCK.value as number, 16);
     this.ints = new Int32Array(memory.buffer, exports.INT_ARGS_OFFSET.value as number, 32);
     this.floats = new Float64Array(memory.buffer, exports.FLOAT_ARGS_OFFSET.value as number, 16);
@@ -97,8 +108,10 @@ export class WasmRuntime {
   static async create(options: RuntimeOptions = {}): Promise<WasmRuntime> {
     const host = threadHost();
     const threads = host ? Math.max(1, Math.min(options.threads ?? host.parallelism, MAX_THREADS)) : 1;
-    const module = await kernelModule();
-    const api = webAssembly() as NonNullable<ReturnType<typeof webAssembly>>;
+    const api = webAssembly();
+    if (!api) throw new Error('this JavaScript engine has no WebAssembly');
+    const variant = chooseVariant(api, options.variant);
+    const module = await kernelModule(variant);
     const memory = new api.Memory({ initial: INITIAL_PAGES, maximum: MAX_PAGES, shared: true });
     const abort = (): never => {
       throw new Error('wasm kernel abort');
@@ -112,7 +125,7 @@ export class WasmRuntime {
       ? Array.from({ length: threads - 1 }, (_, i) => host.spawn(WORKER_SOURCE, { module, memory, tid: i + 1, generation }))
       : [];
     await Promise.all(workers.map((w) => w.ready));
-    return new WasmRuntime(memory, exports, threads, workers);
+    return new WasmRuntime(memory, exports, threads, variant, workers);
   }
 
   /** Posts integer (pointer) and float arguments, then runs the task on this thread and, if `parallel`, on all. */

@@ -1,5 +1,6 @@
 /* eslint-disable @typescript-eslint/ban-ts-comment -- AssemblyScript, compiled by scripts/build-wasm.mjs, not by tsc */
 // @ts-nocheck
+import { GEMM_TILE_ROWS, madd } from './fma';
 
 /** Epilogue modes: overwrite the output, or add to it (backward kernels add into gradients). */
 export const STORE: i32 = 0;
@@ -7,9 +8,9 @@ export const ADD: i32 = 1;
 
 /**
  * The register-tiled core: a 4×8 tile of C from A packed as [k][4] and a B panel packed as [k][8]. 8 accumulators
- * + 2 B vectors + 1 broadcast fit V8's 15 usable XMM registers (a 5×8 or 6×8 tile spills and runs at half the
- * speed); one A pointer with immediate offsets and a loop that ends on B's pointer keep the instructions per k
- * low, which is what bounds this kernel in V8 (≈ 46 GFLOP/s per core from L1 here).
+ * + 2 B vectors + 1 broadcast (+ 1 product without FMA) fit V8's 15 usable XMM registers; one A pointer with
+ * immediate offsets and a loop that ends on B's pointer keep the instructions per k low, which is what bounds
+ * this kernel in V8 (≈ 46 GFLOP/s per core from L1 here without FMA).
  */
 export function microPacked(ap: usize, bp: usize, K: i32, c: usize, ldc: usize, mode: i32, bias: usize): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
@@ -18,13 +19,13 @@ export function microPacked(ap: usize, bp: usize, K: i32, c: usize, ldc: usize, 
   while (bp < end) {
     const b0 = v128.load(bp), b1 = v128.load(bp, 16);
     let s = v128.load32_splat(ap);
-    c00 = f32x4.add(c00, f32x4.mul(s, b0)); c01 = f32x4.add(c01, f32x4.mul(s, b1));
+    c00 = madd(s, b0, c00); c01 = madd(s, b1, c01);
     s = v128.load32_splat(ap, 4);
-    c10 = f32x4.add(c10, f32x4.mul(s, b0)); c11 = f32x4.add(c11, f32x4.mul(s, b1));
+    c10 = madd(s, b0, c10); c11 = madd(s, b1, c11);
     s = v128.load32_splat(ap, 8);
-    c20 = f32x4.add(c20, f32x4.mul(s, b0)); c21 = f32x4.add(c21, f32x4.mul(s, b1));
+    c20 = madd(s, b0, c20); c21 = madd(s, b1, c21);
     s = v128.load32_splat(ap, 12);
-    c30 = f32x4.add(c30, f32x4.mul(s, b0)); c31 = f32x4.add(c31, f32x4.mul(s, b1));
+    c30 = madd(s, b0, c30); c31 = madd(s, b1, c31);
     ap += 16; bp += 32;
   }
   if (bias != 0) {
@@ -45,7 +46,78 @@ export function microPacked(ap: usize, bp: usize, K: i32, c: usize, ldc: usize, 
   v128.store(r3, c30); v128.store(r3, c31, 16);
 }
 
-/** Copies the valid rows × cols of a 4×8 tile computed into `tile` (row stride 32 bytes) to C. */
+/**
+ * The FMA build's core: a 6×8 tile from A packed as [k][6], stored as computed to `out` (row stride ldo). 12
+ * accumulators + 2 B vectors + 1 broadcast fill V8's 15 registers exactly, which only fused multiply-adds allow;
+ * 6 rows reuse each loaded B vector 6 times instead of 4. Any epilogue here (bias, adding to C) makes V8 spill
+ * accumulators in the loop and halves the speed, so it lives in finish6x8 (≈ 55 GFLOP/s per core from L1 here).
+ */
+export function micro6x8(ap: usize, bp: usize, K: i32, out: usize, ldo: usize): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  let c40 = f32x4.splat(0), c41 = f32x4.splat(0), c50 = f32x4.splat(0), c51 = f32x4.splat(0);
+  const end = bp + (<usize>K << 5);
+  while (bp < end) {
+    const b0 = v128.load(bp), b1 = v128.load(bp, 16);
+    let s = v128.load32_splat(ap);
+    c00 = madd(s, b0, c00); c01 = madd(s, b1, c01);
+    s = v128.load32_splat(ap, 4);
+    c10 = madd(s, b0, c10); c11 = madd(s, b1, c11);
+    s = v128.load32_splat(ap, 8);
+    c20 = madd(s, b0, c20); c21 = madd(s, b1, c21);
+    s = v128.load32_splat(ap, 12);
+    c30 = madd(s, b0, c30); c31 = madd(s, b1, c31);
+    s = v128.load32_splat(ap, 16);
+    c40 = madd(s, b0, c40); c41 = madd(s, b1, c41);
+    s = v128.load32_splat(ap, 20);
+    c50 = madd(s, b0, c50); c51 = madd(s, b1, c51);
+    ap += 24; bp += 32;
+  }
+  const r1 = out + ldo, r2 = r1 + ldo, r3 = r2 + ldo, r4 = r3 + ldo, r5 = r4 + ldo;
+  v128.store(out, c00); v128.store(out, c01, 16);
+  v128.store(r1, c10); v128.store(r1, c11, 16);
+  v128.store(r2, c20); v128.store(r2, c21, 16);
+  v128.store(r3, c30); v128.store(r3, c31, 16);
+  v128.store(r4, c40); v128.store(r4, c41, 16);
+  v128.store(r5, c50); v128.store(r5, c51, 16);
+}
+
+/** C's 6×8 tile (mode)= `tile` (row stride 32 bytes) + bias: micro6x8's epilogue. */
+function finish6x8(tile: usize, c: usize, ldc: usize, mode: i32, bias: usize): void {
+  const z0 = bias != 0 ? v128.load(bias) : f32x4.splat(0), z1 = bias != 0 ? v128.load(bias, 16) : f32x4.splat(0);
+  for (let i = 0; i < 6; i++) {
+    const row = c + <usize>i * ldc, t = tile + (<usize>i << 5);
+    let v0 = f32x4.add(v128.load(t), z0), v1 = f32x4.add(v128.load(t, 16), z1);
+    if (mode == ADD) {
+      v0 = f32x4.add(v128.load(row), v0); v1 = f32x4.add(v128.load(row, 16), v1);
+    }
+    v128.store(row, v0); v128.store(row, v1, 16);
+  }
+}
+
+/**
+ * One tile of C (mode)= A·B + bias, GEMM_TILE_ROWS × 8, or the valid rows × cols of one at an edge (computed into
+ * the thread's `tile` scratch, then copied).
+ */
+export function gemmTile(ap: usize, bp: usize, K: i32, c: usize, ldc: usize, rows: i32, cols: i32, mode: i32, bias: usize, tile: usize): void {
+  const full = rows == GEMM_TILE_ROWS && cols == 8;
+  if (GEMM_TILE_ROWS == 6) {
+    if (full && mode == STORE && bias == 0) {
+      micro6x8(ap, bp, K, c, ldc);
+      return;
+    }
+    micro6x8(ap, bp, K, tile, 32);
+    if (full) finish6x8(tile, c, ldc, mode, bias);
+    else finishEdge(tile, c, ldc, rows, cols, mode, bias);
+  } else if (full) {
+    microPacked(ap, bp, K, c, ldc, mode, bias);
+  } else {
+    microPacked(ap, bp, K, tile, 32, STORE, 0);
+    finishEdge(tile, c, ldc, rows, cols, mode, bias);
+  }
+}
+
+/** Copies the valid rows × cols of a tile of up to 6×8 computed into `tile` (row stride 32 bytes) to C. */
 export function finishEdge(tile: usize, c: usize, ldc: usize, rows: i32, cols: i32, mode: i32, bias: usize): void {
   for (let i = 0; i < rows; i++) {
     for (let j = 0; j < cols; j++) {

@@ -1,33 +1,47 @@
 /* eslint-disable @typescript-eslint/ban-ts-comment -- AssemblyScript, compiled by scripts/build-wasm.mjs, not by tsc */
 // @ts-nocheck
 import { argI, argP, claim, scratchOf, sharedScratch } from './control';
-import { ADD, STORE, finishEdge, microPacked } from './gemm';
-import { packCols, packRows, packRowsA, packTransposedA } from './pack';
+import { GEMM_TILE_ROWS } from './fma';
+import { ADD, gemmTile } from './gemm';
+import { packCols, packRows, packRowsA, packRowsA6, packTransposedA, packTransposedA6 } from './pack';
 
 /** A-rows (16 tiles) or B-columns (8 panels) per chunk of the packing task. */
-const PACK_ROWS: i32 = 64;
+const PACK_ROWS: i32 = 16 * GEMM_TILE_ROWS;
 const PACK_COLUMNS: i32 = 64;
+
+/** Rows of A per packed tile (4, or 6 in the FMA build): GEMM chunks span whole tiles. */
+export function gemm_tile_rows(): i32 {
+  return GEMM_TILE_ROWS;
+}
+
+/** M rounded up to whole A tiles. */
+function paddedRows(M: i32): i32 {
+  return (M + GEMM_TILE_ROWS - 1) / GEMM_TILE_ROWS * GEMM_TILE_ROWS;
+}
 
 /** Bytes of shared scratch the packed operands of an M × K by K × N product take (A first, then B). */
 export function packed_bytes(M: i32, N: i32, K: i32): i32 {
-  return (((M + 3) & ~3) + ((N + 7) & ~7)) * K * 4;
+  return (paddedRows(M) + ((N + 7) & ~7)) * K * 4;
 }
 
 /**
- * Task GEMM_PACK: packs A[M,K] (A(m, k) at a + m·ars + k·aks; given transposed when ars = 4) into [tile][K][4]
+ * Task GEMM_PACK: packs A[M,K] (A(m, k) at a + m·ars + k·aks; given transposed when ars = 4) into [tile][K][rows]
  * and B[K,N] (B(k, n) at b + k·ldb + 4n, or b + n·ldb + 4k when bTransposed) into [panel][K][8], in shared
  * scratch, once per product: the product's chunks then never repack an operand.
  * Args: a, ars, aks, b, ldb, bTransposed, M, N, K.
  */
 export function gemmPackTask(_tid: i32): void {
   const a = argP(0), ars = argP(1), aks = argP(2), b = argP(3), ldb = argP(4), bT = argI(5), M = argI(6), N = argI(7), K = argI(8);
-  const ap = sharedScratch(), bp = ap + <usize>((M + 3) & ~3) * <usize>K * 4;
+  const ap = sharedScratch(), bp = ap + <usize>paddedRows(M) * <usize>K * 4;
   const aChunks = (M + PACK_ROWS - 1) / PACK_ROWS, chunks = aChunks + (N + PACK_COLUMNS - 1) / PACK_COLUMNS;
   for (let chunk = claim(chunks); chunk >= 0; chunk = claim(chunks)) {
     if (chunk < aChunks) {
       const m0 = chunk * PACK_ROWS, mc = min(PACK_ROWS, M - m0);
-      const dst = ap + <usize>(m0 >> 2) * <usize>K * 16;
-      if (ars == 4) packTransposedA(a, aks, m0, mc, 0, K, dst);
+      const dst = ap + <usize>m0 * <usize>K * 4;
+      if (GEMM_TILE_ROWS == 6) {
+        if (ars == 4) packTransposedA6(a, aks, m0, mc, 0, K, dst);
+        else packRowsA6(a, ars, m0, mc, 0, K, dst);
+      } else if (ars == 4) packTransposedA(a, aks, m0, mc, 0, K, dst);
       else packRowsA(a, ars, m0, mc, 0, K, dst);
     } else {
       const n0 = (chunk - aChunks) * PACK_COLUMNS, nc = min(PACK_COLUMNS, N - n0);
@@ -47,9 +61,9 @@ export function gemmPackTask(_tid: i32): void {
 export function gemmTask(tid: i32): void {
   const c = argP(0), ldc = argP(1), M = argI(2), N = argI(3), K = argI(4), mode = argI(5), bias = argP(6);
   const MB = argI(7), NB = argI(8), KC = argI(9);
-  const ap = sharedScratch(), bp = ap + <usize>((M + 3) & ~3) * <usize>K * 4;
+  const ap = sharedScratch(), bp = ap + <usize>paddedRows(M) * <usize>K * 4;
   const tile = scratchOf(tid);
-  const tileBytes = <usize>K << 4, panelBytes = <usize>K << 5;
+  const rowBytes = <usize>K << 2, panelBytes = <usize>K << 5;
   const chunksN = (N + NB - 1) / NB;
   const chunks = ((M + MB - 1) / MB) * chunksN;
   for (let chunk = claim(chunks); chunk >= 0; chunk = claim(chunks)) {
@@ -62,16 +76,11 @@ export function gemmTask(tid: i32): void {
         const cols = min(8, nc - p);
         const panel = bp + <usize>((n0 + p) >> 3) * panelBytes + (<usize>k0 << 5);
         const biasHere: usize = stepBias == 0 ? 0 : stepBias + (<usize>(n0 + p) << 2);
-        for (let i = 0; i < mc; i += 4) {
-          const rows = min(4, mc - i);
-          const a0 = ap + <usize>((m0 + i) >> 2) * tileBytes + (<usize>k0 << 4);
+        for (let i = 0; i < mc; i += GEMM_TILE_ROWS) {
+          const rows = min(GEMM_TILE_ROWS, mc - i);
+          const a0 = ap + <usize>(m0 + i) * rowBytes + <usize>k0 * <usize>(GEMM_TILE_ROWS << 2);
           const out = c + <usize>(m0 + i) * ldc + (<usize>(n0 + p) << 2);
-          if (rows == 4 && cols == 8) {
-            microPacked(a0, panel, kc, out, ldc, stepMode, biasHere);
-          } else {
-            microPacked(a0, panel, kc, tile, 32, STORE, 0);
-            finishEdge(tile, out, ldc, rows, cols, stepMode, biasHere);
-          }
+          gemmTile(a0, panel, kc, out, ldc, rows, cols, stepMode, biasHere, tile);
         }
       }
     }

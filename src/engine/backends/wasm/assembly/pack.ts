@@ -1,6 +1,6 @@
 /* eslint-disable @typescript-eslint/ban-ts-comment -- AssemblyScript, compiled by scripts/build-wasm.mjs, not by tsc */
 // @ts-nocheck
-/** Packing of matrix operands into the layouts the register-tiled kernels read ([k][4] tiles of A, [k][8] panels of B). */
+/** Packing of matrix operands into the layouts the register-tiled kernels read ([k][4] or [k][6] tiles of A, [k][8] panels of B). */
 
 /** Packs B(k, n) = b[k·ldb + n] for k in [k0, k0+kc), n in [n0, n0+nc) into [panel][k][8] (zero-padded). */
 export function packRows(b: usize, ldb: usize, k0: i32, kc: i32, n0: i32, nc: i32, dst: usize): void {
@@ -90,6 +90,56 @@ export function packTransposedA(a: usize, aks: usize, m0: i32, mc: i32, k0: i32,
       v128.store(out, v128.load(src));
       src += aks;
       out += 16;
+    }
+  }
+}
+
+/** Packs A(m, k) = a[m·ars + k·4] into 6-row tiles of [k][6] (the FMA build's GEMM tile); rows past mc repeat the last. */
+export function packRowsA6(a: usize, ars: usize, m0: i32, mc: i32, k0: i32, kc: i32, dst: usize): void {
+  for (let t = 0; t < mc; t += 6) {
+    const rows = min(6, mc - t);
+    const r0 = a + <usize>(m0 + t) * ars + (<usize>k0 << 2);
+    const out = dst + <usize>t * <usize>kc * 4;
+    let k = 0;
+    if (rows == 6) {
+      for (; k + 4 <= kc; k += 4) {
+        const s = r0 + (<usize>k << 2), o = out + <usize>k * 24;
+        transpose4(s, ars, o, 24);
+        // Rows 4 and 5 interleaved: (r4[k], r5[k]) pairs, 8 bytes after each k-slice's first four rows.
+        const r4 = v128.load(s + 4 * ars), r5 = v128.load(s + 5 * ars);
+        const lo = v128.shuffle<f32>(r4, r5, 0, 4, 1, 5), hi = v128.shuffle<f32>(r4, r5, 2, 6, 3, 7);
+        v128.store64_lane(o, lo, 0, 16); v128.store64_lane(o, lo, 1, 40);
+        v128.store64_lane(o, hi, 0, 64); v128.store64_lane(o, hi, 1, 88);
+      }
+    }
+    for (; k < kc; k++) {
+      for (let i = 0; i < 6; i++) {
+        const row = r0 + <usize>min(i, rows - 1) * ars;
+        store<f32>(out + <usize>k * 24 + (<usize>i << 2), load<f32>(row + (<usize>k << 2)));
+      }
+    }
+  }
+}
+
+/** Packs A(m, k) = a[m·4 + k·aks] (A given transposed) into 6-row tiles of [k][6]; rows past mc repeat the last. */
+export function packTransposedA6(a: usize, aks: usize, m0: i32, mc: i32, k0: i32, kc: i32, dst: usize): void {
+  for (let t = 0; t < mc; t += 6) {
+    const rows = min(6, mc - t);
+    let src = a + (<usize>(m0 + t) << 2) + <usize>k0 * aks;
+    let out = dst + <usize>t * <usize>kc * 4;
+    if (rows == 6) {
+      for (let k = 0; k < kc; k++) {
+        v128.store(out, v128.load(src));
+        store<u64>(out, load<u64>(src, 16), 16);
+        src += aks;
+        out += 24;
+      }
+    } else {
+      for (let k = 0; k < kc; k++) {
+        for (let i = 0; i < 6; i++) store<f32>(out + (<usize>i << 2), load<f32>(src + (<usize>min(i, rows - 1) << 2)));
+        src += aks;
+        out += 24;
+      }
     }
   }
 }
