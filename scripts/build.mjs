@@ -25,6 +25,7 @@ const bundles = [
   { ...browser, entryPoints: ['webview/dashboard/main.ts'], outfile: 'dist/webview/dashboard.js', loader: { '.css': 'css' } },
   { ...browser, entryPoints: ['webview/tryModel/main.ts'], outfile: 'dist/webview/tryModel.js', loader: { '.css': 'css' } },
   { ...browser, format: 'esm', entryPoints: ['webview/notebook/main.ts'], outfile: 'dist/webview/notebook.js' },
+  { ...browser, entryPoints: ['webview/trainer/main.ts'], outfile: 'dist/webview/trainer.js' },
 ];
 
 // The WebAssembly kernels compile first (AssemblyScript, from src/engine/backends/wasm/assembly): the bundles embed them.
