@@ -23,9 +23,9 @@ const webGpuKernels: Kernels<GpuStorage> = {
 for (const name of KERNEL_NAMES) registerKernel('webgpu', name, webGpuKernels[name] as Kernels[typeof name]);
 
 /** Host bytes of a typed array that Dawn may copy from (it crashes on SharedArrayBuffer-backed data). */
-function hostBytes(data: Float32Array | Int32Array): Uint8Array {
+function hostBytes(data: Float32Array | Int32Array): Uint8Array<ArrayBuffer> {
   const view = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  return typeof SharedArrayBuffer !== 'undefined' && data.buffer instanceof SharedArrayBuffer ? view.slice() : view;
+  return (typeof SharedArrayBuffer !== 'undefined' && data.buffer instanceof SharedArrayBuffer ? view.slice() : view) as Uint8Array<ArrayBuffer>;
 }
 
 /** The adapter's vendor, architecture and driver description, e.g. "nvidia hopper: NVIDIA H200". */

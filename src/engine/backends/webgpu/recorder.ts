@@ -12,7 +12,7 @@ const STAGING_BYTES = 4 << 20;
  */
 class Arena {
   readonly buffer: GPUBuffer;
-  private host: Uint8Array | null = null;
+  private host: Uint8Array<ArrayBuffer> | null = null;
   private used = 0;
 
   constructor(private readonly device: GPUDevice, label: string, readonly capacity: number, usage: number, private readonly alignment: number) {
