@@ -6,8 +6,8 @@
  */
 import { parseArgs } from 'node:util';
 import { WasmBackend, type WasmStorage } from '../src/engine/backends/wasm';
-import type { KernelVariant } from '../src/engine/backends/wasm/features';
 import { Rng } from '../src/engine/rng';
+import { kernelVariant } from './refGptModel';
 
 const B = 16, T = 128, C = 128, H = 4, F = 512, V = 256, L = 4, N = B * T;
 
@@ -17,12 +17,6 @@ interface Probe {
   perStep: number;
   flops: number;
   run: () => void;
-}
-
-/** The --variant option, checked. */
-export function kernelVariant(value: string | undefined): KernelVariant | undefined {
-  if (value === undefined || value === 'relaxed' || value === 'plain') return value;
-  throw new Error(`unknown kernel variant ${value} (relaxed or plain)`);
 }
 
 async function main(): Promise<void> {

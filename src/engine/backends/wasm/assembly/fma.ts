@@ -10,5 +10,11 @@ export function madd(a: v128, b: v128, c: v128): v128 {
   return f32x4.add(c, f32x4.mul(a, b));
 }
 
+/** c − a·b on four float lanes, fused like madd in the relaxed build. */
+export function nmadd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_nmadd(a, b, c);
+  return f32x4.sub(c, f32x4.mul(a, b));
+}
+
 /** Rows of the GEMM register tile: FMA needs no register for the product, which frees room for a 6×8 tile. */
 export const GEMM_TILE_ROWS: i32 = ASC_FEATURE_RELAXED_SIMD ? 6 : 4;

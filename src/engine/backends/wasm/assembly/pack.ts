@@ -121,25 +121,32 @@ export function packRowsA6(a: usize, ars: usize, m0: i32, mc: i32, k0: i32, kc: 
   }
 }
 
-/** Packs A(m, k) = a[m·4 + k·aks] (A given transposed) into 6-row tiles of [k][6]; rows past mc repeat the last. */
+/**
+ * Packs A(m, k) = a[m·4 + k·aks] (A given transposed) into 6-row tiles of [k][6]; rows past mc repeat the last.
+ * k runs outermost, so each source row segment (all the chunk's tiles) is read once, whole cache lines at a time.
+ */
 export function packTransposedA6(a: usize, aks: usize, m0: i32, mc: i32, k0: i32, kc: i32, dst: usize): void {
-  for (let t = 0; t < mc; t += 6) {
-    const rows = min(6, mc - t);
-    let src = a + (<usize>(m0 + t) << 2) + <usize>k0 * aks;
-    let out = dst + <usize>t * <usize>kc * 4;
-    if (rows == 6) {
-      for (let k = 0; k < kc; k++) {
-        v128.store(out, v128.load(src));
-        store<u64>(out, load<u64>(src, 16), 16);
-        src += aks;
-        out += 24;
-      }
-    } else {
-      for (let k = 0; k < kc; k++) {
-        for (let i = 0; i < 6; i++) store<f32>(out + (<usize>i << 2), load<f32>(src + (<usize>min(i, rows - 1) << 2)));
-        src += aks;
-        out += 24;
-      }
+  const full = mc / 6 * 6, tileBytes = <usize>kc * 24;
+  let src = a + (<usize>m0 << 2) + <usize>k0 * aks;
+  let out = dst;
+  for (let k = 0; k < kc; k++) {
+    let s = src, o = out;
+    for (let t = 0; t < full; t += 6) {
+      v128.store(o, v128.load(s));
+      store<u64>(o, load<u64>(s, 16), 16);
+      s += 24;
+      o += tileBytes;
     }
+    src += aks;
+    out += 24;
+  }
+  if (full == mc) return;
+  const rows = mc - full;
+  src = a + (<usize>(m0 + full) << 2) + <usize>k0 * aks;
+  out = dst + <usize>full * <usize>kc * 4;
+  for (let k = 0; k < kc; k++) {
+    for (let i = 0; i < 6; i++) store<f32>(out + (<usize>i << 2), load<f32>(src + (<usize>min(i, rows - 1) << 2)));
+    src += aks;
+    out += 24;
   }
 }

@@ -1,5 +1,6 @@
 /* eslint-disable @typescript-eslint/ban-ts-comment -- AssemblyScript, compiled by scripts/build-wasm.mjs, not by tsc */
 // @ts-nocheck
+import { madd, nmadd } from './fma';
 /**
  * Four-lane float32 transcendental functions (WebAssembly SIMD has none): range reduction + polynomials.
  * Their splatted constants live in a table in memory, written once by init_constants: inside a loop V8 rebuilds
@@ -83,16 +84,16 @@ function k(address: usize): v128 {
 /** e^x per lane (Cephes expf), about 1 ulp; inputs below −87.3 give ≈ 1e-38 instead of 0 (callers mask −∞). */
 export function exp4(x: v128): v128 {
   x = f32x4.pmin(f32x4.pmax(x, k(EXP_MIN)), k(EXP_MAX));
-  const rounded = f32x4.add(f32x4.mul(x, k(LOG2E)), k(ROUNDER));
+  const rounded = madd(x, k(LOG2E), k(ROUNDER));
   const n = f32x4.sub(rounded, k(ROUNDER));
-  let r = f32x4.sub(x, f32x4.mul(n, k(LN2_HI)));
-  r = f32x4.sub(r, f32x4.mul(n, k(LN2_LO)));
-  let p = f32x4.add(f32x4.mul(k(EXP_P0), r), k(EXP_P1));
-  p = f32x4.add(f32x4.mul(p, r), k(EXP_P2));
-  p = f32x4.add(f32x4.mul(p, r), k(EXP_P3));
-  p = f32x4.add(f32x4.mul(p, r), k(EXP_P4));
-  p = f32x4.add(f32x4.mul(p, r), k(EXP_P5));
-  p = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), k(ONE));
+  let r = nmadd(n, k(LN2_HI), x);
+  r = nmadd(n, k(LN2_LO), r);
+  let p = madd(k(EXP_P0), r, k(EXP_P1));
+  p = madd(p, r, k(EXP_P2));
+  p = madd(p, r, k(EXP_P3));
+  p = madd(p, r, k(EXP_P4));
+  p = madd(p, r, k(EXP_P5));
+  p = f32x4.add(madd(f32x4.mul(p, r), r, r), k(ONE));
   // 2^n: n's integer value is the difference of the bit patterns; shift it into the exponent field.
   const scale = i32x4.shl(i32x4.add(i32x4.sub(rounded, k(ROUNDER)), k(BIAS_127)), 23);
   return f32x4.mul(p, scale);
@@ -105,16 +106,16 @@ export function exp4(x: v128): v128 {
 export function erf4(x: v128): v128 {
   x = f32x4.pmin(f32x4.pmax(x, k(ERF_MIN)), k(ERF_MAX));
   const x2 = f32x4.mul(x, x);
-  let p = f32x4.add(f32x4.mul(k(ERF_A0), x2), k(ERF_A1));
-  p = f32x4.add(f32x4.mul(p, x2), k(ERF_A2));
-  p = f32x4.add(f32x4.mul(p, x2), k(ERF_A3));
-  p = f32x4.add(f32x4.mul(p, x2), k(ERF_A4));
-  p = f32x4.add(f32x4.mul(p, x2), k(ERF_A5));
-  p = f32x4.add(f32x4.mul(p, x2), k(ERF_A6));
-  let q = f32x4.add(f32x4.mul(k(ERF_B0), x2), k(ERF_B1));
-  q = f32x4.add(f32x4.mul(q, x2), k(ERF_B2));
-  q = f32x4.add(f32x4.mul(q, x2), k(ERF_B3));
-  q = f32x4.add(f32x4.mul(q, x2), k(ERF_B4));
+  let p = madd(k(ERF_A0), x2, k(ERF_A1));
+  p = madd(p, x2, k(ERF_A2));
+  p = madd(p, x2, k(ERF_A3));
+  p = madd(p, x2, k(ERF_A4));
+  p = madd(p, x2, k(ERF_A5));
+  p = madd(p, x2, k(ERF_A6));
+  let q = madd(k(ERF_B0), x2, k(ERF_B1));
+  q = madd(q, x2, k(ERF_B2));
+  q = madd(q, x2, k(ERF_B3));
+  q = madd(q, x2, k(ERF_B4));
   return f32x4.div(f32x4.mul(x, p), q);
 }
 
