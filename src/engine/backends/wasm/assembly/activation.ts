@@ -2,7 +2,7 @@
 // @ts-nocheck
 import { argI, argP, claim } from './control';
 import { CHUNK } from './elementwise';
-import { ADD } from './gemm';
+import { ADD, STORE } from './gemm';
 import { HALF, INV_SQRT_2PI, MINUS_HALF, ONE, SQRT_HALF, TANH_3C, TANH_C, TANH_K, ZERO, erf4, exp4, tanh4 } from './vecmath';
 
 /** Activation kinds, in the order runtime.ts passes them. */
@@ -54,15 +54,36 @@ function storePartial(p: usize, v: v128, count: i32): void {
   if (count > 2) store<f32>(p, f32x4.extract_lane(v, 2), 8);
 }
 
+/** y[i, end) = act(x). Called inlined with a constant kind, so each kind gets a loop without branches. */
+function forwardRange(kind: i32, x: usize, y: usize, i: i32, end: i32): void {
+  for (; i + 4 <= end; i += 4) v128.store(y + (<usize>i << 2), inline.always(forward4(kind, v128.load(x + (<usize>i << 2)))));
+  if (i < end) storePartial(y + (<usize>i << 2), forward4(kind, loadPartial(x + (<usize>i << 2), end - i)), end - i);
+}
+
 /** Task ACT_FWD: y = act(x). Args: kind, x, y, n. */
 export function activationForwardTask(_tid: i32): void {
   const kind = argI(0), x = argP(1), y = argP(2), n = argI(3);
   const chunks = (n + CHUNK - 1) / CHUNK;
   for (let chunk = claim(chunks); chunk >= 0; chunk = claim(chunks)) {
-    const end = min(n, (chunk + 1) * CHUNK);
-    let i = chunk * CHUNK;
-    for (; i + 4 <= end; i += 4) v128.store(y + (<usize>i << 2), inline.always(forward4(kind, v128.load(x + (<usize>i << 2)))));
-    if (i < end) storePartial(y + (<usize>i << 2), forward4(kind, loadPartial(x + (<usize>i << 2), end - i)), end - i);
+    const start = chunk * CHUNK, end = min(n, start + CHUNK);
+    if (kind == GELU) inline.always(forwardRange(GELU, x, y, start, end));
+    else if (kind == GELU_TANH) inline.always(forwardRange(GELU_TANH, x, y, start, end));
+    else inline.always(forwardRange(RELU, x, y, start, end));
+  }
+}
+
+/** dx[i, end) (mode)= dy · act'(x). Called inlined with a constant kind and mode: one branch-free loop each. */
+function backwardRange(kind: i32, dy: usize, x: usize, dx: usize, i: i32, end: i32, mode: i32): void {
+  for (; i + 4 <= end; i += 4) {
+    const o = <usize>i << 2;
+    const v = f32x4.mul(v128.load(dy + o), inline.always(slope4(kind, v128.load(x + o))));
+    v128.store(dx + o, mode == ADD ? f32x4.add(v128.load(dx + o), v) : v);
+  }
+  if (i < end) {
+    const o = <usize>i << 2, count = end - i;
+    let v = f32x4.mul(loadPartial(dy + o, count), slope4(kind, loadPartial(x + o, count)));
+    if (mode == ADD) v = f32x4.add(loadPartial(dx + o, count), v);
+    storePartial(dx + o, v, count);
   }
 }
 
@@ -71,18 +92,10 @@ export function activationBackwardTask(_tid: i32): void {
   const kind = argI(0), dy = argP(1), x = argP(2), dx = argP(3), n = argI(4), mode = argI(5);
   const chunks = (n + CHUNK - 1) / CHUNK;
   for (let chunk = claim(chunks); chunk >= 0; chunk = claim(chunks)) {
-    const end = min(n, (chunk + 1) * CHUNK);
-    let i = chunk * CHUNK;
-    for (; i + 4 <= end; i += 4) {
-      const o = <usize>i << 2;
-      const v = f32x4.mul(v128.load(dy + o), inline.always(slope4(kind, v128.load(x + o))));
-      v128.store(dx + o, mode == ADD ? f32x4.add(v128.load(dx + o), v) : v);
-    }
-    if (i < end) {
-      const o = <usize>i << 2, count = end - i;
-      let v = f32x4.mul(loadPartial(dy + o, count), slope4(kind, loadPartial(x + o, count)));
-      if (mode == ADD) v = f32x4.add(loadPartial(dx + o, count), v);
-      storePartial(dx + o, v, count);
-    }
+    const start = chunk * CHUNK, end = min(n, start + CHUNK);
+    if (kind == GELU && mode == ADD) inline.always(backwardRange(GELU, dy, x, dx, start, end, ADD));
+    else if (kind == GELU) inline.always(backwardRange(GELU, dy, x, dx, start, end, STORE));
+    else if (kind == GELU_TANH) inline.always(backwardRange(GELU_TANH, dy, x, dx, start, end, mode));
+    else inline.always(backwardRange(RELU, dy, x, dx, start, end, mode));
   }
 }
