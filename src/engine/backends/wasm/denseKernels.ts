@@ -4,25 +4,31 @@ import { PARALLEL_MIN_WORK, STORE, accumulateMode, input, optionalInput, output,
 
 type S = WasmStorage;
 
+/** n split into `parts` nearly equal blocks, each rounded up to a multiple of `unit`. */
+function blockOf(n: number, parts: number, unit: number): number {
+  return Math.ceil(Math.ceil(n / parts) / unit) * unit;
+}
+
 /**
  * C[M,N] (mode)= A·B (+ bias) where A(m, k) is at a + m·ars + k·aks and B(k, n) at b + k·ldb + 4n, or at
  * b + n·ldb + 4k when `bTransposed`. Both operands are packed once (GEMM_PACK), then MB × NB output chunks run
- * over K in blocks of KC, halved while there are too few chunks to keep every thread busy. MB spans whole A tiles
- * (4 or 6 rows, by the build), about 128 rows.
+ * over K in blocks of KC. Chunks of about 128 × 64 outputs, split in equal parts (whole A tiles of 4 or 6 rows,
+ * whole 8-column panels) until every thread has several: a thread that claims the last chunk then waits little.
  */
 function gemm(rt: WasmRuntime, a: number, ars: number, aks: number, b: number, ldb: number, bTransposed: boolean,
   c: number, ldc: number, M: number, N: number, K: number, mode: number, bias = 0): void {
   const rows = rt.gemmTileRows;
-  let tiles = Math.round(128 / rows), NB = 64;
   const KC = Math.min(K, 512);
   const parallel = M * N * K >= 4 * PARALLEL_MIN_WORK && rt.threads > 1;
-  while (parallel && Math.ceil(M / (tiles * rows)) * Math.ceil(N / NB) < 8 * rt.threads && Math.max(tiles * rows, NB) > 16) {
-    if (tiles * rows >= NB) tiles = Math.ceil(tiles / 2);
-    else NB /= 2;
+  let mParts = Math.ceil(M / 128), nParts = Math.ceil(N / 64);
+  let MB = blockOf(M, mParts, rows), NB = blockOf(N, nParts, 8);
+  while (parallel && Math.ceil(M / MB) * Math.ceil(N / NB) < 8 * rt.threads && Math.max(MB, NB) > 16) {
+    if (MB >= NB) MB = blockOf(M, ++mParts, rows);
+    else NB = blockOf(N, ++nParts, 8);
   }
   rt.ensureScratch(rows * 32, rt.packedBytes(M, N, K));
   rt.call('GEMM_PACK', [a, ars, aks, b, ldb, bTransposed ? 1 : 0, M, N, K], [], parallel);
-  rt.call('GEMM', [c, ldc, M, N, K, mode, bias, tiles * rows, NB, KC], [], parallel);
+  rt.call('GEMM', [c, ldc, M, N, K, mode, bias, MB, NB, KC], [], parallel);
 }
 
 export function linearForward(x: S, w: S, b: S | null, y: S, { N, I, O }: LinearShape): void {

@@ -2,21 +2,30 @@
 // @ts-nocheck
 /** Packing of matrix operands into the layouts the register-tiled kernels read ([k][4] or [k][6] tiles of A, [k][8] panels of B). */
 
-/** Packs B(k, n) = b[k·ldb + n] for k in [k0, k0+kc), n in [n0, n0+nc) into [panel][k][8] (zero-padded). */
+/** k-rows per block of the packers that read rows far apart: a block's source rows stay in L1 across panels or tiles. */
+const K_BLOCK: i32 = 16;
+
+/**
+ * Packs B(k, n) = b[k·ldb + n] for k in [k0, k0+kc), n in [n0, n0+nc) into [panel][k][8] (zero-padded), in
+ * blocks of K_BLOCK k-rows so that the block's rows are read from memory once for all the panels.
+ */
 export function packRows(b: usize, ldb: usize, k0: i32, kc: i32, n0: i32, nc: i32, dst: usize): void {
-  for (let p = 0; p < nc; p += 8) {
-    const cols = min(8, nc - p);
-    let src = b + <usize>k0 * ldb + (<usize>(n0 + p) << 2);
-    let out = dst + <usize>p * <usize>kc * 4;
-    if (cols == 8) {
-      for (let k = 0; k < kc; k++) {
-        v128.store(out, v128.load(src)); v128.store(out, v128.load(src, 16), 16);
-        src += ldb; out += 32;
-      }
-    } else {
-      for (let k = 0; k < kc; k++) {
-        for (let j = 0; j < 8; j++) store<f32>(out + (<usize>j << 2), j < cols ? load<f32>(src + (<usize>j << 2)) : 0);
-        src += ldb; out += 32;
+  for (let kb = 0; kb < kc; kb += K_BLOCK) {
+    const kEnd = min(kc, kb + K_BLOCK);
+    for (let p = 0; p < nc; p += 8) {
+      const cols = min(8, nc - p);
+      let src = b + <usize>(k0 + kb) * ldb + (<usize>(n0 + p) << 2);
+      let out = dst + <usize>p * <usize>kc * 4 + (<usize>kb << 5);
+      if (cols == 8) {
+        for (let k = kb; k < kEnd; k++) {
+          v128.store(out, v128.load(src)); v128.store(out, v128.load(src, 16), 16);
+          src += ldb; out += 32;
+        }
+      } else {
+        for (let k = kb; k < kEnd; k++) {
+          for (let j = 0; j < 8; j++) store<f32>(out + (<usize>j << 2), j < cols ? load<f32>(src + (<usize>j << 2)) : 0);
+          src += ldb; out += 32;
+        }
       }
     }
   }
@@ -123,27 +132,29 @@ export function packRowsA6(a: usize, ars: usize, m0: i32, mc: i32, k0: i32, kc: 
 
 /**
  * Packs A(m, k) = a[m·4 + k·aks] (A given transposed) into 6-row tiles of [k][6]; rows past mc repeat the last.
- * k runs outermost, so each source row segment (all the chunk's tiles) is read once, whole cache lines at a time.
+ * Blocks of K_BLOCK k-rows, tile after tile: each source line is read once from memory, and writes go to one
+ * tile at a time (16 tiles written k by k would be 16 streams a multiple of 4 KiB apart, fighting over L1 sets).
  */
 export function packTransposedA6(a: usize, aks: usize, m0: i32, mc: i32, k0: i32, kc: i32, dst: usize): void {
   const full = mc / 6 * 6, tileBytes = <usize>kc * 24;
-  let src = a + (<usize>m0 << 2) + <usize>k0 * aks;
-  let out = dst;
-  for (let k = 0; k < kc; k++) {
-    let s = src, o = out;
+  const src0 = a + (<usize>m0 << 2) + <usize>k0 * aks;
+  for (let kb = 0; kb < kc; kb += K_BLOCK) {
+    const kEnd = min(kc, kb + K_BLOCK);
     for (let t = 0; t < full; t += 6) {
-      v128.store(o, v128.load(s));
-      store<u64>(o, load<u64>(s, 16), 16);
-      s += 24;
-      o += tileBytes;
+      let s = src0 + <usize>kb * aks + (<usize>t << 2);
+      let o = dst + <usize>(t / 6) * tileBytes + <usize>kb * 24;
+      for (let k = kb; k < kEnd; k++) {
+        v128.store(o, v128.load(s));
+        store<u64>(o, load<u64>(s, 16), 16);
+        s += aks;
+        o += 24;
+      }
     }
-    src += aks;
-    out += 24;
   }
   if (full == mc) return;
   const rows = mc - full;
-  src = a + (<usize>(m0 + full) << 2) + <usize>k0 * aks;
-  out = dst + <usize>full * <usize>kc * 4;
+  let src = src0 + (<usize>full << 2);
+  let out = dst + <usize>full * <usize>kc * 4;
   for (let k = 0; k < kc; k++) {
     for (let i = 0; i < 6; i++) store<f32>(out + (<usize>i << 2), load<f32>(src + (<usize>min(i, rows - 1) << 2)));
     src += aks;
