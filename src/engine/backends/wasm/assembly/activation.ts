@@ -3,7 +3,11 @@
 import { argI, argP, claim } from './control';
 import { CHUNK } from './elementwise';
 import { ADD, STORE } from './gemm';
-import { HALF, INV_SQRT_2PI, MINUS_HALF, ONE, SQRT_HALF, TANH_3C, TANH_C, TANH_K, ZERO, erf4, exp4, tanh4 } from './vecmath';
+import { madd } from './fma';
+import {
+  ERFC_A1, ERFC_A2, ERFC_A3, ERFC_A4, ERFC_A5, ERFC_P, HALF, INV_SQRT_2PI, MINUS_HALF, ONE, SQRT_HALF, TANH_3C, TANH_C, TANH_K, ZERO,
+  erf4, exp4, tanh4,
+} from './vecmath';
 
 /** Activation kinds, in the order runtime.ts passes them. */
 export const GELU: i32 = 0;
@@ -25,9 +29,16 @@ function forward4(kind: i32, x: v128): v128 {
 function slope4(kind: i32, x: v128): v128 {
   const half = v128.load(HALF), one = v128.load(ONE);
   if (kind == GELU) {
-    const cdf = f32x4.mul(half, f32x4.add(one, inline.always(erf4(f32x4.mul(x, v128.load(SQRT_HALF))))));
-    const pdf = f32x4.mul(v128.load(INV_SQRT_2PI), inline.always(exp4(f32x4.mul(v128.load(MINUS_HALF), f32x4.mul(x, x)))));
-    return f32x4.add(cdf, f32x4.mul(x, pdf));
+    // Φ(x) + x·φ(x), both from one e^{−x²/2}: the tail 1 − Φ(|x|) = ½·erfc(|x|/√2) by A&S 7.1.26.
+    const e = inline.always(exp4(f32x4.mul(v128.load(MINUS_HALF), f32x4.mul(x, x))));
+    const t = f32x4.div(one, madd(v128.load(ERFC_P), f32x4.abs(x), one));
+    let poly = madd(v128.load(ERFC_A5), t, v128.load(ERFC_A4));
+    poly = madd(poly, t, v128.load(ERFC_A3));
+    poly = madd(poly, t, v128.load(ERFC_A2));
+    poly = madd(poly, t, v128.load(ERFC_A1));
+    const tail = f32x4.mul(f32x4.mul(f32x4.mul(poly, t), e), half);
+    const cdf = v128.bitselect(f32x4.sub(one, tail), tail, f32x4.ge(x, v128.load(ZERO)));
+    return madd(x, f32x4.mul(v128.load(INV_SQRT_2PI), e), cdf);
   }
   if (kind == GELU_TANH) {
     const x2 = f32x4.mul(x, x);
