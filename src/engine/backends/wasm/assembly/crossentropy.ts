@@ -25,7 +25,7 @@ export function crossEntropyRowsTask(_tid: i32): void {
       let z4 = f32x4.splat(0);
       for (let c = 0; c < V4; c += 4) {
         const z = v128.load(row + (<usize>c << 2));
-        mx4 = f32x4.max(mx4, z);
+        mx4 = f32x4.pmax(mx4, z);
         z4 = f32x4.add(z4, z);
       }
       let mx = hmax(mx4), zSum = hsum(z4);
@@ -35,9 +35,16 @@ export function crossEntropyRowsTask(_tid: i32): void {
         zSum += z;
       }
       const vm = f32x4.splat(mx);
-      let s4 = f32x4.splat(0);
-      for (let c = 0; c < V4; c += 4) s4 = f32x4.add(s4, inline.always(exp4(f32x4.sub(v128.load(row + (<usize>c << 2)), vm))));
-      let sum = hsum(s4);
+      // Two sums, so consecutive exps do not wait on each other's add.
+      let s4 = f32x4.splat(0), t4 = f32x4.splat(0);
+      let c = 0;
+      for (; c + 8 <= V4; c += 8) {
+        const at = row + (<usize>c << 2);
+        s4 = f32x4.add(s4, inline.always(exp4(f32x4.sub(v128.load(at), vm))));
+        t4 = f32x4.add(t4, inline.always(exp4(f32x4.sub(v128.load(at, 16), vm))));
+      }
+      if (c < V4) s4 = f32x4.add(s4, inline.always(exp4(f32x4.sub(v128.load(row + (<usize>c << 2)), vm))));
+      let sum = hsum(f32x4.add(s4, t4));
       for (let c = V4; c < V; c++) sum += Mathf.exp(load<f32>(row + (<usize>c << 2)) - mx);
       const lse = <f64>mx + Math.log(<f64>sum);
       store<f32>(lseOut + (<usize>n << 2), <f32>lse);

@@ -1,6 +1,7 @@
 /* eslint-disable @typescript-eslint/ban-ts-comment -- AssemblyScript, compiled by scripts/build-wasm.mjs, not by tsc */
 // @ts-nocheck
 import { argF, argI, argP, claim, sharedScratch } from './control';
+import { madd } from './fma';
 import { ADD } from './gemm';
 import { hsum } from './vecmath';
 import { zeroFloats } from './blocks';
@@ -8,24 +9,37 @@ import { zeroFloats } from './blocks';
 /** Rows per chunk of the LayerNorm tasks; also the granularity of the dw/db partial sums. */
 export const LN_ROWS: i32 = 32;
 
+/** Σ p[0, C): four vector accumulators over 16-float steps, so the adds do not wait on each other. */
 function rowSum(p: usize, C: i32): f32 {
-  let acc = f32x4.splat(0);
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
   let c = 0;
-  for (; c + 4 <= C; c += 4) acc = f32x4.add(acc, v128.load(p + (<usize>c << 2)));
-  let s = hsum(acc);
+  for (; c + 16 <= C; c += 16) {
+    const q = p + (<usize>c << 2);
+    a0 = f32x4.add(a0, v128.load(q)); a1 = f32x4.add(a1, v128.load(q, 16));
+    a2 = f32x4.add(a2, v128.load(q, 32)); a3 = f32x4.add(a3, v128.load(q, 48));
+  }
+  for (; c + 4 <= C; c += 4) a0 = f32x4.add(a0, v128.load(p + (<usize>c << 2)));
+  let s = hsum(f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)));
   for (; c < C; c++) s += load<f32>(p + (<usize>c << 2));
   return s;
 }
 
+/** Σ (p[c] − mean)² over [0, C), with four accumulators like rowSum. */
 function rowSquaredDeviation(p: usize, C: i32, mean: f32): f32 {
   const m = f32x4.splat(mean);
-  let acc = f32x4.splat(0);
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
   let c = 0;
+  for (; c + 16 <= C; c += 16) {
+    const q = p + (<usize>c << 2);
+    const d0 = f32x4.sub(v128.load(q), m), d1 = f32x4.sub(v128.load(q, 16), m);
+    const d2 = f32x4.sub(v128.load(q, 32), m), d3 = f32x4.sub(v128.load(q, 48), m);
+    a0 = madd(d0, d0, a0); a1 = madd(d1, d1, a1); a2 = madd(d2, d2, a2); a3 = madd(d3, d3, a3);
+  }
   for (; c + 4 <= C; c += 4) {
     const d = f32x4.sub(v128.load(p + (<usize>c << 2)), m);
-    acc = f32x4.add(acc, f32x4.mul(d, d));
+    a0 = madd(d, d, a0);
   }
-  let s = hsum(acc);
+  let s = hsum(f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)));
   for (; c < C; c++) {
     const d = load<f32>(p + (<usize>c << 2)) - mean;
     s += d * d;
