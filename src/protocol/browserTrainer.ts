@@ -8,6 +8,10 @@ import type { PreparedDataRecord, TensorRecord, TrainerStateRecord } from './tra
 // the worker only computes. Every message is plain data plus typed arrays, so it survives both VS Code's
 // webview.postMessage (JSON, with typed arrays sent as binary) and the worker's structured clone; tensors are
 // Float32Array over ordinary ArrayBuffers (never SharedArrayBuffer), listed as transferables by `transferablesOf`.
+//
+// The worker is the bundle dist/webview/trainer.js. A webview cannot start a Worker from its resource URL (another
+// origin): fetch the bundle and start it from a blob: URL, with `worker-src blob:` in the webview's CSP. Order is
+// kept: a run's pending DidStep is always sent before its DidEval, DidPause, DidCheckpoint, DidFinish or DidFail.
 
 // Host → browser training worker. Requests are imperative.
 
