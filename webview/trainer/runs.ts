@@ -1,4 +1,4 @@
-import { acquireWebGpu, WebGpuBackend, WebGpuError, describeAdapter } from '../../src/engine/backends/webgpu';
+import { acquireWebGpu, WebGpuBackend, WebGpuError } from '../../src/engine/backends/webgpu';
 import type { StepMetrics } from '../../src/engine/train/metrics';
 import { TrainingRun } from '../../src/engine/train/run';
 import { Trainer } from '../../src/engine/train/trainer';
@@ -63,7 +63,7 @@ export class BrowserRuns {
       if (request.resume) trainer.restore(recordsToTensors(request.resume.weights), recordToState(request.resume.state));
       this.send({
         type: 'DidStartRun', runId,
-        backend: { name: backend.name, description: describeAdapter(availability.adapter), reason: availability.reason },
+        backend: { name: backend.name, description: backend.description, reason: availability.reason },
         adapter: availability.adapter, parameters: trainer.model.params.count, parameterNames: [...trainer.parameterNames],
       });
       const run = this.trainingRun(active, trainer);
