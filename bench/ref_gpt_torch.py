@@ -93,11 +93,16 @@ def main():
     for _ in range(args.warmup):
         train_step()
     start = time.perf_counter()
-    losses = [train_step() for _ in range(args.steps)]
+    losses, step_seconds = [], []
+    for _ in range(args.steps):
+        step_start = time.perf_counter()
+        losses.append(train_step())
+        step_seconds.append(time.perf_counter() - step_start)
     seconds = time.perf_counter() - start
     print(json.dumps({
         'tokens_per_sec': BATCH * CONTEXT * args.steps / seconds,
         'ms_per_step': 1000 * seconds / args.steps,
+        'fastest_step_ms': 1000 * min(step_seconds),
         'peak_rss_bytes': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
         'first_loss': losses[0],
         'last_loss': losses[-1],

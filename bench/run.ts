@@ -19,6 +19,8 @@ const python = process.env.LOSSLAB_PYTHON ?? '/usr/bin/python3';
 interface Measurement {
   tokens_per_sec: number;
   ms_per_step: number;
+  /** The fastest single step: what the machine's other load disturbs least. */
+  fastest_step_ms: number;
   peak_rss_bytes: number;
   gflops?: number;
   backend?: string;
@@ -84,6 +86,9 @@ function main(): void {
   console.log(`ours:    ${rows[0].ours.backend}: ${kTokens(ourTokens)} tokens/s (median), peak RSS ${mib(ourRss)}`);
   console.log(`PyTorch: ${rows[0].torch.version}, 2 threads: ${kTokens(torchTokens)} tokens/s (median), peak RSS ${mib(torchRss)}`);
   console.log(`ratio (median of ${pairs} pairs): ${ratio.toFixed(2)}× PyTorch's tokens/s; peak RSS ${(ourRss / torchRss).toFixed(2)}× PyTorch's`);
+  const fastestRatio = median(rows.map((r) => r.torch.fastest_step_ms / r.ours.fastest_step_ms));
+  console.log(`fastest step against fastest step (median of ${pairs} pairs; less disturbed by other load): ${fastestRatio.toFixed(2)}× ` +
+    `(ours ${median(rows.map((r) => r.ours.fastest_step_ms)).toFixed(0)} ms, PyTorch ${median(rows.map((r) => r.torch.fastest_step_ms)).toFixed(0)} ms)`);
   const ofCeiling = (100 * ourGflops) / CEILING_GFLOPS, ofWasm = (100 * ourGflops) / WASM_CEILING_GFLOPS;
   console.log(`our throughput: ${ourGflops.toFixed(1)} GFLOP/s = ${ofCeiling.toFixed(0)}% of the machine's ≈ ${CEILING_GFLOPS} GFLOP/s fp32 ` +
     `ceiling (${ofWasm.toFixed(0)}% of the ≈ ${WASM_CEILING_GFLOPS} reachable with 128-bit WebAssembly SIMD)`);

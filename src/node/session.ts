@@ -1,30 +1,29 @@
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { BackendChoice } from '../config/types';
-import { BackendUnavailableError, selectBackend } from '../engine/backends/select';
+import { selectBackend } from '../engine/backends/select';
+import { WebGpuError } from '../engine/backends/webgpu/errors';
 import type { Batch } from '../engine/data/batches';
-import { prepareData } from '../engine/data/prepare';
 import { PAD_ID } from '../engine/data/vocab';
-import { DataError } from '../engine/data/errors';
-import { SafetensorsError, decodeSafetensors, encodeSafetensors, type Tensor as StoredTensor } from '../engine/io/safetensors';
+import { decodeSafetensors, encodeSafetensors, type Tensor as StoredTensor } from '../engine/io/safetensors';
 import type { EvalMetrics, NonFiniteReport, StepMetrics } from '../engine/train/metrics';
 import { TrainingRun, type RunStatus } from '../engine/train/run';
 import { Trainer, type StepResult } from '../engine/train/trainer';
-import { WeightsMismatchError, type NamedTensor } from '../engine/train/weights';
-import type { LabConfig } from '../config/types';
-import type { PreparedData } from '../engine/data/prepare';
-import { fingerprintMismatch, latestCheckpoint, removeCheckpointsAfter, runFingerprint, writeCheckpoint, type RunFingerprint } from './checkpoint';
-import { UserError, loadConfigFile, type LoadedConfig } from './configFile';
-import { readDatasetFiles } from './dataFiles';
-import {
-  RunWriter, newRunId, readMetrics, readRunInfo, runsFolder, truncateRecords, type RunInfo, type StoredRunInfo,
-} from './runStore';
+import type { NamedTensor } from '../engine/train/weights';
+import type { GpuFailure } from '../protocol/runInfo';
+import { UserError, type LoadedConfig } from './configFile';
+import { openRunFolder, prepareNewRun, prepareResumedRun, runBackend } from './runPreparation';
+import { toStored, type RunRecorder } from './runRecorder';
+import type { RunInfo, RunWriter } from './runStore';
+import { userFacing } from './userFacing';
 
 export interface SessionOptions {
   configFile: string;
   /** Overrides of config keys by dotted path, e.g. { 'training.steps': 20 }. */
   overrides?: Record<string, unknown>;
   backend?: BackendChoice;
+  /** Why WebGPU must not be used (e.g. losslab.trainingLocation is cpu); `auto` and `webgpu` then pick a CPU-path backend. */
+  withoutGpu?: string;
   /** The run folder; default `.losslab/runs/<name>/<run id>/` beside the config. */
   outDir?: string;
   /** Also write metrics lines here. */
@@ -35,7 +34,7 @@ export interface SessionOptions {
   version: string;
 }
 
-/** How to continue a stopped or crashed run in its own folder. */
+/** How to continue a stopped, crashed or paused run in its own folder. */
 export interface ResumeOptions {
   /** The run folder (the one with run.json and checkpoints/). */
   runDir: string;
@@ -44,6 +43,8 @@ export interface ResumeOptions {
   /** Overrides of config keys, as for a new run; `training.steps` may grow to train further. */
   overrides?: Record<string, unknown>;
   backend?: BackendChoice;
+  /** Why WebGPU must not be used (e.g. it failed mid-run); `auto` and `webgpu` then pick a CPU-path backend. */
+  withoutGpu?: string;
   /** Also write this session's metrics lines here. */
   metricsFile?: string;
   version: string;
@@ -69,10 +70,9 @@ export interface TrainingSession {
 
 /** Loads the config, data and backend, creates the run folder, and starts training. User mistakes are UserErrors. */
 export async function startSession(options: SessionOptions, observer: SessionObserver = {}): Promise<TrainingSession> {
-  const loaded = await loadConfigFile(options.configFile, withBackend(options.overrides, options.backend));
-  const { config } = loaded;
-  const { data, fingerprint } = await loadData(config);
-  const selection = await userFacing(() => selectBackend(config.backend));
+  const prepared = await prepareNewRun(options);
+  const { config, data } = prepared;
+  const selection = await userFacing(() => selectBackend(config.backend, { withoutGpu: options.withoutGpu }));
   const initialWeights = options.initFrom ? await readWeightsFile(options.initFrom) : undefined;
   const dumped: Record<string, StoredTensor> = {};
   const trainer = await userFacing(async () => new Trainer(config, data, {
@@ -81,147 +81,98 @@ export async function startSession(options: SessionOptions, observer: SessionObs
     onBatch: options.dumpBatches ? (step, micro, batch) => dumpBatch(dumped, step, micro, batch) : undefined,
   }), options.initFrom);
   if (options.saveInit) await writeWeightsFile(options.saveInit, await trainer.weights(), { kind: 'initial weights', config: config.name });
-
-  // A run's id is its folder's name, so listing a runs folder lists run ids.
-  const folder = options.outDir ? resolve(options.outDir) : join(runsFolder(loaded.file, config.name), newRunId());
-  const id = basename(folder);
-  const info: RunInfo = {
-    id, name: config.name, config_file: loaded.file, status: 'running',
-    backend: { name: selection.backend.name, description: selection.backend.description, reason: selection.reason },
-    versions: { losslab: options.version, node: process.version },
-    started_at: new Date().toISOString(), finished_at: null, steps_completed: 0, total_steps: config.training.steps,
-    parameters: trainer.model.params.count, vocab_size: data.vocab.size,
-    final_loss: null, final_val_loss: null, tokens_per_sec: null, message: null,
-  };
-  const writer = new RunWriter(folder, info, config, loaded.source, options.metricsFile ?? null);
-  await writeFile(join(folder, 'vocab.json'), `${JSON.stringify(data.vocab.toJSON())}\n`);
-  observer.onStart?.(info, loaded, folder);
+  const recorder = openRunFolder(prepared, {
+    backend: runBackend(selection.backend, selection.reason), parameters: trainer.model.params.count, version: options.version, metricsFile: options.metricsFile,
+  });
+  observer.onStart?.(recorder.info, prepared.loaded, recorder.folder);
   const dumpBatches = options.dumpBatches ? { file: options.dumpBatches, batches: dumped } : null;
-  return launch({ trainer, writer, config, data, fingerprint, dumpBatches }, observer);
+  return launch(trainer, recorder, dumpBatches, observer);
 }
 
 /**
- * Continues a stopped or crashed run in its folder from its newest complete checkpoint: steps after it are dropped
- * from metrics.jsonl and re-done, so the metrics equal an uninterrupted run's. run.json lists the resumes.
+ * Continues a stopped, crashed or paused run in its folder from its newest complete checkpoint: steps after it are
+ * dropped from metrics.jsonl and re-done, so the metrics equal an uninterrupted run's. run.json lists the resumes.
  */
 export async function resumeSession(options: ResumeOptions, observer: SessionObserver = {}): Promise<TrainingSession> {
-  const folder = resolve(options.runDir);
-  let previous: StoredRunInfo;
-  try {
-    previous = readRunInfo(folder);
-  } catch (error) {
-    throw new UserError(`${options.runDir}: not a run folder to resume (${error instanceof Error ? error.message : String(error)})`);
-  }
-  const skipped: string[] = [];
-  const checkpoint = latestCheckpoint(folder, skipped);
-  if (!checkpoint) {
-    const why = skipped.length > 0 ? ` (${skipped.join('; ')})` : '';
-    throw new UserError(`${options.runDir}: no complete checkpoint to resume from${why}; training.checkpoint_interval sets how often a run saves one`);
-  }
-  const loaded = await loadConfigFile(options.configFile ?? previous.config_file, withBackend(options.overrides, options.backend));
-  const { config } = loaded;
-  const { data, fingerprint } = await loadData(config);
-  const mismatch = fingerprintMismatch(checkpoint.fingerprint, fingerprint);
-  if (mismatch) throw new UserError(`${checkpoint.files.weights}: cannot resume: ${mismatch}`);
-  if (checkpoint.step >= config.training.steps) {
-    throw new UserError(`${options.runDir}: already trained ${checkpoint.step} of ${config.training.steps} steps; raise training.steps (--steps N) to train further`);
-  }
-  const selection = await userFacing(() => selectBackend(config.backend));
+  const prepared = await prepareResumedRun(options);
+  const { config, data } = prepared;
+  const checkpoint = prepared.resume?.checkpoint ?? null;
+  const selection = await userFacing(() => selectBackend(config.backend, { withoutGpu: options.withoutGpu }));
   const trainer = new Trainer(config, data, { backend: selection.backend });
-  try {
-    trainer.restore(checkpoint.weights, checkpoint.state);
-  } catch (error) {
-    throw new UserError(`${checkpoint.files.weights}: cannot resume: ${error instanceof Error ? error.message : String(error)}`);
+  if (checkpoint) {
+    try {
+      trainer.restore(checkpoint.weights, checkpoint.state);
+    } catch (error) {
+      throw new UserError(`${checkpoint.files.weights}: cannot resume: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
-  truncateRecords(folder, checkpoint.step);
-  removeCheckpointsAfter(folder, checkpoint.step);
-  const { steps, evals } = readMetrics(folder);
-  const info: StoredRunInfo = {
-    ...previous, status: 'running', finished_at: null, message: null,
-    backend: { name: selection.backend.name, description: selection.backend.description, reason: selection.reason },
-    versions: { losslab: options.version, node: process.version },
-    steps_completed: checkpoint.step, total_steps: config.training.steps,
-    final_loss: steps.at(-1)?.loss ?? null, final_val_loss: evals.at(-1)?.val_loss ?? null,
-    resumes: [...(previous.resumes ?? []), { at: new Date().toISOString(), from_step: checkpoint.step, backend: selection.backend.name }],
-  };
-  const writer = new RunWriter(folder, info, config, loaded.source, options.metricsFile ?? null);
-  observer.onStart?.(info, loaded, folder);
-  return launch({ trainer, writer, config, data, fingerprint, dumpBatches: null, lastCheckpoint: checkpoint.step }, observer);
-}
-
-function withBackend(overrides: Record<string, unknown> | undefined, backend: BackendChoice | undefined): Record<string, unknown> {
-  return { ...overrides, ...(backend ? { backend } : {}) };
-}
-
-async function loadData(config: LabConfig): Promise<{ data: PreparedData; fingerprint: RunFingerprint }> {
-  return userFacing(async () => {
-    const files = await readDatasetFiles(config);
-    return { data: prepareData(config, files), fingerprint: runFingerprint(config, files) };
+  const recorder = openRunFolder(prepared, {
+    backend: runBackend(selection.backend, selection.reason), parameters: trainer.model.params.count, version: options.version, metricsFile: options.metricsFile,
   });
-}
-
-/** A set-up trainer and run folder, ready to train. */
-interface Launch {
-  trainer: Trainer;
-  writer: RunWriter;
-  config: LabConfig;
-  data: PreparedData;
-  fingerprint: RunFingerprint;
-  dumpBatches: { file: string; batches: Record<string, StoredTensor> } | null;
-  /** The step of the checkpoint the run continues from, so it is not written again. */
-  lastCheckpoint?: number;
+  observer.onStart?.(recorder.info, prepared.loaded, recorder.folder);
+  return launch(trainer, recorder, null, observer);
 }
 
 /** Starts the training loop: metrics and checkpoints go to the run folder, events to the observer. */
-function launch(setup: Launch, observer: SessionObserver): TrainingSession {
-  const { trainer, writer, config, data } = setup;
-  const metadata = { config: config.name, model_kind: config.model.kind, vocab: JSON.stringify(data.vocab.toJSON()) };
-  let lastCheckpoint = setup.lastCheckpoint ?? 0;
-  const checkpoint = async () => {
-    const weights = await trainer.weights();
-    writeCheckpoint(writer.folder, { weights, state: await trainer.state(), fingerprint: setup.fingerprint, metadata });
-    lastCheckpoint = trainer.step;
-    return weights;
-  };
+function launch(trainer: Trainer, recorder: RunRecorder, dumpBatches: { file: string; batches: Record<string, StoredTensor> } | null, observer: SessionObserver): TrainingSession {
+  let finishing = false;
   const run = new TrainingRun(trainer, {
     onStep: (metrics, result) => {
-      writer.step(metrics, trainer.parameterNames, result.parameterNorms);
+      recorder.step(metrics, trainer.parameterNames, result.parameterNorms);
       observer.onStep?.(metrics, result);
     },
     onEval: (metrics) => {
-      writer.evaluation(metrics);
+      recorder.evaluation(metrics);
       observer.onEval?.(metrics);
     },
     onCheckpoint: async () => {
-      await checkpoint();
+      recorder.checkpoint(await trainer.weights(), await trainer.state());
     },
     onNonFinite: (report) => {
-      writer.nonFinite(report);
+      recorder.nonFinite(report);
       observer.onNonFinite?.(report);
     },
     onStatus: (status) => {
-      if (status !== 'paused') writer.status(status);
+      recorder.status(status);
       observer.onStatus?.(status);
     },
   });
-  const done = (async () => {
+  const done = (async (): Promise<RunStatus> => {
     try {
       const status = await run.run();
-      if (trainer.step > 0) {
-        const weights = trainer.step > lastCheckpoint ? await checkpoint() : await trainer.weights();
-        writer.checkpoint('final', toStored(weights), { step: String(trainer.step), ...metadata });
-      }
-      if (setup.dumpBatches) await writeBinary(setup.dumpBatches.file, encodeSafetensors(setup.dumpBatches.batches, { pad_id: String(PAD_ID) }));
+      finishing = true;
+      await recorder.finish(trainer.step, await trainer.weights(), () => trainer.state());
+      if (dumpBatches) await writeBinary(dumpBatches.file, encodeSafetensors(dumpBatches.batches, { pad_id: String(PAD_ID) }));
       return status;
     } catch (error) {
-      writer.status('failed', error instanceof Error ? error.message : String(error));
-      throw error;
+      const kind = gpuFailureKind(error);
+      if (!kind) {
+        recorder.fail(error instanceof Error ? error.message : String(error));
+        throw error;
+      }
+      recorder.gpuFailure(kind, finishing ? 'checkpoint' : run.phase);
+      observer.onStatus?.('paused');
+      return 'paused';
     } finally {
-      writer.close();
-      await trainer.backend.dispose?.();
+      recorder.close();
+      await disposeBackend(trainer);
     }
   })();
-  return { run, trainer, writer, done };
+  return { run, trainer, writer: recorder.writer, done };
+}
+
+/** Device loss and out-of-memory pause a run (it resumes on the CPU); other GPU errors are bugs and fail it. */
+function gpuFailureKind(error: unknown): GpuFailure['kind'] | null {
+  return error instanceof WebGpuError && (error.kind === 'device-lost' || error.kind === 'out-of-memory') ? error.kind : null;
+}
+
+// A lost device may refuse even to free its buffers; the run's outcome is already on disk.
+async function disposeBackend(trainer: Trainer): Promise<void> {
+  try {
+    await trainer.backend.dispose?.();
+  } catch {
+    return;
+  }
 }
 
 /** Adds one batch to a --dump-batches file's tensors: `s{step}.m{micro}.idx|targets` or `.src|tgt_in|tgt_out`. */
@@ -235,12 +186,6 @@ export function dumpBatch(out: Record<string, StoredTensor>, step: number, micro
     out[`${key}.tgt_in`] = { dtype: 'I32', shape: [batch.B, batch.T], data: batch.tgtIn };
     out[`${key}.tgt_out`] = { dtype: 'I32', shape: [batch.B, batch.T], data: batch.tgtOut };
   }
-}
-
-function toStored(weights: Map<string, NamedTensor>): Record<string, StoredTensor> {
-  const out: Record<string, StoredTensor> = {};
-  for (const [name, t] of weights) out[name] = { dtype: 'F32', shape: t.shape, data: t.data };
-  return out;
 }
 
 async function writeBinary(file: string, bytes: Uint8Array): Promise<void> {
@@ -269,18 +214,4 @@ export async function readWeightsFile(file: string): Promise<Map<string, NamedTe
   return weights;
 }
 
-/** Turns the engine's input errors into UserErrors, so the CLI prints them without a stack trace. */
-export async function userFacing<T>(work: () => Promise<T>, weightsFile?: string): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof DataError) {
-      const where = error.line > 0 ? `${error.file}:${error.line}:${error.column}` : error.file;
-      throw new UserError(`${where}: error: ${error.reason}`);
-    }
-    if (error instanceof SafetensorsError) throw new UserError(error.message);
-    if (error instanceof WeightsMismatchError) throw new UserError(`${weightsFile ?? 'weights'}: does not fit this config's model: ${error.message}`);
-    if (error instanceof BackendUnavailableError) throw new UserError(error.message);
-    throw error;
-  }
-}
+export { userFacing };

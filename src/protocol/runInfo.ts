@@ -1,4 +1,25 @@
+import type { AdapterSummary } from '../engine/backends/webgpu/adapter';
 import type { RunStatus } from '../engine/train/run';
+
+export type { AdapterSummary };
+
+/** Where a run trains: the backend, in words, why it was chosen and, on WebGPU, the adapter. */
+export interface RunBackend {
+  name: string;
+  description: string;
+  reason: string;
+  /** The WebGPU adapter (vendor, architecture, software fallback or not); null on other backends, absent in older run.json files. */
+  adapter?: AdapterSummary | null;
+}
+
+/** The GPU gave up mid-run: the run paused for good in its process and resumes on the CPU from `checkpoint_step`. */
+export interface GpuFailure {
+  kind: 'device-lost' | 'out-of-memory';
+  /** Optimizer steps completed (and kept in metrics.jsonl) when the GPU failed. */
+  step: number;
+  /** The newest complete checkpoint's step (0: none yet, the resumed run starts over). */
+  checkpoint_step: number;
+}
 
 /** run.json: what a run is, where it ran and how it ended. The dashboard, comparisons and exports read it. */
 export interface RunInfo {
@@ -7,7 +28,7 @@ export interface RunInfo {
   /** The config file the run was started from. */
   config_file: string;
   status: RunStatus;
-  backend: { name: string; description: string; reason: string };
+  backend: RunBackend;
   versions: { losslab: string; node: string };
   started_at: string;
   finished_at: string | null;
@@ -21,4 +42,11 @@ export interface RunInfo {
   tokens_per_sec: number | null;
   /** Why the run failed or paused, in one sentence. */
   message: string | null;
+  /** Set while a run is paused because its GPU failed (absent in older run.json files). */
+  gpu_failure?: GpuFailure | null;
+}
+
+/** Whether a run paused because its GPU failed: its process has ended, and it resumes on the CPU from a checkpoint. */
+export function pausedByGpuFailure(info: Pick<RunInfo, 'status' | 'gpu_failure'>): boolean {
+  return info.status === 'paused' && !!info.gpu_failure;
 }

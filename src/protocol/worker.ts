@@ -1,6 +1,6 @@
 import type { BackendChoice } from '../config/types';
 import type { EvalMetrics, NonFiniteReport, StepMetrics } from '../engine/train/metrics';
-import type { RunInfo } from './runInfo';
+import type { GpuFailure, RunInfo } from './runInfo';
 
 // Host → training worker. Requests are imperative.
 
@@ -15,8 +15,10 @@ export interface StartRun {
   backend?: BackendChoice;
   /** Run folder to use instead of `.losslab/runs/<name>/<id>/` beside the config. */
   outDir?: string;
-  /** Continue this stopped or failed run folder from its newest complete checkpoint instead of starting a new run. */
+  /** Continue this stopped, failed or paused run folder from its newest complete checkpoint instead of starting a new run. */
   resumeFrom?: string;
+  /** Why this run must not use WebGPU (losslab.trainingLocation is cpu, or its GPU failed): it trains on a CPU-path backend. */
+  withoutGpu?: string;
 }
 
 /** Stop a run after the step in progress (honoured within a second). */
@@ -58,12 +60,17 @@ export interface DidEval {
   metrics: EvalMetrics;
 }
 
-/** The run paused itself; `nonFinite` names the step and the first parameter whose gradient went non-finite. */
+/**
+ * The run paused itself. After a non-finite step `nonFinite` names the step and parameter, and the run waits for
+ * ResumeRun or StopRun. After a GPU failure `gpuFailure` says which and the run has ended in the worker (no DidFinish
+ * follows): it continues with a StartRun whose `resumeFrom` is its folder, on the CPU.
+ */
 export interface DidPause {
   type: 'DidPause';
   runId: string;
   message: string;
   nonFinite: NonFiniteReport | null;
+  gpuFailure: GpuFailure | null;
 }
 
 /** The run ended normally or was stopped. */

@@ -3,7 +3,7 @@ import { parentPort } from 'node:worker_threads';
 import { MessageChannel } from '../protocol/channel';
 import type { HostToWorker, WorkerToHost } from '../protocol/worker';
 import { validateHostToWorker } from './messages';
-import { WorkerRuns, userMessage } from './runs';
+import { WorkerRuns, gpuFaultFromEnv, userMessage } from './runs';
 
 declare const LOSSLAB_VERSION: string;
 
@@ -16,7 +16,7 @@ if (port) {
     (reason, raw) => post({ type: 'DidFail', requestId: requestIdOf(raw), runId: null, message: `the training worker rejected a message: ${reason}` }),
     (error, message) => post({ type: 'DidFail', requestId: message.type === 'StartRun' ? message.requestId : null, runId: null, message: userMessage(error) }),
   );
-  const runs = new WorkerRuns({ version: LOSSLAB_VERSION, send: post });
+  const runs = new WorkerRuns({ version: LOSSLAB_VERSION, send: post, gpuFaultAfterStep: gpuFaultFromEnv(process.env.LOSSLAB_TEST_GPU_FAULT) });
   channel.on('StartRun', (message) => runs.start(message));
   channel.on('StopRun', (message) => runs.stop(message.runId));
   channel.on('ResumeRun', (message) => runs.resume(message.runId));

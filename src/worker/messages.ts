@@ -5,6 +5,7 @@ const BACKENDS: readonly BackendChoice[] = ['auto', 'cpu', 'webgpu'];
 const MAX_ID_CHARS = 128;
 const MAX_PATH_CHARS = 4096;
 const MAX_OVERRIDES = 256;
+const MAX_REASON_CHARS = 1000;
 
 /** Validates a message from the extension host: known type, exact keys, bounded strings; nothing else reaches a run. */
 export function validateHostToWorker(raw: unknown): HostToWorker | string {
@@ -24,7 +25,7 @@ export function validateHostToWorker(raw: unknown): HostToWorker | string {
 }
 
 function validateStartRun(m: Record<string, unknown>): HostToWorker | string {
-  const allowed = new Set(['type', 'requestId', 'configFile', 'overrides', 'backend', 'outDir', 'resumeFrom']);
+  const allowed = new Set(['type', 'requestId', 'configFile', 'overrides', 'backend', 'outDir', 'resumeFrom', 'withoutGpu']);
   const extra = Object.keys(m).filter((key) => !allowed.has(key));
   if (extra.length > 0) return `StartRun: unexpected keys ${extra.join(',').slice(0, 80)}`;
   if (!isBoundedString(m.requestId, MAX_ID_CHARS)) return 'StartRun: needs a request id';
@@ -33,11 +34,13 @@ function validateStartRun(m: Record<string, unknown>): HostToWorker | string {
   if (m.backend !== undefined && !BACKENDS.includes(m.backend as BackendChoice)) return `StartRun: backend must be one of ${BACKENDS.join(', ')}`;
   if (m.outDir !== undefined && !isBoundedString(m.outDir, MAX_PATH_CHARS)) return 'StartRun: outDir must be a folder path';
   if (m.resumeFrom !== undefined && !isBoundedString(m.resumeFrom, MAX_PATH_CHARS)) return 'StartRun: resumeFrom must be a run folder path';
+  if (m.withoutGpu !== undefined && !isBoundedString(m.withoutGpu, MAX_REASON_CHARS)) return 'StartRun: withoutGpu must be a reason';
   return {
     type: 'StartRun', requestId: m.requestId, configFile: m.configFile, overrides: m.overrides,
     ...(m.backend !== undefined ? { backend: m.backend as BackendChoice } : {}),
     ...(m.outDir !== undefined ? { outDir: m.outDir as string } : {}),
     ...(m.resumeFrom !== undefined ? { resumeFrom: m.resumeFrom as string } : {}),
+    ...(m.withoutGpu !== undefined ? { withoutGpu: m.withoutGpu as string } : {}),
   };
 }
 

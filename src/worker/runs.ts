@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { BackendChoice } from '../config/types';
+import { WebGpuError, type WebGpuErrorKind } from '../engine/backends/webgpu/errors';
 import type { StepMetrics } from '../engine/train/metrics';
 import { UserError, loadConfigFile } from '../node/configFile';
 import { resumeSession, startSession, type SessionObserver, type TrainingSession } from '../node/session';
@@ -12,6 +13,8 @@ export interface WorkerRunsOptions {
   send: (message: WorkerToHost) => void;
   /** Steps finished within this many milliseconds go to the host as one DidStep (default 30). */
   stepBatchMs?: number;
+  /** For tests: every new run (not a resume) fails with this GPU error right after this step, as if its device gave up. */
+  gpuFaultAfterStep?: { step: number; kind: WebGpuErrorKind } | null;
 }
 
 /** One StartRun from the moment it is accepted until its run ends. */
@@ -56,17 +59,23 @@ export class WorkerRuns {
     this.byConfig.set(configFile, run);
     try {
       const backend = await this.backendFor(request);
-      const observer = this.observe(run, request.requestId);
-      const { overrides, outDir, resumeFrom } = request;
+      const observer = this.observe(run, request.requestId, request.resumeFrom ? null : this.options.gpuFaultAfterStep ?? null);
+      const { overrides, outDir, resumeFrom, withoutGpu } = request;
       const version = this.options.version;
       const session = resumeFrom
-        ? await resumeSession({ runDir: resumeFrom, configFile, overrides, backend, version }, observer)
-        : await startSession({ configFile, overrides, backend, outDir, version }, observer);
+        ? await resumeSession({ runDir: resumeFrom, configFile, overrides, backend, version, withoutGpu }, observer)
+        : await startSession({ configFile, overrides, backend, outDir, version, withoutGpu }, observer);
       run.session = session;
       if (run.stopRequested) session.run.stop();
       await session.done;
       this.flushSteps(run);
-      this.send({ type: 'DidFinish', runId: session.writer.info.id, info: { ...session.writer.info } });
+      const info = { ...session.writer.info };
+      // A GPU failure ends the session paused: the host offers to resume it on the CPU.
+      if (info.status === 'paused' && info.gpu_failure) {
+        this.send({ type: 'DidPause', runId: info.id, message: info.message ?? 'the GPU failed; the run paused', nonFinite: null, gpuFailure: info.gpu_failure });
+      } else {
+        this.send({ type: 'DidFinish', runId: info.id, info });
+      }
     } catch (error) {
       this.flushSteps(run);
       this.send({ type: 'DidFail', requestId: run.runId ? null : request.requestId, runId: run.runId, message: userMessage(error) });
@@ -89,7 +98,7 @@ export class WorkerRuns {
     this.byId.get(runId)?.session?.run.resume();
   }
 
-  private observe(run: ActiveRun, requestId: string): SessionObserver {
+  private observe(run: ActiveRun, requestId: string, fault: WorkerRunsOptions['gpuFaultAfterStep']): SessionObserver {
     return {
       onStart: (info, _loaded, folder) => {
         run.runId = info.id;
@@ -103,6 +112,7 @@ export class WorkerRuns {
         const wait = run.lastFlush + this.stepBatchMs - performance.now();
         if (wait <= 0) this.flushSteps(run);
         else run.flushTimer ??= setTimeout(() => this.flushSteps(run), wait);
+        if (fault && metrics.step === fault.step) throw new WebGpuError(fault.kind, `injected after step ${fault.step} (LOSSLAB_TEST_GPU_FAULT)`);
       },
       onEval: (metrics) => {
         this.flushSteps(run);
@@ -113,7 +123,7 @@ export class WorkerRuns {
         if (!run.runId) return;
         // The run writer has just worded the reason into run.json's message; the host shows the same sentence.
         const message = run.info?.message ?? `step ${report.step}: the loss or a gradient is not finite; the run paused`;
-        this.send({ type: 'DidPause', runId: run.runId, message, nonFinite: report });
+        this.send({ type: 'DidPause', runId: run.runId, message, nonFinite: report, gpuFailure: null });
       },
     };
   }
@@ -128,9 +138,10 @@ export class WorkerRuns {
     this.send({ type: 'DidStep', runId: run.runId, metrics });
   }
 
-  /** The host's default backend applies only where the config leaves the choice to `auto`. */
+  /** The host's default backend applies only where the config leaves the choice to `auto`, or where WebGPU must not be used. */
   private async backendFor(request: StartRun): Promise<BackendChoice | undefined> {
     if (!request.backend || request.backend === 'auto') return undefined;
+    if (request.withoutGpu !== undefined && request.backend === 'cpu') return 'cpu';
     try {
       const { config } = await loadConfigFile(request.configFile, request.overrides);
       return config.backend === 'auto' ? request.backend : undefined;
@@ -149,4 +160,10 @@ export function userMessage(error: unknown): string {
   if (error instanceof UserError) return error.message;
   const text = error instanceof Error ? error.message : String(error);
   return `internal error in the training worker: ${text}`;
+}
+
+/** `LOSSLAB_TEST_GPU_FAULT=device-lost@3` (or `out-of-memory@N`): the tests' way to make a GPU give up after step N. */
+export function gpuFaultFromEnv(value: string | undefined): WorkerRunsOptions['gpuFaultAfterStep'] {
+  const match = /^(device-lost|out-of-memory)@(\d+)$/.exec(value ?? '');
+  return match ? { kind: match[1] as WebGpuErrorKind, step: Number(match[2]) } : null;
 }

@@ -80,6 +80,38 @@ describe('TrainingSupervisor and TrainingWorkerClient', () => {
     await supervisor.dispose();
   });
 
+  it('a GPU failure ends the run paused (not failed) with its message; resuming it on the CPU continues the same run', async () => {
+    const { supervisor, changes } = supervised();
+    const { dir, config } = project('gpu', '{ steps: 6, batch_size: 4, checkpoint_interval: 2 }');
+    // The worker takes its environment when it starts, on the first Train.
+    process.env.LOSSLAB_TEST_GPU_FAULT = 'device-lost@3';
+    let started: { runId: string; folder: string };
+    try {
+      started = await supervisor.train({ configFile: config, overrides: {}, outDir: join(dir, 'out') });
+    } finally {
+      delete process.env.LOSSLAB_TEST_GPU_FAULT;
+    }
+    const { runId, folder } = started;
+    const paused = await supervisor.whenRunEnds(runId);
+    assert.equal(paused.status, 'paused');
+    assert.deepEqual(paused.gpu_failure, { kind: 'device-lost', step: 3, checkpoint_step: 2 });
+    assert.equal(paused.message, runJson(folder).message);
+    assert.match(paused.message ?? '', /^The WebGPU device was lost during step 4, .*resume on the CPU from checkpoint step 2\.$/);
+    assert.equal(paused.steps_completed, 3);
+    assert.deepEqual(supervisor.activeRuns(), [], 'a run paused by its GPU is no longer active');
+    assert.equal(supervisor.runFolder(runId), folder);
+    assert.deepEqual(changes.at(-1), { info: paused });
+    assert.match(endedRunStatus(paused).text, /paused at step 3\/6: the GPU failed, resume on the CPU/);
+
+    const again = await supervisor.train({ configFile: config, overrides: {}, resumeFrom: folder, backend: 'cpu', withoutGpu: 'the GPU failed' });
+    assert.equal(again.runId, runId);
+    const done = await supervisor.whenRunEnds(runId);
+    assert.equal(done.status, 'finished');
+    assert.equal(done.steps_completed, 6);
+    assert.equal(done.gpu_failure, null);
+    await supervisor.dispose();
+  });
+
   it('a worker killed mid-run: run.json says failed with the reason, metrics are kept, the next Train gets a fresh worker', async () => {
     const { supervisor, changes, lost, records } = supervised();
     const { dir, config } = project('long', '{ steps: 100000, batch_size: 4, eval_interval: 5, eval_steps: 1 }');

@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { after, before, describe, it } from 'node:test';
-import type { EvalMetrics, StepMetrics } from '../../src/engine/train/metrics';
+import { DETERMINISTIC_FIELDS, type EvalMetrics, type StepMetrics } from '../../src/engine/train/metrics';
 import type { DidFail, DidFinish, DidPause, DidStartRun, HostToWorker, WorkerToHost } from '../../src/protocol/worker';
 import { ensureBuilt, tempDir } from '../support/cli';
 
@@ -31,11 +31,12 @@ const EXPLODING = 'backend: cpu\noptimizer: { name: sgd, lr: 10 }\nschedule: { w
 
 /** The host's side of one worker: sends messages, records every answer, waits for the one a test needs. */
 class Host {
-  readonly worker = new Worker(WORKER);
+  readonly worker: Worker;
   readonly received: WorkerToHost[] = [];
   private waiters: Array<() => void> = [];
 
-  constructor() {
+  constructor(env?: NodeJS.ProcessEnv) {
+    this.worker = new Worker(WORKER, env ? { env } : {});
     this.worker.on('message', (message: WorkerToHost) => {
       this.received.push(message);
       for (const wake of this.waiters) wake();
@@ -231,5 +232,74 @@ describe('training worker (dist/worker.js)', () => {
     host.send({ type: 'StartRun', requestId: 'after', configFile: config, overrides: {}, outDir: join(dir, 'run-after') });
     const start = await host.next(started('after'));
     assert.equal((await host.next(finished(start.runId))).info.status, 'finished');
+  });
+});
+
+describe('training worker: the GPU fails mid-run (LOSSLAB_TEST_GPU_FAULT)', () => {
+  const CHECKPOINTED = TINY.replace('eval_interval: 4', 'eval_interval: 4, checkpoint_interval: 2');
+  const deterministic = (folder: string) => lines(join(folder, 'metrics.jsonl'))
+    .map((r) => ('val_loss' in r ? { step: r.step, val_loss: r.val_loss } : Object.fromEntries(DETERMINISTIC_FIELDS.map((f) => [f, r[f]]))));
+  let reference: string;
+  before(async () => {
+    ensureBuilt();
+    const plain = new Host();
+    const { dir, config } = project('tiny', CHECKPOINTED);
+    plain.send({ type: 'StartRun', requestId: 'whole', configFile: config, overrides: {}, outDir: join(dir, 'whole') });
+    const start = await plain.next(started('whole'));
+    assert.equal((await plain.next(finished(start.runId))).info.status, 'finished');
+    reference = start.folder;
+    await plain.worker.terminate();
+  });
+
+  /** Trains CHECKPOINTED in a worker whose GPU gives up as `fault` says; resolves with the pause and the run folder. */
+  async function failingRun(fault: string): Promise<{ host: Host; pause: DidPause; folder: string; config: string }> {
+    const host = new Host({ ...process.env, LOSSLAB_TEST_GPU_FAULT: fault });
+    const { dir, config } = project('tiny', CHECKPOINTED);
+    host.send({ type: 'StartRun', requestId: 'gpu', configFile: config, overrides: {}, outDir: join(dir, 'run') });
+    const { runId, folder } = await host.next(started('gpu'));
+    return { host, pause: await host.next(paused(runId)), folder, config };
+  }
+
+  it('device loss: DidPause says which, at what step, from which checkpoint; the run ends paused; StartRun resumeFrom on the CPU completes it', async () => {
+    const { host, pause, folder, config } = await failingRun('device-lost@3');
+    try {
+      assert.equal(pause.nonFinite, null);
+      assert.deepEqual(pause.gpuFailure, { kind: 'device-lost', step: 3, checkpoint_step: 2 });
+      assert.equal(pause.message, 'The WebGPU device was lost during step 4, so the run paused (steps 1–3 are kept): resume on the CPU from checkpoint step 2.');
+      const info = JSON.parse(readFileSync(join(folder, 'run.json'), 'utf8'));
+      assert.equal(info.status, 'paused');
+      assert.equal(info.message, pause.message);
+      assert.deepEqual(lines(join(folder, 'metrics.jsonl')).map((r) => r.step), [1, 2, 3]);
+      const streamed = host.of(pause.runId).flatMap((m) => (m.type === 'DidStep' ? m.metrics.map((s) => s.step) : []));
+      assert.deepEqual(streamed, [1, 2, 3], 'every kept step reached the host before the pause');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.equal(host.of(pause.runId).at(-1)?.type, 'DidPause', 'the pause ends the run: no DidFinish or DidFail follows');
+
+      host.send({ type: 'StartRun', requestId: 'cpu', configFile: config, overrides: {}, resumeFrom: folder, backend: 'cpu', withoutGpu: 'the GPU failed' });
+      const resumed = await host.next(started('cpu'));
+      assert.equal(resumed.runId, pause.runId, 'the same run continues');
+      assert.equal(resumed.info.backend.name, 'cpu');
+      const end = await host.next((m): m is DidFinish => finished(pause.runId)(m), 60_000, host.received.indexOf(resumed));
+      assert.equal(end.info.status, 'finished');
+      assert.equal(end.info.gpu_failure, null);
+      assert.deepEqual(deterministic(folder), deterministic(reference), 'the metrics equal an uninterrupted run');
+    } finally {
+      await host.worker.terminate();
+    }
+  });
+
+  it('out of memory before the first checkpoint: the pause says so and the CPU run starts over in the same folder', async () => {
+    const { host, pause, folder, config } = await failingRun('out-of-memory@1');
+    try {
+      assert.deepEqual(pause.gpuFailure, { kind: 'out-of-memory', step: 1, checkpoint_step: 0 });
+      assert.equal(pause.message, 'The GPU ran out of memory during step 2, so the run paused (step 1 is kept): resume on the CPU from the start (no checkpoint was saved yet).');
+      host.send({ type: 'StartRun', requestId: 'cpu', configFile: config, overrides: {}, resumeFrom: folder, backend: 'cpu', withoutGpu: 'the GPU ran out of memory' });
+      const resumed = await host.next(started('cpu'));
+      assert.equal(resumed.info.steps_completed, 0);
+      assert.equal((await host.next(finished(pause.runId), 60_000, host.received.indexOf(resumed))).info.status, 'finished');
+      assert.deepEqual(deterministic(folder), deterministic(reference));
+    } finally {
+      await host.worker.terminate();
+    }
   });
 });

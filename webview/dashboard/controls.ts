@@ -3,7 +3,7 @@ import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import type { XAxisMode } from '../charts/series';
-import type { RunInfo } from '../../src/protocol/runInfo';
+import { pausedByGpuFailure, type RunInfo } from '../../src/protocol/runInfo';
 import { h, icon, ICONS } from './dom';
 import type { DashboardUiState } from './uiState';
 
@@ -31,20 +31,24 @@ export class Controls {
   private readonly train: HTMLElementTagNameMap['vscode-button'];
   private readonly stop: HTMLElementTagNameMap['vscode-button'];
   private readonly resume: HTMLElementTagNameMap['vscode-button'];
+  private readonly resumeOnCpu: HTMLElementTagNameMap['vscode-button'];
   private readonly smoothing: HTMLInputElement;
   private readonly smoothingValue = h('output', { class: 'smoothing-value', attrs: { for: 'smoothing' } });
   private readonly xAxis: HTMLElementTagNameMap['vscode-single-select'];
   private readonly fitAll: HTMLElementTagNameMap['vscode-checkbox'];
   private activeRun: RunInfo | null = null;
+  /** The newest run when its GPU failed: it has ended paused and resumes on the CPU. */
+  private gpuPausedRun: RunInfo | null = null;
   private smoothingTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(state: DashboardUiState, events: ControlEvents) {
     this.train = button('Train', 'train-button', ICONS.play, false, () => events.onTrain());
     this.stop = button('Stop', 'stop-button', ICONS.stop, true, () => this.activeRun && events.onStop(this.activeRun.id));
     this.resume = button('Resume', 'resume-button', ICONS.play, false, () => this.activeRun && events.onResume(this.activeRun.id));
+    this.resumeOnCpu = button('Resume on CPU', 'resume-cpu-button', ICONS.play, false, () => this.gpuPausedRun && events.onResume(this.gpuPausedRun.id));
     this.header = h('header', { class: 'dashboard-header' }, [
       h('div', { class: 'title-block' }, [h('div', { class: 'title-line' }, [this.configName, this.configFile]), this.status, this.backend]),
-      h('div', { class: 'actions' }, [this.resume, this.stop, this.train]),
+      h('div', { class: 'actions' }, [this.resumeOnCpu, this.resume, this.stop, this.train]),
     ]);
 
     this.smoothing = h('input', {
@@ -78,9 +82,11 @@ export class Controls {
     if (this.backend.textContent !== backend) this.backend.textContent = backend;
   }
 
-  /** Shows Train, or Stop (and Resume when paused) for the run in progress. */
+  /** Shows Train, or Stop (and Resume when paused) for the run in progress; Resume on CPU after a GPU failure. */
   setActiveRun(run: RunInfo | null, hasConfig: boolean): void {
-    this.activeRun = run && (run.status === 'running' || run.status === 'paused') ? run : null;
+    this.gpuPausedRun = run && pausedByGpuFailure(run) ? run : null;
+    this.resumeOnCpu.hidden = this.gpuPausedRun === null;
+    this.activeRun = run && !this.gpuPausedRun && (run.status === 'running' || run.status === 'paused') ? run : null;
     this.train.hidden = this.activeRun !== null;
     this.train.disabled = !hasConfig;
     this.stop.hidden = this.activeRun === null;

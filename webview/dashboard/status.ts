@@ -1,6 +1,6 @@
 import { formatValue } from '../charts/format';
 import type { StepMetrics } from '../../src/engine/train/metrics';
-import type { RunInfo } from '../../src/protocol/runInfo';
+import type { AdapterSummary, RunInfo } from '../../src/protocol/runInfo';
 
 /** The header's status line for the newest run: what it is doing and how far it got. */
 export function runStatusText(configFile: string | null, info: RunInfo | null, lastStep: number): string {
@@ -28,9 +28,19 @@ export function runStatusText(configFile: string | null, info: RunInfo | null, l
 
 /** Which backend trained (or trains) the newest run and why it was chosen; `hostNote` is used before any run. */
 export function backendText(info: RunInfo | null, hostNote: string | null): string {
-  if (info) return `Backend: ${info.backend.description} — ${info.backend.reason}`;
+  if (info) {
+    const adapter = info.backend.adapter ? ` · ${adapterText(info.backend.adapter)}` : '';
+    return `Backend: ${info.backend.description} — ${info.backend.reason}${adapter}`;
+  }
   if (hostNote) return `Backend: ${hostNote}`;
   return 'Backend: chosen when training starts (losslab.defaultBackend, or the config’s backend key).';
+}
+
+/** "Adapter: nvidia hopper (NVIDIA H200)", or "Adapter: mesa software (llvmpipe …), a software fallback". */
+export function adapterText(adapter: AdapterSummary): string {
+  const name = [adapter.vendor, adapter.architecture].filter((part) => part).join(' ') || 'unknown';
+  const detail = adapter.description || adapter.device;
+  return `Adapter: ${name}${detail ? ` (${detail})` : ''}${adapter.isFallbackAdapter ? ', a software fallback' : ''}`;
 }
 
 /** A run's start time for the run list, from its id (20261129-031502-3fa2 → 2026-11-29 03:15:02). */

@@ -14,14 +14,23 @@ export interface BackendSelection {
 /** Raised when the requested backend cannot run here; the message says what to use instead. */
 export class BackendUnavailableError extends Error {}
 
+export interface SelectOptions {
+  /** Why WebGPU must not be used here; `auto` and `webgpu` then pick among the CPU-path backends and say why. */
+  withoutGpu?: string;
+}
+
 /** Resolves `backend: auto | cpu | webgpu` to a working backend. */
-export async function selectBackend(choice: BackendChoice): Promise<BackendSelection> {
+export async function selectBackend(choice: BackendChoice, options: SelectOptions = {}): Promise<BackendSelection> {
   switch (choice) {
     case 'cpu':
       return { backend: new CpuBackend(), reason: 'backend: cpu was requested' };
     case 'auto':
-      return selectFastest();
+      return selectFastest(options.withoutGpu);
     case 'webgpu': {
+      if (options.withoutGpu !== undefined) {
+        const fallback = await selectFastest(options.withoutGpu);
+        return { ...fallback, reason: `backend: webgpu was set aside; ${fallback.reason}` };
+      }
       const gpu = await acquireWebGpu({ allowFallback: true });
       if (!gpu.backend) throw new BackendUnavailableError(`backend: webgpu cannot run here: ${gpu.reason}; use backend: auto or cpu`);
       return { backend: gpu.backend, reason: `backend: webgpu was requested; ${gpu.reason}` };
@@ -42,7 +51,7 @@ const formatMs = (ms: number): string => `${ms < 10 ? ms.toFixed(1) : ms.toFixed
  * runs the same small training step as the CPU reference backend, must agree with it, and the fastest wins;
  * the reason names the winner, its time and what the others did.
  */
-async function selectFastest(): Promise<BackendSelection> {
+async function selectFastest(withoutGpu?: string): Promise<BackendSelection> {
   const reference = new CpuBackend();
   const notes: string[] = [];
   const candidates: Candidate[] = [];
@@ -57,7 +66,7 @@ async function selectFastest(): Promise<BackendSelection> {
     }
   };
   // A real GPU only: a software (fallback) adapter computes correctly but slower than the CPU path.
-  const gpu = await acquireWebGpu({ allowFallback: false });
+  const gpu = withoutGpu === undefined ? await acquireWebGpu({ allowFallback: false }) : { backend: null, reason: withoutGpu };
   if (gpu.backend) await consider('webgpu', gpu.backend);
   else notes.push(`no WebGPU: ${gpu.reason}`);
   try {

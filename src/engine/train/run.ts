@@ -3,6 +3,9 @@ import type { StepResult, Trainer } from './trainer';
 
 export type RunStatus = 'running' | 'paused' | 'stopped' | 'finished' | 'failed';
 
+/** What the loop is doing: a training step, an evaluation, or a checkpoint (so an error can say where it struck). */
+export type RunPhase = 'step' | 'eval' | 'checkpoint';
+
 /** What a training run reports as it goes; every callback may be async (e.g. to write to disk). */
 export interface RunObserver {
   onStep?(metrics: StepMetrics, result: StepResult): void | Promise<void>;
@@ -22,11 +25,16 @@ export class TrainingRun {
   private statusValue: RunStatus = 'paused';
   private wake: (() => void) | null = null;
   private stopRequested = false;
+  private phaseValue: RunPhase = 'step';
 
   constructor(private readonly trainer: Trainer, private readonly observer: RunObserver = {}) {}
 
   get status(): RunStatus {
     return this.statusValue;
+  }
+
+  get phase(): RunPhase {
+    return this.phaseValue;
   }
 
   /** Asks the loop to stop after the step in progress; `run()` then resolves with 'stopped'. */
@@ -55,6 +63,7 @@ export class TrainingRun {
       while (t.step < t.totalSteps) {
         await this.waitWhilePaused();
         if (this.stopRequested) return await this.setStatus('stopped');
+        this.phaseValue = 'step';
         const result = await t.trainStep();
         if (result.nonFinite) {
           await this.setStatus('paused');
@@ -63,7 +72,9 @@ export class TrainingRun {
         }
         await this.observer.onStep?.(result.metrics, result);
         const last = t.step === t.totalSteps;
+        this.phaseValue = 'eval';
         if (evalEvery > 0 && (t.step % evalEvery === 0 || last)) await this.observer.onEval?.(await t.evaluate());
+        this.phaseValue = 'checkpoint';
         if (checkpointEvery > 0 && t.step % checkpointEvery === 0 && !last) await this.observer.onCheckpoint?.(t.step);
         await yieldToEventLoop();
       }

@@ -4,11 +4,11 @@ import { configNameIn } from '../../config/rawValues';
 import type { LabConfig } from '../../config/types';
 import { MessageChannel } from '../../protocol/channel';
 import { validateDashboardMessage, type DashboardToHost, type HostToDashboard, type RunSeries, type SchedulePreview } from '../../protocol/dashboard';
-import type { RunInfo } from '../../protocol/runInfo';
+import { pausedByGpuFailure, type RunInfo } from '../../protocol/runInfo';
 import { log } from '../log';
 import type { RunMetricsEvent, TrainingEvents } from '../training/events';
 import { dashboardHtml } from './html';
-import { loadRunHistory, runsFolderFor, type StoredRun } from './runHistory';
+import { loadRunHistory, readRunInfo, runsFolderFor, type StoredRun } from './runHistory';
 import { RunStoreFollower } from './runStoreFollower';
 import { SchedulePreviewer } from './schedulePreview';
 import { SentLedger } from './sentLedger';
@@ -72,7 +72,7 @@ export class DashboardPanel implements vscode.Disposable {
     this.channel.on('Ready', () => this.webviewReady());
     this.channel.on('Train', () => this.train());
     this.channel.on('StopTraining', ({ runId }) => this.runs.has(runId) ? this.training.stop(runId) : log().warn(`dashboard: Stop for unknown run ${runId}`));
-    this.channel.on('ResumeTraining', ({ runId }) => this.runs.has(runId) ? this.training.resume(runId) : log().warn(`dashboard: Resume for unknown run ${runId}`));
+    this.channel.on('ResumeTraining', ({ runId }) => this.resume(runId));
     this.channel.on('OpenConfigDiff', ({ runA, runB }) => this.openConfigDiff(runA, runB));
     this.channel.on('SaveChartImage', ({ chart, dataUrl }) => this.saveChartImage(chart, dataUrl));
 
@@ -254,6 +254,15 @@ export class DashboardPanel implements vscode.Disposable {
   private async train(): Promise<void> {
     if (!this.config) return;
     await vscode.commands.executeCommand('losslab.train', this.config);
+  }
+
+  // A run paused by a GPU failure has ended: it continues on the CPU from its checkpoint, in its folder.
+  private async resume(runId: string): Promise<void> {
+    const folder = this.runs.get(runId);
+    if (folder === undefined) return log().warn(`dashboard: Resume for unknown run ${runId}`);
+    const stored = folder ? await readRunInfo(folder) : null;
+    if (folder && stored && pausedByGpuFailure(stored)) await this.training.resumeOnCpu(folder, stored);
+    else await this.training.resume(runId);
   }
 
   private async openConfigDiff(runA: string, runB: string): Promise<void> {

@@ -1,11 +1,13 @@
 import * as vscode from 'vscode';
+import { pausedByGpuFailure } from '../../protocol/runInfo';
 import type { TrainingManager } from '../training/trainingManager';
 import { pickRun } from './runPicker';
 import { showRunError } from './notify';
 
 /**
  * `losslab.resume`: continues a stopped or failed run from its newest complete checkpoint through the training
- * worker (a paused run just resumes). Resolves with the run, or undefined when nothing was resumed.
+ * worker (a paused run just resumes; one paused by a GPU failure resumes on the CPU). Resolves with the run, or
+ * undefined when nothing was resumed.
  */
 export async function resumeRun(training: TrainingManager, arg: unknown): Promise<{ runId: string; folder: string } | undefined> {
   if (!vscode.workspace.isTrusted) {
@@ -18,11 +20,12 @@ export async function resumeRun(training: TrainingManager, arg: unknown): Promis
     noneReason: 'stopped, failed or paused',
   });
   if (!run) return undefined;
-  if (run.info.status === 'paused') {
+  if (run.info.status === 'paused' && !pausedByGpuFailure(run.info)) {
     await training.resume(run.info.id);
     return { runId: run.info.id, folder: run.folder };
   }
   try {
+    if (pausedByGpuFailure(run.info)) return await training.resumeOnCpu(run.folder, run.info);
     return await training.resumeFromCheckpoint(run.folder, run.info.config_file);
   } catch (error) {
     await showRunError(`could not resume ${run.info.name} (${run.info.id})`, error);

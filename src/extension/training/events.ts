@@ -22,4 +22,6 @@ export interface TrainingEvents {
   train(configFile: vscode.Uri, overrides?: Record<string, unknown>): Promise<{ runId: string; folder: string }>;
   stop(runId?: string): Promise<void>;
   resume(runId: string): Promise<void>;
+  /** Continues a run paused by a GPU failure on the CPU from its newest checkpoint; resolves once it runs again. */
+  resumeOnCpu(runFolder: string, info: RunInfo): Promise<{ runId: string; folder: string }>;
 }

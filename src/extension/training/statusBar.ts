@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { StepMetrics } from '../../engine/train/metrics';
-import type { RunInfo } from '../../protocol/runInfo';
+import { pausedByGpuFailure, type RunInfo } from '../../protocol/runInfo';
 import type { TrainingEvents } from './events';
 import { activeRunStatus, endedRunStatus, type StatusView } from './statusText';
 
@@ -39,7 +39,7 @@ export function registerStatusBar(context: vscode.ExtensionContext, training: Tr
       refresh();
     }),
     training.onDidChangeRun((info) => {
-      const ended = info.status === 'finished' || info.status === 'stopped' || info.status === 'failed';
+      const ended = info.status === 'finished' || info.status === 'stopped' || info.status === 'failed' || pausedByGpuFailure(info);
       if (ended) latest.delete(info.id);
       refresh(ended ? info : undefined);
     }),

@@ -30,6 +30,8 @@ export function endedRunStatus(info: RunInfo): StatusView {
       return { text: `$(check) Loss Lab finished ${step}${loss}`, tooltip: tooltip(info), tone: 'normal' };
     case 'stopped':
       return { text: `$(debug-stop) Loss Lab stopped at step ${step}${loss}`, tooltip: tooltip(info), tone: 'normal' };
+    case 'paused':
+      return { text: `$(debug-pause) Loss Lab paused at step ${step}: the GPU failed, resume on the CPU`, tooltip: tooltip(info), tone: 'warning' };
     default:
       return { text: `$(error) Loss Lab failed at step ${step}`, tooltip: tooltip(info), tone: 'error' };
   }

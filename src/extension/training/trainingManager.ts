@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { BackendChoice } from '../../config/types';
-import type { RunInfo } from '../../protocol/runInfo';
+import { pausedByGpuFailure, type RunInfo } from '../../protocol/runInfo';
 import { log } from '../log';
 import type { RunMetricsEvent, TrainingEvents } from './events';
 import { MetricsBatcher } from './metricsBatcher';
@@ -8,6 +8,7 @@ import { startRunRequest } from './runRequest';
 import { TrainingSupervisor, type RunChange } from './trainingSupervisor';
 import { DEFAULT_RESOURCE_LIMITS } from './workerClient';
 
+const RESUME_ON_CPU = 'Resume on CPU';
 const ENDED: ReadonlySet<RunInfo['status']> = new Set(['finished', 'stopped', 'failed']);
 
 /**
@@ -64,6 +65,18 @@ export class TrainingManager implements TrainingEvents, vscode.Disposable {
     return { runId, folder };
   }
 
+  /**
+   * Continues a run that paused because its GPU failed, on the CPU reference backend from its newest checkpoint;
+   * resolves once it runs again.
+   */
+  async resumeOnCpu(runFolder: string, info: RunInfo): Promise<{ runId: string; folder: string }> {
+    const failure = info.gpu_failure;
+    const why = failure ? `the GPU failed (${failure.kind}) after step ${failure.step}` : 'resumed on the CPU on request';
+    log().info(`resume ${runFolder} on the CPU: ${why}`);
+    const { runId, folder } = await this.supervisor.train({ configFile: info.config_file, overrides: {}, resumeFrom: runFolder, backend: 'cpu', withoutGpu: why });
+    return { runId, folder };
+  }
+
   /** Stops `runId`, or the only active run; several active runs need an id (the command asks which). */
   async stop(runId?: string): Promise<void> {
     const active = this.supervisor.activeRuns();
@@ -97,6 +110,7 @@ export class TrainingManager implements TrainingEvents, vscode.Disposable {
     this.runChanged.fire(info);
     void vscode.commands.executeCommand('setContext', 'losslab.training', this.supervisor.activeRuns().length > 0);
     if (info.status === 'paused' && nonFinite !== undefined) void this.offerResume(info);
+    if (pausedByGpuFailure(info)) void this.offerResumeOnCpu(info);
     if (info.status === 'failed' && !workerLost) void this.showFailure(`Loss Lab: ${info.name} failed: ${info.message ?? 'no reason given'}`);
   }
 
@@ -104,6 +118,18 @@ export class TrainingManager implements TrainingEvents, vscode.Disposable {
     const choice = await vscode.window.showWarningMessage(`Loss Lab: ${info.name} paused. ${info.message ?? ''}`, 'Resume', 'Stop');
     if (choice === 'Resume') this.supervisor.resume(info.id);
     else if (choice === 'Stop') this.supervisor.stop(info.id);
+  }
+
+  private async offerResumeOnCpu(info: RunInfo): Promise<void> {
+    const folder = this.supervisor.runFolder(info.id);
+    if (!folder) return;
+    const choice = await vscode.window.showWarningMessage(`Loss Lab: ${info.name} paused. ${info.message ?? ''}`, RESUME_ON_CPU);
+    if (choice !== RESUME_ON_CPU) return;
+    try {
+      await this.resumeOnCpu(folder, info);
+    } catch (error) {
+      void this.showFailure(`Loss Lab could not resume ${info.name} on the CPU: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
 
   private workerLost(reason: string, lost: RunInfo[]): void {

@@ -6,7 +6,10 @@ import type { RunMetricsEvent } from './events';
 import { markRunFailed } from './runFailure';
 import { TrainingWorkerClient, type LogLevel, type StartRunRequest } from './workerClient';
 
-/** A run's new state; `nonFinite` comes with a pause after a non-finite step, `workerLost` with a run lost to a crash. */
+/**
+ * A run's new state; `nonFinite` comes with a pause after a non-finite step, `workerLost` with a run lost to a crash.
+ * A run that paused because its GPU failed has ended: its info carries `gpu_failure`.
+ */
 export interface RunChange {
   info: RunInfo;
   nonFinite?: NonFiniteReport | null;
@@ -46,6 +49,8 @@ export class TrainingSupervisor {
   private readonly runs = new Map<string, TrackedRun>();
   private readonly ended = new Map<string, RunInfo>();
   private readonly waiters = new Map<string, Array<(info: RunInfo) => void>>();
+  /** Every run folder started in this session, by run id, so an ended run can be resumed. */
+  private readonly folders = new Map<string, string>();
 
   constructor(private readonly options: SupervisorOptions) {}
 
@@ -58,6 +63,11 @@ export class TrainingSupervisor {
   async train(request: StartRunRequest): Promise<{ runId: string; folder: string; info: RunInfo }> {
     const started = await this.worker().startRun(request);
     return { runId: started.runId, folder: started.folder, info: this.runs.get(started.runId)?.info ?? started.info };
+  }
+
+  /** The folder of a run started in this session, active or ended; null for others. */
+  runFolder(runId: string): string | null {
+    return this.folders.get(runId) ?? null;
   }
 
   /** Stops a run after its step in progress (at once when paused). */
@@ -109,6 +119,7 @@ export class TrainingSupervisor {
       // A resumed run keeps its id: it is active again, not ended.
       this.ended.delete(message.runId);
       this.runs.set(message.runId, run);
+      this.folders.set(message.runId, message.folder);
       listener.onRunChanged({ info: run.info });
       return;
     }
@@ -124,6 +135,11 @@ export class TrainingSupervisor {
         listener.onMetrics({ runId: run.info.id, configFile: run.info.config_file, steps: [], evals: [message.metrics] });
         break;
       case 'DidPause':
+        if (message.gpuFailure) {
+          // The worker has written run.json: paused, with the message and how to resume on the CPU.
+          this.end(run.info.id, { ...run.info, status: 'paused', message: message.message, gpu_failure: message.gpuFailure });
+          break;
+        }
         run.info = { ...run.info, status: 'paused', message: message.message };
         listener.onRunChanged({ info: run.info, nonFinite: message.nonFinite });
         break;

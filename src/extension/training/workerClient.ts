@@ -108,7 +108,7 @@ export class TrainingWorkerClient {
 
   private handle(message: WorkerToHost): void {
     if (message.type === 'DidStartRun') this.runIds.add(message.runId);
-    if ((message.type === 'DidFinish' || message.type === 'DidFail') && message.runId !== null) this.runIds.delete(message.runId);
+    if (endsRun(message) && message.runId !== null) this.runIds.delete(message.runId);
     this.options.onMessage(message);
     if (message.type === 'DidStartRun') {
       this.pending.get(message.requestId)?.resolve(message);
@@ -141,6 +141,11 @@ export class TrainingWorkerClient {
   private log(level: LogLevel, message: string): void {
     this.options.log?.(level, message);
   }
+}
+
+/** Whether the message is the last of its run: it finished, failed, or paused for good after a GPU failure. */
+export function endsRun(message: WorkerToHost): boolean {
+  return message.type === 'DidFinish' || message.type === 'DidFail' || (message.type === 'DidPause' && message.gpuFailure !== null);
 }
 
 /** One sentence saying why the worker went away: killed, out of memory, crashed, or exited. */

@@ -14,7 +14,7 @@ const CHECKS: Record<WorkerToHost['type'], Check> = {
   DidStartRun: (m) => isString(m.requestId) && isString(m.runId) && isString(m.folder) && isRunInfo(m.info),
   DidStep: (m) => isString(m.runId) && Array.isArray(m.metrics) && m.metrics.every(isStep),
   DidEval: (m) => isString(m.runId) && isEval(m.metrics),
-  DidPause: (m) => isString(m.runId) && isString(m.message) && (m.nonFinite === null || isObject(m.nonFinite)),
+  DidPause: (m) => isString(m.runId) && isString(m.message) && (m.nonFinite === null || isObject(m.nonFinite)) && (m.gpuFailure === null || isObject(m.gpuFailure)),
   DidFinish: (m) => isString(m.runId) && isRunInfo(m.info),
   DidFail: (m) => isStringOrNull(m.requestId) && isStringOrNull(m.runId) && isString(m.message),
 };

@@ -1,0 +1,140 @@
+import { writeFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import type { BackendChoice, LabConfig } from '../config/types';
+import type { Backend } from '../engine/backend';
+import { WebGpuBackend } from '../engine/backends/webgpu/backend';
+import { prepareData, type PreparedData } from '../engine/data/prepare';
+import type { RunBackend } from '../protocol/runInfo';
+import { fingerprintMismatch, latestCheckpoint, removeCheckpointsAfter, runFingerprint, type Checkpoint, type RunFingerprint } from './checkpoint';
+import { UserError, loadConfigFile, type LoadedConfig } from './configFile';
+import { readDatasetFiles } from './dataFiles';
+import { RunRecorder } from './runRecorder';
+import {
+  RunWriter, newRunId, readMetrics, readRunInfo, runsFolder, truncateRecords, type RunInfo, type StoredRunInfo,
+} from './runStore';
+import { userFacing } from './userFacing';
+
+/** A run whose config and data are loaded and whose folder is chosen; nothing is written yet. */
+export interface PreparedRun {
+  loaded: LoadedConfig;
+  config: LabConfig;
+  data: PreparedData;
+  fingerprint: RunFingerprint;
+  folder: string;
+  /** Set when the run continues in its folder; `checkpoint` is null when a GPU failure came before the first one. */
+  resume: { previous: StoredRunInfo; checkpoint: Checkpoint | null } | null;
+}
+
+export interface NewRunOptions {
+  configFile: string;
+  overrides?: Record<string, unknown>;
+  backend?: BackendChoice;
+  /** The run folder; default `.losslab/runs/<name>/<run id>/` beside the config. */
+  outDir?: string;
+}
+
+export interface ResumedRunOptions {
+  runDir: string;
+  configFile?: string;
+  overrides?: Record<string, unknown>;
+  backend?: BackendChoice;
+}
+
+/** Loads the config and its data for a new run and picks its folder. User mistakes are UserErrors. */
+export async function prepareNewRun(options: NewRunOptions): Promise<PreparedRun> {
+  const loaded = await loadConfigFile(options.configFile, withBackend(options.overrides, options.backend));
+  const { data, fingerprint } = await loadData(loaded.config);
+  // A run's id is its folder's name, so listing a runs folder lists run ids.
+  const folder = options.outDir ? resolve(options.outDir) : join(runsFolder(loaded.file, loaded.config.name), newRunId());
+  return { loaded, config: loaded.config, data, fingerprint, folder, resume: null };
+}
+
+/**
+ * Loads what continuing a stopped, failed or paused run in its folder needs: run.json, the newest complete checkpoint
+ * (none is needed after a GPU failure before the first one: the run starts over), the config and the same data.
+ */
+export async function prepareResumedRun(options: ResumedRunOptions): Promise<PreparedRun> {
+  const folder = resolve(options.runDir);
+  let previous: StoredRunInfo;
+  try {
+    previous = readRunInfo(folder);
+  } catch (error) {
+    throw new UserError(`${options.runDir}: not a run folder to resume (${error instanceof Error ? error.message : String(error)})`);
+  }
+  const skipped: string[] = [];
+  const checkpoint = latestCheckpoint(folder, skipped);
+  if (!checkpoint && !previous.gpu_failure) {
+    const why = skipped.length > 0 ? ` (${skipped.join('; ')})` : '';
+    throw new UserError(`${options.runDir}: no complete checkpoint to resume from${why}; training.checkpoint_interval sets how often a run saves one`);
+  }
+  const loaded = await loadConfigFile(options.configFile ?? previous.config_file, withBackend(options.overrides, options.backend));
+  const { config } = loaded;
+  const { data, fingerprint } = await loadData(config);
+  if (checkpoint) {
+    const mismatch = fingerprintMismatch(checkpoint.fingerprint, fingerprint);
+    if (mismatch) throw new UserError(`${checkpoint.files.weights}: cannot resume: ${mismatch}`);
+    if (checkpoint.step >= config.training.steps) {
+      throw new UserError(`${options.runDir}: already trained ${checkpoint.step} of ${config.training.steps} steps; raise training.steps (--steps N) to train further`);
+    }
+  }
+  return { loaded, config, data, fingerprint, folder, resume: { previous, checkpoint } };
+}
+
+/** What run.json records of the session besides the prepared run. */
+export interface RunStart {
+  backend: RunBackend;
+  parameters: number;
+  version: string;
+  /** Also write metrics lines here. */
+  metricsFile?: string;
+}
+
+/**
+ * Creates (or, for a resume, rolls back to its checkpoint) the run folder and writes run.json: steps after the
+ * checkpoint are dropped from the metrics, so re-doing them leaves the metrics equal to an uninterrupted run's.
+ */
+export function openRunFolder(prepared: PreparedRun, start: RunStart): RunRecorder {
+  const { config, data, folder, loaded, resume } = prepared;
+  const common = {
+    status: 'running' as const, backend: start.backend, versions: { losslab: start.version, node: process.version },
+    finished_at: null, total_steps: config.training.steps, message: null, gpu_failure: null,
+  };
+  let info: StoredRunInfo;
+  if (resume) {
+    const from = resume.checkpoint?.step ?? 0;
+    truncateRecords(folder, from);
+    removeCheckpointsAfter(folder, from);
+    const { steps, evals } = readMetrics(folder);
+    info = {
+      ...resume.previous, ...common, steps_completed: from,
+      final_loss: steps.at(-1)?.loss ?? null, final_val_loss: evals.at(-1)?.val_loss ?? null,
+      resumes: [...(resume.previous.resumes ?? []), { at: new Date().toISOString(), from_step: from, backend: start.backend.name }],
+    };
+  } else {
+    info = {
+      ...common, id: basename(folder), name: config.name, config_file: loaded.file, started_at: new Date().toISOString(),
+      steps_completed: 0, parameters: start.parameters, vocab_size: data.vocab.size, final_loss: null, final_val_loss: null, tokens_per_sec: null,
+    } satisfies RunInfo;
+  }
+  const writer = new RunWriter(folder, info, config, loaded.source, start.metricsFile ?? null);
+  if (!resume) writeFileSync(join(folder, 'vocab.json'), `${JSON.stringify(data.vocab.toJSON())}\n`);
+  const metadata = { config: config.name, model_kind: config.model.kind, vocab: JSON.stringify(data.vocab.toJSON()) };
+  return new RunRecorder(writer, prepared.fingerprint, metadata, resume?.checkpoint?.step ?? 0);
+}
+
+/** run.json's `backend` for a backend in this process and the reason it was chosen. */
+export function runBackend(backend: Backend, reason: string): RunBackend {
+  const adapter = backend instanceof WebGpuBackend ? backend.adapter : null;
+  return { name: backend.name, description: backend.description, reason, adapter };
+}
+
+function withBackend(overrides: Record<string, unknown> | undefined, backend: BackendChoice | undefined): Record<string, unknown> {
+  return { ...overrides, ...(backend ? { backend } : {}) };
+}
+
+async function loadData(config: LabConfig): Promise<{ data: PreparedData; fingerprint: RunFingerprint }> {
+  return userFacing(async () => {
+    const files = await readDatasetFiles(config);
+    return { data: prepareData(config, files), fingerprint: runFingerprint(config, files) };
+  });
+}
