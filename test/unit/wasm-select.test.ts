@@ -44,6 +44,18 @@ describe('backend self-test and auto selection', () => {
     await (backend as Backend & { dispose?: () => Promise<void> }).dispose?.();
   });
 
+  it('runs the relaxed-SIMD (FMA) build where the engine validates it, on every thread, and the plain build when asked', async () => {
+    const auto = await WasmBackend.create({ threads: 2 });
+    assert.equal(auto.runtime.variant, 'relaxed', 'Node 20 gets relaxed SIMD through its V8 flag, newer engines by default');
+    assert.match(auto.description, /with FMA, 2 threads/);
+    assert.equal(auto.runtime.gemmTileRows, 6);
+    const plain = await WasmBackend.create({ threads: 1, variant: 'plain' });
+    assert.equal(plain.runtime.gemmTileRows, 4);
+    assert.doesNotMatch(plain.description, /FMA/);
+    await auto.dispose();
+    await plain.dispose();
+  });
+
   it('backend: cpu still gives the reference backend', async () => {
     const { backend, reason } = await selectBackend('cpu');
     assert.equal(backend.name, 'cpu');
