@@ -1,4 +1,5 @@
 import type { EvalMetrics, StepMetrics } from '../engine/train/metrics';
+import type { BrowserTrainerToHost, HostToBrowserTrainer } from './browserTrainer';
 import type { RunInfo } from './runInfo';
 
 /** One run of the selected config with its whole history. */
@@ -52,7 +53,16 @@ export interface DidUpdateSchedule {
   schedule: SchedulePreview;
 }
 
-export type HostToDashboard = DidSelectConfig | DidAppendMetrics | DidUpdateRun | DidUpdateSchedule;
+/**
+ * Hand a message to the dashboard's browser trainer, a Web Worker the page starts from dist/webview/trainer.js on
+ * first use (typed arrays arrive as binary and are transferred on, not copied).
+ */
+export interface RelayToTrainer {
+  type: 'RelayToTrainer';
+  message: HostToBrowserTrainer;
+}
+
+export type HostToDashboard = DidSelectConfig | DidAppendMetrics | DidUpdateRun | DidUpdateSchedule | RelayToTrainer;
 
 // Dashboard webview → host. Requests are imperative.
 
@@ -92,7 +102,13 @@ export interface SaveChartImage {
   dataUrl: string;
 }
 
-export type DashboardToHost = Ready | OpenConfigDiff | Train | StopTraining | ResumeTraining | SaveChartImage;
+/** A message from the dashboard's browser trainer, passed on as it came; the host validates its contents before use. */
+export interface DidRelayFromTrainer {
+  type: 'DidRelayFromTrainer';
+  message: BrowserTrainerToHost;
+}
+
+export type DashboardToHost = Ready | OpenConfigDiff | Train | StopTraining | ResumeTraining | SaveChartImage | DidRelayFromTrainer;
 
 /** A run folder's name: never `.` or `..`, which would name a folder above the run. */
 const RUN_ID = /^(?!\.+$)[A-Za-z0-9._-]{1,128}$/;
@@ -116,6 +132,9 @@ export function validateDashboardMessage(raw: unknown): DashboardToHost | string
     case 'StopTraining':
     case 'ResumeTraining':
       return keys === 'runId,type' && runId(m.runId) ? { type: m.type, runId: m.runId as string } : `${m.type}: needs a run id`;
+    case 'DidRelayFromTrainer':
+      return keys === 'message,type' && isTrainerEnvelope(m.message)
+        ? { type: 'DidRelayFromTrainer', message: m.message as unknown as BrowserTrainerToHost } : 'DidRelayFromTrainer: needs a message from the trainer with its type and run id';
     case 'SaveChartImage':
       return keys === 'chart,dataUrl,type' && typeof m.chart === 'string' && CHART.test(m.chart) && typeof m.dataUrl === 'string'
         && m.dataUrl.startsWith(PNG_PREFIX) && m.dataUrl.length <= MAX_IMAGE_CHARS
@@ -123,4 +142,13 @@ export function validateDashboardMessage(raw: unknown): DashboardToHost | string
     default:
       return `unknown message type ${JSON.stringify(m.type)?.slice(0, 40)}`;
   }
+}
+
+const TRAINER_PUSHES = new Set(['DidStartRun', 'DidStep', 'DidEval', 'DidPause', 'DidCheckpoint', 'DidFinish', 'DidFail']);
+
+/** The envelope of a relayed trainer message: a known push naming a run (its body is checked where it is used). */
+function isTrainerEnvelope(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const m = value as Record<string, unknown>;
+  return typeof m.type === 'string' && TRAINER_PUSHES.has(m.type) && typeof m.runId === 'string' && RUN_ID.test(m.runId);
 }

@@ -1,6 +1,6 @@
 import type { BackendChoice } from '../config/types';
 import type { EvalMetrics, NonFiniteReport, StepMetrics } from '../engine/train/metrics';
-import type { GpuFailure, RunInfo } from './runInfo';
+import type { AdapterSummary, GpuFailure, RunInfo } from './runInfo';
 
 // Host → training worker. Requests are imperative.
 
@@ -33,7 +33,15 @@ export interface ResumeRun {
   runId: string;
 }
 
-export type HostToWorker = StartRun | StopRun | ResumeRun;
+/** Look for WebGPU here (adapter, device, write-and-read-back self-test) without training; answered by DidProbeWebGpu. */
+export interface ProbeWebGpu {
+  type: 'ProbeWebGpu';
+  requestId: string;
+  /** Accept a software adapter (what `backend: webgpu` does; `auto` wants a real GPU). */
+  allowFallback: boolean;
+}
+
+export type HostToWorker = StartRun | StopRun | ResumeRun | ProbeWebGpu;
 
 // Training worker → host. Pushes are Did….
 
@@ -88,4 +96,14 @@ export interface DidFail {
   message: string;
 }
 
-export type WorkerToHost = DidStartRun | DidStep | DidEval | DidPause | DidFinish | DidFail;
+/** What a ProbeWebGpu found: `passed` when a backend passed its self-test; `adapter` even when it did not. */
+export interface DidProbeWebGpu {
+  type: 'DidProbeWebGpu';
+  requestId: string;
+  passed: boolean;
+  adapter: AdapterSummary | null;
+  /** One sentence: which adapter passed, or why none did. */
+  reason: string;
+}
+
+export type WorkerToHost = DidStartRun | DidStep | DidEval | DidPause | DidFinish | DidFail | DidProbeWebGpu;

@@ -1,5 +1,6 @@
 // The training worker (worker_threads entry, bundled to dist/worker.js): runs configs for the extension host.
 import { parentPort } from 'node:worker_threads';
+import { acquireWebGpu } from '../engine/backends/webgpu/acquire';
 import { MessageChannel } from '../protocol/channel';
 import type { HostToWorker, WorkerToHost } from '../protocol/worker';
 import { validateHostToWorker } from './messages';
@@ -20,6 +21,14 @@ if (port) {
   channel.on('StartRun', (message) => runs.start(message));
   channel.on('StopRun', (message) => runs.stop(message.runId));
   channel.on('ResumeRun', (message) => runs.resume(message.runId));
+  channel.on('ProbeWebGpu', async ({ requestId, allowFallback }) => {
+    try {
+      const found = await acquireWebGpu({ allowFallback });
+      post({ type: 'DidProbeWebGpu', requestId, passed: found.backend !== null, adapter: found.adapter, reason: found.reason });
+    } catch (error) {
+      post({ type: 'DidProbeWebGpu', requestId, passed: false, adapter: null, reason: `looking for WebGPU failed: ${userMessage(error)}` });
+    }
+  });
   port.on('message', (raw: unknown) => channel.receive(raw));
   // The worker never dies of a stray error: the host hears about it and the runs carry on.
   process.on('uncaughtException', (error) => post({ type: 'DidFail', requestId: null, runId: null, message: userMessage(error) }));

@@ -19,6 +19,9 @@ export function validateHostToWorker(raw: unknown): HostToWorker | string {
       return keys === 'runId,type' && isBoundedString(m.runId, MAX_ID_CHARS) ? { type: m.type, runId: m.runId } : `${m.type}: needs a run id`;
     case 'StartRun':
       return validateStartRun(m);
+    case 'ProbeWebGpu':
+      return keys === 'allowFallback,requestId,type' && isBoundedString(m.requestId, MAX_ID_CHARS) && typeof m.allowFallback === 'boolean'
+        ? { type: 'ProbeWebGpu', requestId: m.requestId, allowFallback: m.allowFallback } : 'ProbeWebGpu: needs a request id and allowFallback';
     default:
       return `unknown message type ${JSON.stringify(m.type)?.slice(0, 40) ?? String(m.type)}`;
   }

@@ -19,6 +19,7 @@ describe('validateDashboardMessage', () => {
     { type: 'StopTraining', runId: '20261129-031502-3fa2' },
     { type: 'ResumeTraining', runId: 'run_1.b-2' },
     { type: 'SaveChartImage', chart: 'grad-norm', dataUrl: PNG },
+    { type: 'DidRelayFromTrainer', message: { type: 'DidEval', runId: '20261129-031502-3fa2', metrics: { step: 2, val_loss: 1.5 } } },
   ];
 
   it('accepts each valid message, returning an equal copy', () => {
@@ -63,6 +64,9 @@ describe('validateDashboardMessage', () => {
     ['an own __proto__ key', withProtoKey('{"type":"Ready","__proto__":{"polluted":true}}')],
     ['an own __proto__ key beside a run id', withProtoKey('{"type":"StopTraining","runId":"a","__proto__":{"runId":"b"}}')],
     ['a constructor key', { type: 'Train', constructor: { prototype: { polluted: true } } }],
+    ['a relay of a host-to-trainer message', { type: 'DidRelayFromTrainer', message: { type: 'TrainPrepared', runId: 'a' } }],
+    ['a relay naming a folder above the run', { type: 'DidRelayFromTrainer', message: { type: 'DidFail', runId: '..', kind: 'error', message: 'x' } }],
+    ['a relay with an extra key', { type: 'DidRelayFromTrainer', message: { type: 'DidEval', runId: 'a' }, folder: '/etc' }],
     ['a run id only on the prototype', Object.assign(Object.create({ runId: 'a' }) as object, { type: 'StopTraining' })],
   ];
 
@@ -91,6 +95,8 @@ describe('validateHostToWorker (the training worker\'s inbound messages)', () =>
     { type: 'StartRun', requestId: 'start-2', configFile: '/p/a.lab.yaml', overrides: { 'training.steps': 5 }, backend: 'cpu', outDir: '/p/runs/a/1' },
     { type: 'StopRun', runId: '20261129-031502-3fa2' },
     { type: 'ResumeRun', runId: '20261129-031502-3fa2' },
+    { type: 'StartRun', requestId: 'start-3', configFile: '/p/a.lab.yaml', overrides: {}, backend: 'cpu', resumeFrom: '/p/runs/a/1', withoutGpu: 'its GPU failed' },
+    { type: 'ProbeWebGpu', requestId: 'probe-1', allowFallback: false },
   ];
 
   it('accepts each valid message, and optional fields posted as undefined', () => {
@@ -113,6 +119,9 @@ describe('validateHostToWorker (the training worker\'s inbound messages)', () =>
     ['a stop without a run id', { type: 'StopRun' }],
     ['a stop with an extra key', { type: 'StopRun', runId: 'a', all: true }],
     ['a resume with a huge run id', { type: 'ResumeRun', runId: 'a'.repeat(200) }],
+    ['a start with a huge withoutGpu reason', { type: 'StartRun', requestId: 'r', configFile: 'c', overrides: {}, withoutGpu: 'x'.repeat(2000) }],
+    ['a probe without allowFallback', { type: 'ProbeWebGpu', requestId: 'p' }],
+    ['a probe with an extra key', { type: 'ProbeWebGpu', requestId: 'p', allowFallback: true, gpu: 'nvidia' }],
   ];
   for (const [what, raw] of rejected) {
     it(`rejects ${what}`, () => assert.equal(typeof validateHostToWorker(raw), 'string'));
@@ -133,6 +142,7 @@ describe('validateWorkerMessage (the host\'s inbound messages from the worker)',
       { type: 'DidFinish', runId: 'r1', info: { ...info, status: 'finished' } },
       { type: 'DidFail', requestId: 'start-2', runId: null, message: 'a.lab.yaml:1:1: error: …' },
       { type: 'DidFail', requestId: null, runId: 'r1', message: 'internal error' },
+      { type: 'DidProbeWebGpu', requestId: 'probe-1', passed: false, adapter: null, reason: 'no WebGPU adapter was found' },
     ];
     for (const message of messages) assert.equal(validateWorkerMessage(message), message as unknown as WorkerToHost);
   });

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { after, before, describe, it } from 'node:test';
 import { DETERMINISTIC_FIELDS, type EvalMetrics, type StepMetrics } from '../../src/engine/train/metrics';
-import type { DidFail, DidFinish, DidPause, DidStartRun, HostToWorker, WorkerToHost } from '../../src/protocol/worker';
+import type { DidFail, DidFinish, DidPause, DidProbeWebGpu, DidStartRun, HostToWorker, WorkerToHost } from '../../src/protocol/worker';
+import { probeWebGpu } from '../support/backends';
 import { ensureBuilt, tempDir } from '../support/cli';
 
 const ROOT = join(__dirname, '..', '..');
@@ -219,6 +220,15 @@ describe('training worker (dist/worker.js)', () => {
     assert.equal(start.info.backend.name, 'cpu');
     assert.equal(start.info.backend.reason, 'backend: cpu was requested');
     await host.next(finished(start.runId));
+  });
+
+  it('ProbeWebGpu answers whether WebGPU passes its self-test in the worker, naming the adapter', async () => {
+    host.send({ type: 'ProbeWebGpu', requestId: 'probe', allowFallback: true });
+    const answer = await host.next((m): m is DidProbeWebGpu => m.type === 'DidProbeWebGpu' && m.requestId === 'probe');
+    const here = probeWebGpu();
+    assert.equal(answer.passed, here.available);
+    assert.equal(answer.reason, here.reason);
+    if (answer.passed) assert.ok(answer.adapter && here.reason.includes(answer.adapter.vendor), 'the adapter is the one named');
   });
 
   it('rejects malformed messages with DidFail and keeps working', async () => {

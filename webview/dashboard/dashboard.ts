@@ -4,11 +4,11 @@ import type { DrawnLine, MetricChartOptions } from '../charts/metricChart';
 import { CHART_KINDS, RunLines, previewPoints, type ChartKind, type SeriesSettings } from '../charts/series';
 import { gradientNormSummary, learningRateSummary, lossSummary, runLatest, throughputSummary, type RunLatest } from '../charts/summary';
 import type { ChartTheme } from '../charts/theme';
-import type { DashboardToHost, HostToDashboard } from '../../src/protocol/dashboard';
+import type { DashboardToHost } from '../../src/protocol/dashboard';
 import { ChartPanel } from './chartPanel';
 import { Controls } from './controls';
 import { h } from './dom';
-import { DashboardModel, type ModelChange } from './model';
+import { DashboardModel, type DashboardUpdate, type ModelChange } from './model';
 import { RedrawScheduler, type RedrawWork } from './redrawScheduler';
 import { RunList } from './runList';
 import { backendText, runStatusText, runTimeLabel } from './status';
@@ -77,7 +77,7 @@ export class Dashboard {
     this.rebuild();
   }
 
-  receive(message: HostToDashboard): void {
+  receive(message: DashboardUpdate): void {
     this.applyChange(this.model.apply(message));
   }
 

@@ -22,6 +22,9 @@ export function validateHostMessage(raw: unknown): HostToDashboard | string {
       return runInfo(m.info) ? (m as unknown as HostToDashboard) : 'DidUpdateRun: malformed';
     case 'DidUpdateSchedule':
       return schedule(m.schedule) ? (m as unknown as HostToDashboard) : 'DidUpdateSchedule: malformed';
+    case 'RelayToTrainer':
+      // The trainer validates its own messages in full; the dashboard only passes them on.
+      return isObject(m.message) && typeof m.message.type === 'string' ? (m as unknown as HostToDashboard) : 'RelayToTrainer: malformed';
     default:
       return `unknown message type ${JSON.stringify(m.type)?.slice(0, 40)}`;
   }

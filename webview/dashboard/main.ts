@@ -5,6 +5,7 @@ import { CHART_KINDS, type ChartKind } from '../charts/series';
 import { readTheme } from '../charts/theme';
 import { Dashboard, type DashboardFocus } from './dashboard';
 import { validateHostMessage } from './hostMessages';
+import { TrainerHost } from './trainerHost';
 import { restoreUiState } from './uiState';
 
 /** The part of the webview API the dashboard uses. */
@@ -37,6 +38,9 @@ const dashboard = new Dashboard(root, state, theme(), { send: (m) => channel.sen
 for (const type of ['DidSelectConfig', 'DidAppendMetrics', 'DidUpdateRun', 'DidUpdateSchedule'] as const) {
   channel.on(type, (message) => dashboard.receive(message));
 }
+// The host passes the training worker's script URI only when this page may train (losslab.trainingLocation).
+const trainer = new TrainerHost(body.dataset.trainerScript ?? null, (message) => channel.send({ type: 'DidRelayFromTrainer', message }));
+channel.on('RelayToTrainer', ({ message }) => trainer.relay(message));
 window.addEventListener('message', (event: MessageEvent<unknown>) => channel.receive(event.data));
 // VS Code swaps the body's theme class (vscode-light / vscode-dark / vscode-high-contrast…) when the theme changes.
 new MutationObserver(() => dashboard.setTheme(theme())).observe(body, { attributes: true, attributeFilter: ['class'] });

@@ -1,5 +1,5 @@
 import type { EvalMetrics, StepMetrics } from '../../src/engine/train/metrics';
-import type { HostToDashboard, RunSeries, SchedulePreview } from '../../src/protocol/dashboard';
+import type { HostToDashboard, RelayToTrainer, RunSeries, SchedulePreview } from '../../src/protocol/dashboard';
 import type { RunInfo } from '../../src/protocol/runInfo';
 
 /** What a host message changed, so the view redraws no more than that. */
@@ -9,6 +9,9 @@ export type ModelChange =
   | { kind: 'run'; runId: string; added: boolean }
   | { kind: 'schedule' }
   | { kind: 'none' };
+
+/** The host's messages about what the dashboard shows (the trainer relay goes elsewhere). */
+export type DashboardUpdate = Exclude<HostToDashboard, RelayToTrainer>;
 
 /**
  * Everything the dashboard knows about the followed config: its runs with their whole history and the schedule
@@ -23,7 +26,7 @@ export class DashboardModel {
   /** Oldest first (run ids sort by start time). */
   runs: RunSeries[] = [];
 
-  apply(message: HostToDashboard): ModelChange {
+  apply(message: DashboardUpdate): ModelChange {
     switch (message.type) {
       case 'DidSelectConfig':
         this.configFile = message.configFile;

@@ -10,11 +10,14 @@ export interface DashboardPageOptions {
   defaultSmoothing: number;
   /** Bring this chart into view once (e.g. "lr" for Preview Learning-Rate Schedule). */
   focusChart: string | null;
+  /** dist/webview/trainer.js as a webview URI when the page may host the browser trainer; null: it may not. */
+  trainerScriptUri?: string | null;
 }
 
 /**
  * The dashboard's HTML, the one place its Content Security Policy is written: nothing by default, styles and
  * fonts only from the extension, scripts only with this page's nonce, images from the extension or as data: URLs.
+ * A page that hosts the browser trainer may also fetch the extension's files and run a worker from a blob: URL.
  */
 export function dashboardHtml(options: DashboardPageOptions, nonce = randomBytes(16).toString('base64')): string {
   const { cspSource } = options;
@@ -24,9 +27,11 @@ export function dashboardHtml(options: DashboardPageOptions, nonce = randomBytes
     `style-src ${cspSource} 'nonce-${nonce}'`,
     `script-src 'nonce-${nonce}'`,
     `font-src ${cspSource}`,
+    ...(options.trainerScriptUri ? [`connect-src ${cspSource}`, 'worker-src blob:'] : []),
   ].join('; ');
   // A fresh token per request: the page remembers the last one it handled, so a reload does not scroll again.
   const focus = options.focusChart ? ` data-focus-chart="${attr(options.focusChart)}" data-focus-token="${randomBytes(8).toString('hex')}"` : '';
+  const trainer = options.trainerScriptUri ? ` data-trainer-script="${attr(options.trainerScriptUri)}"` : '';
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -36,7 +41,7 @@ export function dashboardHtml(options: DashboardPageOptions, nonce = randomBytes
 <link rel="stylesheet" nonce="${attr(nonce)}" href="${attr(options.styleUri)}">
 <title>Loss Lab Dashboard</title>
 </head>
-<body data-default-smoothing="${attr(String(options.defaultSmoothing))}"${focus}>
+<body data-default-smoothing="${attr(String(options.defaultSmoothing))}"${focus}${trainer}>
 <div id="root"></div>
 <script nonce="${attr(nonce)}" src="${attr(options.scriptUri)}"></script>
 </body>

@@ -6,12 +6,13 @@ import { MessageChannel } from '../../protocol/channel';
 import { validateDashboardMessage, type DashboardToHost, type HostToDashboard, type RunSeries, type SchedulePreview } from '../../protocol/dashboard';
 import { pausedByGpuFailure, type RunInfo } from '../../protocol/runInfo';
 import { log } from '../log';
-import type { RunMetricsEvent, TrainingEvents } from '../training/events';
+import type { BrowserTrainerPort, BrowserTrainerRelay, RunMetricsEvent, TrainingEvents } from '../training/events';
 import { dashboardHtml } from './html';
 import { loadRunHistory, readRunInfo, runsFolderFor, type StoredRun } from './runHistory';
 import { RunStoreFollower } from './runStoreFollower';
 import { SchedulePreviewer } from './schedulePreview';
 import { SentLedger } from './sentLedger';
+import { TrainerRelay } from './trainerRelay';
 import type { DashboardTestHooks, MessageRecord } from './testHooks';
 import { backendNote, readConfigText, samePath } from './configSource';
 
@@ -45,12 +46,14 @@ export class DashboardPanel implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private readonly disposed = new vscode.EventEmitter<void>();
   readonly onDidDispose = this.disposed.event;
+  /** Set when this page hosts the browser trainer. */
+  private readonly trainer: TrainerRelay | null;
 
   /** `record` (test mode only) keeps every posted message and rejection for the extension-host tests. */
   constructor(
     readonly panel: vscode.WebviewPanel,
     private readonly extensionUri: vscode.Uri,
-    private readonly training: TrainingEvents,
+    private readonly training: TrainingEvents & BrowserTrainerRelay,
     config: vscode.Uri | null,
     focusChart: string | null = null,
     private readonly record: MessageRecord | null = null,
@@ -75,6 +78,8 @@ export class DashboardPanel implements vscode.Disposable {
     this.channel.on('ResumeTraining', ({ runId }) => this.resume(runId));
     this.channel.on('OpenConfigDiff', ({ runA, runB }) => this.openConfigDiff(runA, runB));
     this.channel.on('SaveChartImage', ({ chart, dataUrl }) => this.saveChartImage(chart, dataUrl));
+    this.trainer = this.hostsTrainer ? new TrainerRelay(training, (message) => this.channel.send(message), (reason) => this.record?.rejected.push(reason)) : null;
+    this.channel.on('DidRelayFromTrainer', ({ message }) => this.trainer?.fromTrainer(message));
 
     // The only folders the page may load from: the build output and the media folder; nothing remote.
     panel.webview.options = { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')] };
@@ -85,7 +90,8 @@ export class DashboardPanel implements vscode.Disposable {
       panel.webview.onDidReceiveMessage((raw: unknown) => this.channel.receive(raw)),
       // Hidden webviews are torn down (no retainContextWhenHidden); the rebuilt page asks again with Ready.
       panel.onDidChangeViewState(({ webviewPanel }) => {
-        if (webviewPanel.visible) return;
+        // A page that hosts the browser trainer is kept alive while hidden (and keeps following its runs).
+        if (webviewPanel.visible || this.hostsTrainer) return;
         this.ready = false;
         this.stopFollowing();
       }),
@@ -119,6 +125,17 @@ export class DashboardPanel implements vscode.Disposable {
     else if (changed) void this.sendSelection();
   }
 
+  /** Whether this page hosts the browser trainer: created to keep its page (and so its Web Worker) while hidden. */
+  get hostsTrainer(): boolean {
+    return this.panel.options.retainContextWhenHidden === true;
+  }
+
+  /** The relay to the browser trainer, once the webview is ready for it. */
+  trainerPort(): Promise<BrowserTrainerPort> {
+    if (!this.trainer) throw new Error('this dashboard was not opened to host the training worker');
+    return this.trainer.port();
+  }
+
   /** The hooks of the extension-host tests, or undefined outside test mode. */
   testHooks(): DashboardTestHooks | undefined {
     const record = this.record;
@@ -127,6 +144,7 @@ export class DashboardPanel implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.trainer?.dispose();
     clearTimeout(this.scheduleTimer);
     this.stopFollowing();
     for (const disposable of this.disposables.splice(0)) disposable.dispose();
@@ -137,11 +155,13 @@ export class DashboardPanel implements vscode.Disposable {
 
   private setHtml(focusChart: string | null): void {
     this.ready = false;
+    this.trainer?.pageReloading();
     const { webview } = this.panel;
     const asset = (file: string) => webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview', file)).toString();
     webview.html = dashboardHtml({
       cspSource: webview.cspSource, scriptUri: asset('dashboard.js'), styleUri: asset('dashboard.css'),
       defaultSmoothing: vscode.workspace.getConfiguration('losslab').get<number>('smoothing', 0.6), focusChart,
+      trainerScriptUri: this.hostsTrainer ? asset('trainer.js') : null,
     });
   }
 
@@ -153,6 +173,7 @@ export class DashboardPanel implements vscode.Disposable {
   private webviewReady(): void {
     this.ready = true;
     void this.sendSelection();
+    this.trainer?.pageReady();
   }
 
   // Loads the followed config's whole history and schedule, then sends it (a newer call supersedes an older one).

@@ -1,16 +1,17 @@
 import { isAbsolute } from 'node:path';
 import * as vscode from 'vscode';
 import { isConfigFileName } from '../../config/diagnostics';
-import type { TrainingEvents } from '../training/events';
+import type { BrowserTrainerRelay, TrainingEvents } from '../training/events';
 import { DashboardPanel } from './panel';
 import type { DashboardRegistration } from './testHooks';
 
 /**
  * The dashboard: `losslab.openDashboard` and `losslab.previewSchedule` (each with an optional config Uri), one
  * panel that follows the active editor's config (and keeps the last one while another editor is active), and a
- * serializer that brings the panel back, on the same config, after VS Code restarts.
+ * serializer that brings the panel back, on the same config, after VS Code restarts. When a run trains in the webview,
+ * the panel is (re)opened to host the browser trainer: it then keeps its page while hidden.
  */
-export function registerDashboard(context: vscode.ExtensionContext, training: TrainingEvents): DashboardRegistration {
+export function registerDashboard(context: vscode.ExtensionContext, training: TrainingEvents & BrowserTrainerRelay): DashboardRegistration {
   const testMode = context.extensionMode === vscode.ExtensionMode.Test;
   let current: DashboardPanel | undefined;
   let lastConfig: vscode.Uri | null = configOf(vscode.window.activeTextEditor);
@@ -22,21 +23,23 @@ export function registerDashboard(context: vscode.ExtensionContext, training: Tr
     dashboard.onDidDispose(() => {
       if (current === dashboard) current = undefined;
     });
+    return dashboard;
   };
 
-  const open = (arg: unknown, focusChart: string | null) => {
+  const open = (arg: unknown, focusChart: string | null, hostTrainer = false): DashboardPanel => {
     const config = asConfigUri(arg) ?? configOf(vscode.window.activeTextEditor) ?? current?.configUri ?? lastConfig;
     if (config) lastConfig = config;
-    if (current) {
+    // A page that is torn down when hidden cannot host the trainer: such a panel is replaced by one that is kept.
+    if (current && (current.hostsTrainer || !hostTrainer)) {
       current.follow(config, focusChart);
       current.panel.reveal(undefined, true);
-      return;
+      return current;
     }
     const panel = vscode.window.createWebviewPanel(DashboardPanel.viewType, 'Loss Lab', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, {
       enableScripts: true,
-      retainContextWhenHidden: false,
+      retainContextWhenHidden: hostTrainer,
     });
-    adopt(panel, config, focusChart);
+    return adopt(panel, config, focusChart);
   };
 
   context.subscriptions.push(
@@ -54,6 +57,7 @@ export function registerDashboard(context: vscode.ExtensionContext, training: Tr
       current?.follow(config);
     }),
     { dispose: () => current?.dispose() },
+    training.useBrowserTrainerHost({ connect: (config) => open(config, null, true).trainerPort() }),
   );
   return { dashboardForTesting: () => current?.testHooks() };
 }

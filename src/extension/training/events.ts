@@ -1,5 +1,6 @@
 import type * as vscode from 'vscode';
 import type { EvalMetrics, StepMetrics } from '../../engine/train/metrics';
+import type { BrowserTrainerToHost, HostToBrowserTrainer } from '../../protocol/browserTrainer';
 import type { RunInfo } from '../../protocol/runInfo';
 
 /** A run's new metrics as they arrive from the worker (already written to the run store by the worker). */
@@ -24,4 +25,19 @@ export interface TrainingEvents {
   resume(runId: string): Promise<void>;
   /** Continues a run paused by a GPU failure on the CPU from its newest checkpoint; resolves once it runs again. */
   resumeOnCpu(runFolder: string, info: RunInfo): Promise<{ runId: string; folder: string }>;
+}
+
+/** How the dashboard reaches the browser trainer its webview hosts. */
+export interface BrowserTrainerPort {
+  post(message: HostToBrowserTrainer): void;
+}
+
+/** The training side's end of the dashboard's browser-trainer relay. */
+export interface BrowserTrainerRelay {
+  /** The dashboard offers to host the browser trainer: `connect` opens (or reveals) it for a config, ready to relay. */
+  useBrowserTrainerHost(host: { connect(configFile: vscode.Uri): Promise<BrowserTrainerPort> }): vscode.Disposable;
+  /** A message the dashboard relayed from its browser trainer (already validated). */
+  relayFromBrowser(message: BrowserTrainerToHost): Promise<void>;
+  /** The dashboard webview hosting the browser trainer went away while it trained. */
+  browserTrainerLost(reason: string): void;
 }

@@ -2,11 +2,26 @@ import * as vscode from 'vscode';
 import type { BackendChoice } from '../../config/types';
 import { pausedByGpuFailure, type RunInfo } from '../../protocol/runInfo';
 import { log } from '../log';
-import type { RunMetricsEvent, TrainingEvents } from './events';
+import type { BrowserTrainerPort, BrowserTrainerRelay, RunMetricsEvent, TrainingEvents } from './events';
 import { MetricsBatcher } from './metricsBatcher';
 import { startRunRequest } from './runRequest';
 import { TrainingSupervisor, type RunChange } from './trainingSupervisor';
 import { DEFAULT_RESOURCE_LIMITS } from './workerClient';
+import { TRAINING_LOCATIONS, choosePlace, type TrainingLocation } from './trainingLocation';
+import { loadConfigFile } from '../../node/configFile';
+import type { BrowserTrainerToHost } from '../../protocol/browserTrainer';
+
+type BrowserTrainerHost = Parameters<BrowserTrainerRelay['useBrowserTrainerHost']>[0];
+
+/** The backend a Train wants: the config's, or losslab.defaultBackend where the config says auto. */
+async function wantedBackend(configFile: string, overrides: Record<string, unknown>, defaultBackend: BackendChoice): Promise<BackendChoice> {
+  try {
+    const { config } = await loadConfigFile(configFile, overrides);
+    return config.backend === 'auto' ? defaultBackend : config.backend;
+  } catch {
+    return defaultBackend; // the run reports the config's problems, located
+  }
+}
 
 const RESUME_ON_CPU = 'Resume on CPU';
 const ENDED: ReadonlySet<RunInfo['status']> = new Set(['finished', 'stopped', 'failed']);
@@ -15,22 +30,25 @@ const ENDED: ReadonlySet<RunInfo['status']> = new Set(['finished', 'stopped', 'f
  * The training side as the rest of the extension sees it: VS Code events over the supervisor (metrics batched to
  * losslab.metricsRate), the `losslab.training` context key, and the notifications a run needs.
  */
-export class TrainingManager implements TrainingEvents, vscode.Disposable {
+export class TrainingManager implements TrainingEvents, BrowserTrainerRelay, vscode.Disposable {
   private readonly runChanged = new vscode.EventEmitter<RunInfo>();
   private readonly metricsReceived = new vscode.EventEmitter<RunMetricsEvent>();
   readonly onDidChangeRun = this.runChanged.event;
   readonly onDidReceiveMetrics = this.metricsReceived.event;
   private readonly batcher: MetricsBatcher;
   private readonly supervisor: TrainingSupervisor;
+  private browserHost: BrowserTrainerHost | null = null;
 
-  constructor(workerFile: string) {
+  constructor(workerFile: string, version: string) {
     this.batcher = new MetricsBatcher(
       (event) => this.metricsReceived.fire(event),
       () => vscode.workspace.getConfiguration('losslab').get<number>('metricsRate', 30),
     );
     this.supervisor = new TrainingSupervisor({
       workerFile,
+      version,
       resourceLimits: DEFAULT_RESOURCE_LIMITS,
+      connectBrowserTrainer: (configFile) => this.connectBrowserTrainer(configFile),
       listener: {
         onRunChanged: (change) => this.runDidChange(change),
         onMetrics: (event) => this.batcher.add(event),
@@ -46,13 +64,31 @@ export class TrainingManager implements TrainingEvents, vscode.Disposable {
 
   async train(configFile: vscode.Uri, overrides: Record<string, unknown> = {}): Promise<{ runId: string; folder: string }> {
     const settings = vscode.workspace.getConfiguration('losslab', configFile);
-    const request = await startRunRequest(configFile.fsPath, overrides, {
-      defaultBackend: settings.get<BackendChoice>('defaultBackend', 'auto'),
-      runFolder: settings.get<string>('runFolder', ''),
-    });
-    log().info(`train ${configFile.fsPath}${request.backend ? ` (backend ${request.backend})` : ''}${request.outDir ? ` into ${request.outDir}` : ''}`);
-    const { runId, folder } = await this.supervisor.train(request);
+    const defaultBackend = settings.get<BackendChoice>('defaultBackend', 'auto');
+    const request = await startRunRequest(configFile.fsPath, overrides, { defaultBackend, runFolder: settings.get<string>('runFolder', '') });
+    const location = settings.get<TrainingLocation>('trainingLocation', 'auto');
+    const choice = await choosePlace(TRAINING_LOCATIONS.includes(location) ? location : 'auto', await wantedBackend(configFile.fsPath, overrides, defaultBackend),
+      (allowFallback) => this.supervisor.probeWebGpu(allowFallback));
+    if (choice.withoutGpu) request.withoutGpu = choice.withoutGpu;
+    const where = choice.place === 'webview' ? ' in the dashboard webview' : '';
+    log().info(`train ${configFile.fsPath}${where}${request.backend ? ` (backend ${request.backend})` : ''}${request.outDir ? ` into ${request.outDir}` : ''}${choice.reason ? `: ${choice.reason}` : ''}`);
+    const { runId, folder } = await this.supervisor.train(request, choice.place, choice.reason);
     return { runId, folder };
+  }
+
+  useBrowserTrainerHost(host: BrowserTrainerHost): vscode.Disposable {
+    this.browserHost = host;
+    return new vscode.Disposable(() => {
+      if (this.browserHost === host) this.browserHost = null;
+    });
+  }
+
+  relayFromBrowser(message: BrowserTrainerToHost): Promise<void> {
+    return this.supervisor.relayFromBrowser(message);
+  }
+
+  browserTrainerLost(reason: string): void {
+    this.supervisor.browserLost(reason);
   }
 
   /** Continues a stopped or failed run in its folder from its newest complete checkpoint; resolves once it runs again. */
@@ -112,6 +148,11 @@ export class TrainingManager implements TrainingEvents, vscode.Disposable {
     if (info.status === 'paused' && nonFinite !== undefined) void this.offerResume(info);
     if (pausedByGpuFailure(info)) void this.offerResumeOnCpu(info);
     if (info.status === 'failed' && !workerLost) void this.showFailure(`Loss Lab: ${info.name} failed: ${info.message ?? 'no reason given'}`);
+  }
+
+  private async connectBrowserTrainer(configFile: string): Promise<BrowserTrainerPort> {
+    if (!this.browserHost) throw new Error('training in the webview needs the Loss Lab dashboard, which is not available');
+    return this.browserHost.connect(vscode.Uri.file(configFile));
   }
 
   private async offerResume(info: RunInfo): Promise<void> {

@@ -1,7 +1,9 @@
 import type { ResourceLimits } from 'node:worker_threads';
 import type { EvalMetrics, NonFiniteReport, StepMetrics } from '../../engine/train/metrics';
 import type { RunInfo } from '../../protocol/runInfo';
-import type { WorkerToHost } from '../../protocol/worker';
+import type { BrowserTrainerToHost } from '../../protocol/browserTrainer';
+import type { DidProbeWebGpu, DidStartRun, WorkerToHost } from '../../protocol/worker';
+import { BrowserTrainerClient, type BrowserTrainerTransport } from './browserTrainerClient';
 import type { RunMetricsEvent } from './events';
 import { markRunFailed } from './runFailure';
 import { TrainingWorkerClient, type LogLevel, type StartRunRequest } from './workerClient';
@@ -25,10 +27,17 @@ export interface SupervisorListener {
   log?(level: LogLevel, message: string): void;
 }
 
+/** Where a run trains: the extension host's worker_threads worker, or the dashboard webview's Web Worker. */
+export type TrainingPlace = 'extensionHost' | 'webview';
+
 export interface SupervisorOptions {
   workerFile: string;
   resourceLimits?: ResourceLimits;
   listener: SupervisorListener;
+  /** Opens the dashboard webview that relays to the browser trainer; absent: runs train in the extension host only. */
+  connectBrowserTrainer?(configFile: string): Promise<BrowserTrainerTransport>;
+  /** Written to run.json of browser runs (the extension-host worker knows its own). */
+  version?: string;
 }
 
 /** A run that started; `records` counts the metrics lines the host has received (to find the rest after a crash). */
@@ -46,6 +55,7 @@ interface TrackedRun {
  */
 export class TrainingSupervisor {
   private client: TrainingWorkerClient | null = null;
+  private browser: BrowserTrainerClient | null = null;
   private readonly runs = new Map<string, TrackedRun>();
   private readonly ended = new Map<string, RunInfo>();
   private readonly waiters = new Map<string, Array<(info: RunInfo) => void>>();
@@ -59,10 +69,28 @@ export class TrainingSupervisor {
     return [...this.runs.values()].map((run) => run.info);
   }
 
-  /** Starts a run (and the worker, if needed); rejects with the located, user-facing reason when it cannot start. */
-  async train(request: StartRunRequest): Promise<{ runId: string; folder: string; info: RunInfo }> {
-    const started = await this.worker().startRun(request);
+  /**
+   * Starts a run (and the worker, if needed); rejects with the located, user-facing reason when it cannot start. In
+   * the webview (`note` says why there) a browser without a WebGPU adapter hands the run to the extension host's CPU.
+   */
+  async train(request: StartRunRequest, place: TrainingPlace = 'extensionHost', note = ''): Promise<{ runId: string; folder: string; info: RunInfo }> {
+    const started = place === 'webview' ? await this.browserTrainer().startRun(request, note) : await this.worker().startRun(request);
     return { runId: started.runId, folder: started.folder, info: this.runs.get(started.runId)?.info ?? started.info };
+  }
+
+  /** Whether WebGPU works in the extension host's worker (adapter, device, self-test). */
+  probeWebGpu(allowFallback: boolean): Promise<DidProbeWebGpu> {
+    return this.worker().probeWebGpu(allowFallback);
+  }
+
+  /** A message the dashboard relayed from its browser trainer. */
+  relayFromBrowser(message: BrowserTrainerToHost): Promise<void> {
+    return this.browser?.receive(message) ?? Promise.resolve();
+  }
+
+  /** The dashboard webview hosting the browser trainer went away: its runs fail with `reason`. */
+  browserLost(reason: string): void {
+    this.browser?.lost(reason);
   }
 
   /** The folder of a run started in this session, active or ended; null for others. */
@@ -72,13 +100,16 @@ export class TrainingSupervisor {
 
   /** Stops a run after its step in progress (at once when paused). */
   stop(runId: string): void {
-    if (this.runs.has(runId)) this.client?.stopRun(runId);
+    if (!this.runs.has(runId)) return;
+    if (this.browser?.owns(runId)) this.browser.stopRun(runId);
+    else this.client?.stopRun(runId);
   }
 
   resume(runId: string): void {
     const run = this.runs.get(runId);
     if (!run || run.info.status !== 'paused') return;
-    this.client?.resumeRun(runId);
+    if (this.browser?.owns(runId)) this.browser.resumeRun(runId);
+    else this.client?.resumeRun(runId);
     run.info = { ...run.info, status: 'running' };
     this.options.listener.onRunChanged({ info: run.info });
   }
@@ -112,7 +143,22 @@ export class TrainingSupervisor {
     return this.client;
   }
 
-  private handle(message: WorkerToHost): void {
+  private browserTrainer(): BrowserTrainerClient {
+    const connect = this.options.connectBrowserTrainer;
+    if (!connect) throw new Error('training in the webview needs the dashboard, which is not available here');
+    this.browser ??= new BrowserTrainerClient({
+      version: this.options.version ?? 'unknown',
+      connect,
+      onMessage: (message) => this.handle(message),
+      onNoAdapter: (request, reason): Promise<DidStartRun> => {
+        this.options.listener.log?.('warn', `${reason}: training ${request.configFile} on the CPU in the extension host`);
+        return this.worker().startRun({ ...request, withoutGpu: reason });
+      },
+    });
+    return this.browser;
+  }
+
+  private handle(message: Exclude<WorkerToHost, DidProbeWebGpu>): void {
     const listener = this.options.listener;
     if (message.type === 'DidStartRun') {
       const run: TrackedRun = { info: message.info, folder: message.folder, records: 0, tokens: 0, trainingMs: 0 };

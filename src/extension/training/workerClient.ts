@@ -1,6 +1,6 @@
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { MessageChannel } from '../../protocol/channel';
-import type { DidStartRun, HostToWorker, StartRun, WorkerToHost } from '../../protocol/worker';
+import type { DidProbeWebGpu, DidStartRun, HostToWorker, StartRun, WorkerToHost } from '../../protocol/worker';
 import { validateWorkerMessage } from './workerMessages';
 
 /** What a Train asks of the worker (StartRun without its envelope). */
@@ -13,8 +13,8 @@ export interface WorkerClientOptions {
   /** The bundled worker entry, dist/worker.js. */
   workerFile: string;
   resourceLimits?: ResourceLimits;
-  /** Every valid message from the worker, in order; called before a DidStartRun resolves its `startRun`. */
-  onMessage(message: WorkerToHost): void;
+  /** Every valid message of the worker's runs, in order; called before a DidStartRun resolves its `startRun`. */
+  onMessage(message: Exclude<WorkerToHost, DidProbeWebGpu>): void;
   /** The worker went away (crash, out of memory, killed); `reason` is one sentence for the user. */
   onWorkerLost(reason: string): void;
   log?(level: LogLevel, message: string): void;
@@ -36,6 +36,7 @@ export class TrainingWorkerClient {
   private worker: Worker | null = null;
   private channel: MessageChannel<WorkerToHost, HostToWorker> | null = null;
   private readonly pending = new Map<string, PendingStart>();
+  private readonly probes = new Map<string, (answer: DidProbeWebGpu) => void>();
   private readonly runIds = new Set<string>();
   private nextRequestId = 1;
   private crashError: Error | null = null;
@@ -52,6 +53,17 @@ export class TrainingWorkerClient {
       this.pending.set(requestId, { resolve, reject });
       this.updateRef();
       channel.send({ type: 'StartRun', requestId, ...request });
+    });
+  }
+
+  /** Asks the worker whether WebGPU works there (adapter, device, self-test); a lost worker answers "no". */
+  probeWebGpu(allowFallback: boolean): Promise<DidProbeWebGpu> {
+    const channel = this.ensureWorker();
+    const requestId = `probe-${this.nextRequestId++}`;
+    return new Promise<DidProbeWebGpu>((resolve) => {
+      this.probes.set(requestId, resolve);
+      this.updateRef();
+      channel.send({ type: 'ProbeWebGpu', requestId, allowFallback });
     });
   }
 
@@ -82,7 +94,7 @@ export class TrainingWorkerClient {
       (error) => this.log('error', `handling a message from the training worker failed: ${String(error)}`),
     );
     const handle = (message: WorkerToHost) => this.handle(message);
-    for (const type of ['DidStartRun', 'DidStep', 'DidEval', 'DidPause', 'DidFinish', 'DidFail'] as const) channel.on(type, handle);
+    for (const type of ['DidStartRun', 'DidStep', 'DidEval', 'DidPause', 'DidFinish', 'DidFail', 'DidProbeWebGpu'] as const) channel.on(type, handle);
     worker.on('message', (raw: unknown) => channel.receive(raw));
     worker.on('messageerror', (error) => this.log('error', `a message from the training worker could not be read: ${error.message}`));
     worker.on('error', (error) => {
@@ -107,6 +119,12 @@ export class TrainingWorkerClient {
   }
 
   private handle(message: WorkerToHost): void {
+    if (message.type === 'DidProbeWebGpu') {
+      this.probes.get(message.requestId)?.(message);
+      this.probes.delete(message.requestId);
+      this.updateRef();
+      return;
+    }
     if (message.type === 'DidStartRun') this.runIds.add(message.runId);
     if (endsRun(message) && message.runId !== null) this.runIds.delete(message.runId);
     this.options.onMessage(message);
@@ -124,7 +142,7 @@ export class TrainingWorkerClient {
 
   // A busy worker keeps the process alive (a test awaiting its run); an idle one must not hold the host open.
   private updateRef(): void {
-    if (this.pending.size > 0 || this.runIds.size > 0) this.worker?.ref();
+    if (this.pending.size > 0 || this.probes.size > 0 || this.runIds.size > 0) this.worker?.ref();
     else this.worker?.unref();
   }
 
@@ -135,6 +153,8 @@ export class TrainingWorkerClient {
     this.log(this.killReason ? 'info' : 'error', `training worker gone: ${reason}`);
     for (const start of this.pending.values()) start.reject(new Error(reason));
     this.pending.clear();
+    for (const [requestId, answer] of this.probes) answer({ type: 'DidProbeWebGpu', requestId, passed: false, adapter: null, reason });
+    this.probes.clear();
     this.options.onWorkerLost(reason);
   }
 
@@ -144,7 +164,7 @@ export class TrainingWorkerClient {
 }
 
 /** Whether the message is the last of its run: it finished, failed, or paused for good after a GPU failure. */
-export function endsRun(message: WorkerToHost): boolean {
+export function endsRun(message: Exclude<WorkerToHost, DidProbeWebGpu>): boolean {
   return message.type === 'DidFinish' || message.type === 'DidFail' || (message.type === 'DidPause' && message.gpuFailure !== null);
 }
 
