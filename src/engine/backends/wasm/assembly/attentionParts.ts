@@ -5,6 +5,7 @@
  * (register-tiled, A packed as [k][4] tiles, B as [k][8] panels; causal products skip their all-zero triangle).
  */
 import { zeroFloats } from './blocks';
+import { madd } from './fma';
 import { STORE, finishEdge, microPacked } from './gemm';
 import { exp4, hmax, hsum } from './vecmath';
 
@@ -167,9 +168,13 @@ export function zeroSlice(base: usize, T: i32, D: i32, rowBytes: usize): void {
   for (let t = 0; t < T; t++) zeroFloats(base + <usize>t * rowBytes, D);
 }
 
+/** Σ a[i]·b[i] over [0, n): four lanes at a time, the tail one by one. */
 export function dot(a: usize, b: usize, n: i32): f32 {
-  let s: f32 = 0;
-  for (let i = 0; i < n; i++) s += load<f32>(a + (<usize>i << 2)) * load<f32>(b + (<usize>i << 2));
+  let acc = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) acc = madd(v128.load(a + (<usize>i << 2)), v128.load(b + (<usize>i << 2)), acc);
+  let s = hsum(acc);
+  for (; i < n; i++) s += load<f32>(a + (<usize>i << 2)) * load<f32>(b + (<usize>i << 2));
   return s;
 }
 
