@@ -185,6 +185,28 @@ describe('webview training: the host side of the relay', () => {
       await supervisor.dispose();
     });
 
+    it('Stop reaches the browser trainer; the stopped run keeps its steps and gets its checkpoint and final weights', async () => {
+      const dashboard = new FakeDashboard(gpu);
+      const { supervisor, records } = supervised(dashboard);
+      const { dir, config } = project('webgpu', 100000);
+      const started = await supervisor.train({ configFile: config, overrides: {}, outDir: join(dir, 'run') }, 'webview', 'test');
+      const stepsHeard = () => records(started.runId).filter((r) => !('val_loss' in r)).length;
+      for (let waited = 0; waited < 60_000 && stepsHeard() < 5; waited += 5) await new Promise((resolve) => setTimeout(resolve, 5));
+      supervisor.stop(started.runId);
+      const info = await supervisor.whenRunEnds(started.runId);
+      assert.equal(info.status, 'stopped');
+      assert.ok(dashboard.toTrainer.some((m) => m.type === 'StopRun' && m.runId === started.runId));
+      const stored = runJson(started.folder);
+      assert.equal(stored.status, 'stopped');
+      assert.ok(stored.finished_at);
+      const steps = losses(started.folder).length;
+      assert.equal(stored.steps_completed, steps);
+      assert.ok(steps >= 5 && steps < 100000, `stopped after ${steps} steps`);
+      const last = `step-${String(steps).padStart(6, '0')}.safetensors`;
+      assert.ok(existsSync(join(started.folder, 'checkpoints', last)) && existsSync(join(started.folder, 'checkpoints', 'final.safetensors')), last);
+      await supervisor.dispose();
+    });
+
     it('a device lost in the browser pauses the run (steps and checkpoint kept); resuming on the CPU in the extension host completes it', async () => {
       const dashboard = new FakeDashboard(gpu);
       const { supervisor, changes } = supervised(dashboard);
