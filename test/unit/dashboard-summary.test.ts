@@ -93,6 +93,16 @@ describe('header text', () => {
     assert.match(backendText(null, null), /chosen when training starts/);
   });
 
+  it('names the WebGPU adapter: vendor and architecture, and a software fallback as one', () => {
+    const gpu = (isFallbackAdapter: boolean, vendor: string, architecture: string, description: string) => info({
+      backend: { name: 'webgpu', description: 'WebGPU', reason: 'passed its self-test', adapter: { vendor, architecture, device: '', description, isFallbackAdapter } },
+    });
+    assert.equal(backendText(gpu(false, 'nvidia', 'hopper', 'NVIDIA H200'), null), 'Backend: WebGPU — passed its self-test · Adapter: nvidia hopper (NVIDIA H200)');
+    assert.equal(backendText(gpu(true, 'mesa', 'software', 'llvmpipe'), null), 'Backend: WebGPU — passed its self-test · Adapter: mesa software (llvmpipe), a software fallback');
+    assert.equal(backendText(gpu(false, '', '', ''), null), 'Backend: WebGPU — passed its self-test · Adapter: unknown');
+    assert.equal(backendText(info({ backend: { ...info().backend, adapter: null } }), null), backendText(info(), null), 'no adapter, no note');
+  });
+
   it('averages throughput over the run’s training time', () => {
     const step = (tokens: number, tps: number) => ({ step: 1, loss: 1, lr: 1, grad_norm: 1, grad_norm_clipped: 1, tokens, tokens_per_sec: tps, time_ms: 0 });
     assert.equal(meanThroughput([step(100, 100), step(300, 300)]), 200);
