@@ -1,5 +1,6 @@
 import type { BackendChoice } from '../config/types';
 import type { HostToWorker } from '../protocol/worker';
+import { isBoundedString, isPlainObject } from '../protocol/guards';
 
 const BACKENDS: readonly BackendChoice[] = ['auto', 'cpu', 'webgpu'];
 const MAX_ID_CHARS = 128;
@@ -45,14 +46,4 @@ function validateStartRun(m: Record<string, unknown>): HostToWorker | string {
     ...(m.resumeFrom !== undefined ? { resumeFrom: m.resumeFrom as string } : {}),
     ...(m.withoutGpu !== undefined ? { withoutGpu: m.withoutGpu as string } : {}),
   };
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value) as unknown;
-  return proto === Object.prototype || proto === null;
-}
-
-function isBoundedString(value: unknown, max: number): value is string {
-  return typeof value === 'string' && value.length > 0 && value.length <= max;
 }

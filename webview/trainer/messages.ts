@@ -3,6 +3,7 @@ import type { SamplerState } from '../../src/engine/data/batches';
 import type { VocabularyJSON } from '../../src/engine/data/vocab';
 import type { HostToBrowserTrainer, ResumePoint, TrainPrepared } from '../../src/protocol/browserTrainer';
 import type { DatasetRecord, PackedSequences, PreparedDataRecord, TensorRecord, TrainerStateRecord } from '../../src/protocol/trainingTransfer';
+import { isBoundedString, isPlainObject } from '../../src/protocol/guards';
 
 const MAX_ID_CHARS = 128;
 const MAX_NAME_CHARS = 4096;
@@ -121,14 +122,4 @@ function definedKeys(m: Record<string, unknown>): string {
 
 function isCount(value: unknown): value is number {
   return Number.isInteger(value) && (value as number) >= 0;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value) as unknown;
-  return proto === Object.prototype || proto === null;
-}
-
-function isBoundedString(value: unknown, max: number): value is string {
-  return typeof value === 'string' && value.length > 0 && value.length <= max;
 }
