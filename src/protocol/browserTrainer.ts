@@ -1,7 +1,8 @@
 import type { LabConfig } from '../config/types';
 import type { AdapterSummary } from '../engine/backends/webgpu/adapter';
-import type { EvalMetrics, NonFiniteReport, StepMetrics } from '../engine/train/metrics';
+import type { NonFiniteReport, StepMetrics } from '../engine/train/metrics';
 import type { PreparedDataRecord, TensorRecord, TrainerStateRecord } from './trainingTransfer';
+import type { DidEval } from './worker';
 
 // The webview-hosted training path: the extension host (through the dashboard webview, which only relays) drives a
 // Web Worker that trains on `navigator.gpu`. The host does all file I/O (config, datasets, run store, checkpoints);
@@ -86,12 +87,8 @@ export interface DidStep {
   parameterNorms: Float64Array[];
 }
 
-/** A validation evaluation finished (every training.eval_interval steps and after the last). */
-export interface DidEval {
-  type: 'DidEval';
-  runId: string;
-  metrics: EvalMetrics;
-}
+/** A validation evaluation finished: the same message the extension-host worker sends. */
+export type { DidEval };
 
 /**
  * The run paused itself: the loss or a gradient was not finite, so the update was skipped. It waits for ResumeRun
