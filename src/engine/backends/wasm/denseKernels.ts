@@ -9,14 +9,23 @@ function blockOf(n: number, parts: number, unit: number): number {
   return Math.ceil(Math.ceil(n / parts) / unit) * unit;
 }
 
+/** Where a product's operands and result are: A(m, k) at a + m·ars + k·aks, B(k, n) at b + k·ldb + 4n (or b + n·ldb + 4k when bTransposed), C(m, n) at c + m·ldc + 4n (or c + n·ldc + 4m when cTransposed). */
+interface Product {
+  a: number; ars: number; aks: number;
+  b: number; ldb: number; bTransposed?: boolean;
+  c: number; ldc: number; cTransposed?: boolean;
+  M: number; N: number; K: number;
+  mode: number; bias?: number;
+}
+
 /**
- * C[M,N] (mode)= A·B (+ bias) where A(m, k) is at a + m·ars + k·aks and B(k, n) at b + k·ldb + 4n, or at
- * b + n·ldb + 4k when `bTransposed`. Both operands are packed once (GEMM_PACK), then MB × NB output chunks run
- * over K in blocks of KC. Chunks of about 128 × 64 outputs, split in equal parts (whole A tiles of 4 or 6 rows,
- * whole 8-column panels) until every thread has several: a thread that claims the last chunk then waits little.
+ * C[M,N] (mode)= A·B (+ bias). B is packed once (GEMM_PACK), and A too unless it is given transposed (ars = 4):
+ * then each k holds a tile's rows side by side and the kernel reads A where it is. MB × NB output chunks run over
+ * K in blocks of KC. Chunks of about 128 × 64 outputs, split in equal parts (whole A tiles of 4 or 6 rows, whole
+ * 8-column panels) until every thread has several: a thread that claims the last chunk then waits little.
  */
-function gemm(rt: WasmRuntime, a: number, ars: number, aks: number, b: number, ldb: number, bTransposed: boolean,
-  c: number, ldc: number, M: number, N: number, K: number, mode: number, bias = 0): void {
+function gemm(rt: WasmRuntime, p: Product): void {
+  const { M, N, K } = p;
   const rows = rt.gemmTileRows;
   const KC = Math.min(K, 512);
   const parallel = M * N * K >= 4 * PARALLEL_MIN_WORK && rt.threads > 1;
@@ -26,22 +35,31 @@ function gemm(rt: WasmRuntime, a: number, ars: number, aks: number, b: number, l
     if (MB >= NB) MB = blockOf(M, ++mParts, rows);
     else NB = blockOf(N, ++nParts, 8);
   }
+  const aInPlace = p.ars === 4;
   rt.ensureScratch(rows * 32, rt.packedBytes(M, N, K));
-  rt.call('GEMM_PACK', [a, ars, aks, b, ldb, bTransposed ? 1 : 0, M, N, K], [], parallel);
-  rt.call('GEMM', [c, ldc, M, N, K, mode, bias, MB, NB, KC], [], parallel);
+  rt.call('GEMM_PACK', [p.a, p.ars, p.aks, p.b, p.ldb, p.bTransposed ? 1 : 0, M, N, K, aInPlace ? 1 : 0], [], parallel);
+  rt.call('GEMM', [p.c, p.ldc, M, N, K, p.mode, p.bias ?? 0, MB, NB, KC, aInPlace ? p.a : 0, p.aks, p.cTransposed ? 1 : 0], [], parallel);
 }
 
 export function linearForward(x: S, w: S, b: S | null, y: S, { N, I, O }: LinearShape): void {
-  const rt = y.runtime;
-  const xp = input(x), wp = input(w), bp = optionalInput(b);
-  gemm(rt, xp, I * 4, 4, wp, I * 4, true, output(y, N * O), O * 4, N, O, I, STORE, bp);
+  const xp = input(x), wp = input(w), bias = optionalInput(b);
+  const yp = output(y, N * O);
+  gemm(y.runtime, { a: xp, ars: I * 4, aks: 4, b: wp, ldb: I * 4, bTransposed: true, c: yp, ldc: O * 4, M: N, N: O, K: I, mode: STORE, bias });
 }
 
+/**
+ * dx = dy·w, dw = dyᵀ·x, db = Σ dy. dw reads its wider operand transposed in place (no packing of the N-row
+ * matrix): dyᵀ·x when O ≥ I, else (xᵀ·dy)ᵀ, written transposed.
+ */
 export function linearBackward(dy: S, x: S, w: S, dx: S | null, dw: S | null, db: S | null, { N, I, O }: LinearShape): void {
   const rt = dy.runtime;
   const dyp = input(dy), xp = input(x), wp = input(w);
-  if (dx) gemm(rt, dyp, O * 4, 4, wp, I * 4, false, dx.ptr, I * 4, N, I, O, accumulateMode(dx, N * I));
-  if (dw) gemm(rt, dyp, 4, O * 4, xp, I * 4, false, dw.ptr, I * 4, O, I, N, accumulateMode(dw, O * I));
+  if (dx) gemm(rt, { a: dyp, ars: O * 4, aks: 4, b: wp, ldb: I * 4, c: dx.ptr, ldc: I * 4, M: N, N: I, K: O, mode: accumulateMode(dx, N * I) });
+  if (dw) {
+    const mode = accumulateMode(dw, O * I);
+    if (O >= I) gemm(rt, { a: dyp, ars: 4, aks: O * 4, b: xp, ldb: I * 4, c: dw.ptr, ldc: I * 4, M: O, N: I, K: N, mode });
+    else gemm(rt, { a: xp, ars: 4, aks: I * 4, b: dyp, ldb: O * 4, c: dw.ptr, ldc: I * 4, cTransposed: true, M: I, N: O, K: N, mode });
+  }
   if (db) rt.call('BIAS_GRAD', [dyp, db.ptr, N, O, accumulateMode(db, O)], [], N * O >= PARALLEL_MIN_WORK);
 }
 

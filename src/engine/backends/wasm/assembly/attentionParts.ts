@@ -158,7 +158,7 @@ export function scoresBlock(aTiles: usize, qc: i32, panels: usize, D: i32, len: 
   for (let p = 0; p < len; p += 8) {
     const panel = panels + <usize>(p >> 3) * panelBytes;
     for (let i0 = causal ? max(0, (p - q0) & ~3) : 0; i0 < qc; i0 += 4) {
-      microPacked(aTiles + <usize>(i0 >> 2) * tileBytes, panel, D, out + <usize>i0 * stride + (<usize>p << 2), stride, STORE, 0);
+      microPacked(aTiles + <usize>(i0 >> 2) * tileBytes, 16, panel, D, out + <usize>i0 * stride + (<usize>p << 2), stride, STORE, 0);
     }
   }
 }
@@ -200,9 +200,9 @@ export function headProduct(ap: usize, tileBytes: usize, bp: usize, panelBytes: 
       const panel = bp + <usize>(p >> 3) * panelBytes + (<usize>k0 << 5);
       const out = c + <usize>m0 * ldc + (<usize>p << 2);
       if (rows == 4 && cols == 8) {
-        microPacked(a0, panel, k1 - k0, out, ldc, mode, 0);
+        microPacked(a0, 16, panel, k1 - k0, out, ldc, mode, 0);
       } else {
-        microPacked(a0, panel, k1 - k0, tile, 32, STORE, 0);
+        microPacked(a0, 16, panel, k1 - k0, tile, 32, STORE, 0);
         finishEdge(tile, out, ldc, rows, cols, mode, 0);
       }
     }

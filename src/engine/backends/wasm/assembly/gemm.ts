@@ -12,7 +12,7 @@ export const ADD: i32 = 1;
  * immediate offsets and a loop that ends on B's pointer keep the instructions per k low, which is what bounds
  * this kernel in V8 (≈ 46 GFLOP/s per core from L1 here without FMA).
  */
-export function microPacked(ap: usize, bp: usize, K: i32, c: usize, ldc: usize, mode: i32, bias: usize): void {
+export function microPacked(ap: usize, aStep: usize, bp: usize, K: i32, c: usize, ldc: usize, mode: i32, bias: usize): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
   const end = bp + (<usize>K << 5);
@@ -26,7 +26,7 @@ export function microPacked(ap: usize, bp: usize, K: i32, c: usize, ldc: usize, 
     c20 = madd(s, b0, c20); c21 = madd(s, b1, c21);
     s = v128.load32_splat(ap, 12);
     c30 = madd(s, b0, c30); c31 = madd(s, b1, c31);
-    ap += 16; bp += 32;
+    ap += aStep; bp += 32;
   }
   if (bias != 0) {
     const z0 = v128.load(bias), z1 = v128.load(bias, 16);
@@ -52,7 +52,7 @@ export function microPacked(ap: usize, bp: usize, K: i32, c: usize, ldc: usize, 
  * 6 rows reuse each loaded B vector 6 times instead of 4. Any epilogue here (bias, adding to C) makes V8 spill
  * accumulators in the loop and halves the speed, so it lives in finish6x8 (≈ 55 GFLOP/s per core from L1 here).
  */
-export function micro6x8(ap: usize, bp: usize, K: i32, out: usize, ldo: usize): void {
+export function micro6x8(ap: usize, aStep: usize, bp: usize, K: i32, out: usize, ldo: usize): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
   let c40 = f32x4.splat(0), c41 = f32x4.splat(0), c50 = f32x4.splat(0), c51 = f32x4.splat(0);
@@ -71,7 +71,7 @@ export function micro6x8(ap: usize, bp: usize, K: i32, out: usize, ldo: usize): 
     c40 = madd(s, b0, c40); c41 = madd(s, b1, c41);
     s = v128.load32_splat(ap, 20);
     c50 = madd(s, b0, c50); c51 = madd(s, b1, c51);
-    ap += 24; bp += 32;
+    ap += aStep; bp += 32;
   }
   const r1 = out + ldo, r2 = r1 + ldo, r3 = r2 + ldo, r4 = r3 + ldo, r5 = r4 + ldo;
   v128.store(out, c00); v128.store(out, c01, 16);
@@ -99,20 +99,20 @@ function finish6x8(tile: usize, c: usize, ldc: usize, mode: i32, bias: usize): v
  * One tile of C (mode)= A·B + bias, GEMM_TILE_ROWS × 8, or the valid rows × cols of one at an edge (computed into
  * the thread's `tile` scratch, then copied).
  */
-export function gemmTile(ap: usize, bp: usize, K: i32, c: usize, ldc: usize, rows: i32, cols: i32, mode: i32, bias: usize, tile: usize): void {
+export function gemmTile(ap: usize, aStep: usize, bp: usize, K: i32, c: usize, ldc: usize, rows: i32, cols: i32, mode: i32, bias: usize, tile: usize): void {
   const full = rows == GEMM_TILE_ROWS && cols == 8;
   if (GEMM_TILE_ROWS == 6) {
     if (full && mode == STORE && bias == 0) {
-      micro6x8(ap, bp, K, c, ldc);
+      micro6x8(ap, aStep, bp, K, c, ldc);
       return;
     }
-    micro6x8(ap, bp, K, tile, 32);
+    micro6x8(ap, aStep, bp, K, tile, 32);
     if (full) finish6x8(tile, c, ldc, mode, bias);
     else finishEdge(tile, c, ldc, rows, cols, mode, bias);
   } else if (full) {
-    microPacked(ap, bp, K, c, ldc, mode, bias);
+    microPacked(ap, aStep, bp, K, c, ldc, mode, bias);
   } else {
-    microPacked(ap, bp, K, tile, 32, STORE, 0);
+    microPacked(ap, aStep, bp, K, tile, 32, STORE, 0);
     finishEdge(tile, c, ldc, rows, cols, mode, bias);
   }
 }
@@ -124,6 +124,18 @@ export function finishEdge(tile: usize, c: usize, ldc: usize, rows: i32, cols: i
       let v = load<f32>(tile + (<usize>i << 5) + (<usize>j << 2));
       if (bias != 0) v += load<f32>(bias + (<usize>j << 2));
       const out = c + <usize>i * ldc + (<usize>j << 2);
+      store<f32>(out, mode == ADD ? load<f32>(out) + v : v);
+    }
+  }
+}
+
+/** Copies the valid rows × cols of a tile computed into `tile` (row stride 32 bytes) to Cᵀ: tile(i, j) → c + j·ldc + 4i. */
+export function finishTransposed(tile: usize, c: usize, ldc: usize, rows: i32, cols: i32, mode: i32): void {
+  for (let j = 0; j < cols; j++) {
+    const column = c + <usize>j * ldc;
+    for (let i = 0; i < rows; i++) {
+      const v = load<f32>(tile + (<usize>i << 5) + (<usize>j << 2));
+      const out = column + (<usize>i << 2);
       store<f32>(out, mode == ADD ? load<f32>(out) + v : v);
     }
   }

@@ -2,7 +2,7 @@
 // @ts-nocheck
 import { argI, argP, claim, scratchOf, sharedScratch } from './control';
 import { GEMM_TILE_ROWS } from './fma';
-import { ADD, gemmTile } from './gemm';
+import { ADD, STORE, finishTransposed, gemmTile } from './gemm';
 import { packCols, packRows, packRowsA, packRowsA6, packTransposedA, packTransposedA6 } from './pack';
 
 /** A-rows (16 tiles) or B-columns (8 panels) per chunk of the packing task. */
@@ -24,20 +24,30 @@ export function packed_bytes(M: i32, N: i32, K: i32): i32 {
   return (paddedRows(M) + ((N + 7) & ~7)) * K * 4;
 }
 
+/** Rows of A packed in shared scratch: all of them, or with A read in place only the last, partial tile. */
+function packedRows(M: i32, aInPlace: i32): i32 {
+  return aInPlace != 0 ? GEMM_TILE_ROWS : paddedRows(M);
+}
+
 /**
  * Task GEMM_PACK: packs A[M,K] (A(m, k) at a + m·ars + k·aks; given transposed when ars = 4) into [tile][K][rows]
  * and B[K,N] (B(k, n) at b + k·ldb + 4n, or b + n·ldb + 4k when bTransposed) into [panel][K][8], in shared
- * scratch, once per product: the product's chunks then never repack an operand.
- * Args: a, ars, aks, b, ldb, bTransposed, M, N, K.
+ * scratch, once per product: the product's chunks then never repack an operand. With aInPlace (A given
+ * transposed: each k holds a tile's rows side by side) the kernel reads A where it is, and only the last tile,
+ * when M is not a whole number of tiles, is packed (a full-width read there would run past A's end).
+ * Args: a, ars, aks, b, ldb, bTransposed, M, N, K, aInPlace.
  */
 export function gemmPackTask(_tid: i32): void {
   const a = argP(0), ars = argP(1), aks = argP(2), b = argP(3), ldb = argP(4), bT = argI(5), M = argI(6), N = argI(7), K = argI(8);
-  const ap = sharedScratch(), bp = ap + <usize>paddedRows(M) * <usize>K * 4;
-  const aChunks = (M + PACK_ROWS - 1) / PACK_ROWS, chunks = aChunks + (N + PACK_COLUMNS - 1) / PACK_COLUMNS;
+  const aInPlace = argI(9);
+  const ap = sharedScratch(), bp = ap + <usize>packedRows(M, aInPlace) * <usize>K * 4;
+  const tailRows = M % GEMM_TILE_ROWS;
+  const aChunks = aInPlace != 0 ? (tailRows != 0 ? 1 : 0) : (M + PACK_ROWS - 1) / PACK_ROWS;
+  const chunks = aChunks + (N + PACK_COLUMNS - 1) / PACK_COLUMNS;
   for (let chunk = claim(chunks); chunk >= 0; chunk = claim(chunks)) {
     if (chunk < aChunks) {
-      const m0 = chunk * PACK_ROWS, mc = min(PACK_ROWS, M - m0);
-      const dst = ap + <usize>m0 * <usize>K * 4;
+      const m0 = aInPlace != 0 ? M - tailRows : chunk * PACK_ROWS, mc = aInPlace != 0 ? tailRows : min(PACK_ROWS, M - m0);
+      const dst = aInPlace != 0 ? ap : ap + <usize>m0 * <usize>K * 4;
       if (GEMM_TILE_ROWS == 6) {
         if (ars == 4) packTransposedA6(a, aks, m0, mc, 0, K, dst);
         else packRowsA6(a, ars, m0, mc, 0, K, dst);
@@ -53,17 +63,18 @@ export function gemmPackTask(_tid: i32): void {
 }
 
 /**
- * Task GEMM: C[M,N] (mode)= A·B (+ bias[N]) from the operands GEMM_PACK left in shared scratch, in chunks of
- * MB × NB outputs over K in blocks of KC (a B panel block stays in L1 while the chunk's A tiles stream from L2).
- * Every output sums its k in the same order whichever thread runs its chunk: results do not depend on the
- * thread count. Args: c, ldc, M, N, K, mode, bias, MB, NB, KC.
+ * Task GEMM: C[M,N] (mode)= A·B (+ bias[N]) from the operands GEMM_PACK left in shared scratch (or A in place at
+ * aInPlace, k-rows aks bytes apart), in chunks of MB × NB outputs over K in blocks of KC (a B panel block stays in
+ * L1 while the chunk's A tiles stream from L2). C(m, n) is at c + m·ldc + 4n, or at c + n·ldc + 4m when
+ * cTransposed (then without bias). Every output sums its k in the same order whichever thread runs its chunk:
+ * results do not depend on the thread count. Args: c, ldc, M, N, K, mode, bias, MB, NB, KC, aInPlace, aks, cTransposed.
  */
 export function gemmTask(tid: i32): void {
   const c = argP(0), ldc = argP(1), M = argI(2), N = argI(3), K = argI(4), mode = argI(5), bias = argP(6);
-  const MB = argI(7), NB = argI(8), KC = argI(9);
-  const ap = sharedScratch(), bp = ap + <usize>paddedRows(M) * <usize>K * 4;
+  const MB = argI(7), NB = argI(8), KC = argI(9), aInPlace = argP(10), aks = argP(11), cTransposed = argI(12) != 0;
+  const ap = sharedScratch(), bp = ap + <usize>packedRows(M, aInPlace != 0 ? 1 : 0) * <usize>K * 4;
   const tile = scratchOf(tid);
-  const rowBytes = <usize>K << 2, panelBytes = <usize>K << 5;
+  const rowBytes = <usize>K << 2, panelBytes = <usize>K << 5, tileStep = <usize>(GEMM_TILE_ROWS << 2);
   const chunksN = (N + NB - 1) / NB;
   const chunks = ((M + MB - 1) / MB) * chunksN;
   for (let chunk = claim(chunks); chunk >= 0; chunk = claim(chunks)) {
@@ -78,9 +89,16 @@ export function gemmTask(tid: i32): void {
         const biasHere: usize = stepBias == 0 ? 0 : stepBias + (<usize>(n0 + p) << 2);
         for (let i = 0; i < mc; i += GEMM_TILE_ROWS) {
           const rows = min(GEMM_TILE_ROWS, mc - i);
-          const a0 = ap + <usize>(m0 + i) * rowBytes + <usize>k0 * <usize>(GEMM_TILE_ROWS << 2);
-          const out = c + <usize>(m0 + i) * ldc + (<usize>(n0 + p) << 2);
-          gemmTile(a0, panel, kc, out, ldc, rows, cols, stepMode, biasHere, tile);
+          const inPlace = aInPlace != 0 && rows == GEMM_TILE_ROWS;
+          const a0 = inPlace ? aInPlace + (<usize>(m0 + i) << 2) + <usize>k0 * aks
+            : (aInPlace != 0 ? ap : ap + <usize>(m0 + i) * rowBytes) + <usize>k0 * tileStep;
+          const aStep = inPlace ? aks : tileStep;
+          if (cTransposed) {
+            gemmTile(a0, aStep, panel, kc, tile, 32, GEMM_TILE_ROWS, 8, STORE, 0, tile);
+            finishTransposed(tile, c + <usize>(n0 + p) * ldc + (<usize>(m0 + i) << 2), ldc, rows, cols, stepMode);
+          } else {
+            gemmTile(a0, aStep, panel, kc, c + <usize>(m0 + i) * ldc + (<usize>(n0 + p) << 2), ldc, rows, cols, stepMode, biasHere, tile);
+          }
         }
       }
     }
