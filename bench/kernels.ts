@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   const attn = { B, Tq: T, Tk: T, C, H, causal: true };
   const causalFlops = 2 * B * H * (T * (T + 1) / 2) * (C / H);
   const x = tensor(N * C, 2), w = tensor(C), bias = tensor(C), mean = tensor(N), rstd = tensor(N), out = tensor(N * C);
-  const hidden = tensor(N * F, 2), act = tensor(N * F), dHidden = tensor(N * F);
+  const hidden = tensor(N * F, 2), act = tensor(N * F), slope = tensor(N * F), dHidden = tensor(N * F);
   const logits = tensor(N * V, 2), targets = backend.upload(Int32Array.from({ length: N }, () => rng.int(V)));
   const loss = tensor(1), rowLse = tensor(N), dLoss = backend.upload(Float32Array.from([1])), dLogits = tensor(N * V);
   const ce = { N, V, ignoreIndex: -1, smoothing: 0, scale: 1 / N };
@@ -56,8 +56,8 @@ async function main(): Promise<void> {
     { name: 'layer norm forward', perStep: 2 * L + 1, flops: 0, run: () => k.layerNormForward(x, w, bias, out, mean, rstd, { N, C, eps: 1e-5 }) },
     { name: 'layer norm backward', perStep: 2 * L + 1, flops: 0,
       run: () => k.layerNormBackward(dy, x, w, mean, rstd, dq, dk, dv, { N, C, eps: 1e-5 }) },
-    { name: 'gelu forward', perStep: L, flops: 0, run: () => k.activationForward('gelu', hidden, act, N * F) },
-    { name: 'gelu backward', perStep: L, flops: 0, run: () => k.activationBackward('gelu', act, hidden, dHidden, N * F) },
+    { name: 'gelu forward', perStep: L, flops: 0, run: () => k.activationForward('gelu', hidden, act, slope, N * F) },
+    { name: 'gelu backward', perStep: L, flops: 0, run: () => k.multiplyAccumulate(act, slope, dHidden, N * F) },
     { name: 'cross-entropy forward', perStep: 1, flops: 0, run: () => k.crossEntropyForward(logits, targets, loss, rowLse, ce) },
     { name: 'cross-entropy backward', perStep: 1, flops: 0, run: () => k.crossEntropyBackward(dLoss, logits, targets, rowLse, dLogits, ce) },
     { name: 'residual add (forward)', perStep: 2 * L + 1, flops: 0, run: () => k.add(x, y, out, N * C) },

@@ -44,8 +44,8 @@ export interface Kernels<S extends Storage = Storage> {
   /** y[N,C] = (x − mean) · rstd · w + b; saves mean[N], rstd[N] */
   layerNormForward(x: S, w: S, b: S | null, y: S, mean: S, rstd: S, s: LayerNormShape): void;
   layerNormBackward(dy: S, x: S, w: S, mean: S, rstd: S, dx: S | null, dw: S | null, db: S | null, s: LayerNormShape): void;
-  activationForward(kind: ActivationKind, x: S, y: S, n: number): void;
-  activationBackward(kind: ActivationKind, dy: S, x: S, dx: S, n: number): void;
+  /** y[n] = act(x[n]) and slope[n] = act′(x[n]): the backward multiplies by the saved slope (no transcendental math twice) */
+  activationForward(kind: ActivationKind, x: S, y: S, slope: S, n: number): void;
   /**
    * Multi-head attention y[B,Tq,C] from q[B,Tq,C], k[B,Tk,C], v[B,Tk,C]; keyPad[B,Tk] (i32, 1 = padding) or null.
    * Saves lse[B,H,Tq], the log-sum-exp of each row's masked, scaled scores (−Infinity for a fully masked row, whose output is 0).
@@ -61,7 +61,8 @@ export interface Kernels<S extends Storage = Storage> {
   sliceBackward(dy: S, dx: S, s: SliceShape): void;
   /** y = x · mask with mask[n] ∈ {0, 1/(1−p)} drawn from a counter-based hash of (seed, n), the same on every backend */
   dropoutForward(x: S, mask: S, y: S, s: DropoutShape): void;
-  dropoutBackward(dy: S, mask: S, dx: S, n: number): void;
+  /** out[n] += a[n] · b[n]: the backward of dropout and of an activation (dy times the saved mask or slope) */
+  multiplyAccumulate(a: S, b: S, out: S, n: number): void;
   /** out[index] = Σ x[n]² */
   sumOfSquares(x: S, n: number, out: S, index: number): void;
   /**
@@ -117,7 +118,7 @@ export function kernelsOf(backend: BackendName, required: readonly KernelName[])
 
 export const KERNEL_NAMES: readonly KernelName[] = [
   'add', 'accumulate', 'scale', 'fill', 'linearForward', 'linearBackward', 'embeddingForward', 'embeddingBackward',
-  'layerNormForward', 'layerNormBackward', 'activationForward', 'activationBackward', 'attentionForward',
+  'layerNormForward', 'layerNormBackward', 'activationForward', 'attentionForward',
   'attentionBackward', 'crossEntropyForward', 'crossEntropyBackward', 'sliceForward', 'sliceBackward',
-  'dropoutForward', 'dropoutBackward', 'sumOfSquares', 'globalNorm', 'scaleByElement', 'adamUpdate', 'sgdUpdate',
+  'dropoutForward', 'multiplyAccumulate', 'sumOfSquares', 'globalNorm', 'scaleByElement', 'adamUpdate', 'sgdUpdate',
 ];

@@ -107,16 +107,16 @@ export function kernelCases(): KernelCase[] {
       compare: ['mask', 'y', 'dx'], exact: ['mask', 'y'],
       run: (k, t) => {
         k.dropoutForward(t.x, t.mask, t.y, { n: 1000, p, seed });
-        k.dropoutBackward(t.dy, t.mask, t.dx, 1000);
+        k.multiplyAccumulate(t.dy, t.mask, t.dx, 1000);
       },
     })),
     ...(['gelu', 'gelu_tanh', 'relu'] as const).map((kind): KernelCase => ({
       name: `${kind} at large |x|`,
-      tensors: { x: extremes, y: new Float32Array(64), dy: normal(rng, 64), dx: normal(rng, 64) },
-      compare: ['y', 'dx'],
+      tensors: { x: extremes, y: new Float32Array(64), slope: new Float32Array(64), dy: normal(rng, 64), dx: normal(rng, 64) },
+      compare: ['y', 'slope', 'dx'],
       run: (k, t) => {
-        k.activationForward(kind, t.x, t.y, 64);
-        k.activationBackward(kind, t.dy, t.x, t.dx, 64);
+        k.activationForward(kind, t.x, t.y, t.slope, 64);
+        k.multiplyAccumulate(t.dy, t.slope, t.dx, 64);
       },
     })),
     ...[0.5, 0, 1e6].map((maxNorm): KernelCase => ({
@@ -174,9 +174,10 @@ export function kernelCases(): KernelCase[] {
         k.layerNormForward(t.dAct, t.lnW, null, t.lnY, t.mean, t.rstd, { N: 12, C: 24, eps: 1e-5 });
         k.layerNormBackward(t.dy, t.dAct, t.lnW, t.mean, t.rstd, t.dxLn, t.dwLn, t.dbLn, { N: 12, C: 24, eps: 1e-5 });
         k.embeddingBackward(t.dy, t.idx, t.dEmb, { N: 12, C: 24, V: 6 });
-        k.activationBackward('relu', t.dy, t.q, t.dAct, 12 * 24);
+        k.activationForward('relu', t.q, t.lnY, t.mask, 12 * 24);
+        k.multiplyAccumulate(t.dy, t.mask, t.dAct, 12 * 24);
         k.dropoutForward(t.q, t.mask, t.lnY, { n: 12 * 24, p: 0.4, seed: 9 });
-        k.dropoutBackward(t.dy, t.mask, t.dDrop, 12 * 24);
+        k.multiplyAccumulate(t.dy, t.mask, t.dDrop, 12 * 24);
         const ce = { N: 4, V: 9, ignoreIndex: 0, smoothing: 0.1, scale: 0.5 };
         k.crossEntropyForward(t.z, t.tg, t.ceLoss, t.ceLse, ce);
         k.crossEntropyBackward(t.dLoss, t.z, t.tg, t.ceLse, t.dz, ce);

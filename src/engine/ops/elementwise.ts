@@ -60,7 +60,7 @@ export function dropout(g: Graph, x: Tensor, p: number, stream: number): Tensor 
   g.kernels.dropoutForward(x.storage, mask.storage, y.storage, { n: x.size, p, seed: (g.dropoutSeed ^ Math.imul(stream, 0x27d4eb2f)) >>> 0 });
   g.record(y, (dy) => {
     const dx = g.gradOf(x);
-    if (dx) g.kernels.dropoutBackward(dy.storage, mask.storage, dx.storage, x.size);
+    if (dx) g.kernels.multiplyAccumulate(dy.storage, mask.storage, dx.storage, x.size);
   });
   return y;
 }

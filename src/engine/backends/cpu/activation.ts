@@ -16,30 +16,15 @@ export function erf(x: number): number {
   return x >= 0 ? 1 - erfc : erfc - 1;
 }
 
-export function activationForward(kind: ActivationKind, x: F32, y: F32, n: number): void {
-  switch (kind) {
-    case 'gelu':
-      for (let i = 0; i < n; i++) y[i] = 0.5 * x[i] * (1 + erf(x[i] * SQRT_HALF));
-      return;
-    case 'gelu_tanh':
-      for (let i = 0; i < n; i++) {
-        const v = x[i];
-        y[i] = 0.5 * v * (1 + Math.tanh(TANH_K * (v + TANH_C * v * v * v)));
-      }
-      return;
-    case 'relu':
-      for (let i = 0; i < n; i++) y[i] = x[i] > 0 ? x[i] : 0;
-      return;
-  }
-}
-
-export function activationBackward(kind: ActivationKind, dy: F32, x: F32, dx: F32, n: number): void {
+/** y = act(x) and slope = act′(x). */
+export function activationForward(kind: ActivationKind, x: F32, y: F32, slope: F32, n: number): void {
   switch (kind) {
     case 'gelu':
       for (let i = 0; i < n; i++) {
         const v = x[i];
         const cdf = 0.5 * (1 + erf(v * SQRT_HALF));
-        dx[i] += dy[i] * (cdf + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v));
+        y[i] = v * cdf;
+        slope[i] = cdf + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v);
       }
       return;
     case 'gelu_tanh':
@@ -47,11 +32,15 @@ export function activationBackward(kind: ActivationKind, dy: F32, x: F32, dx: F3
         const v = x[i];
         const th = Math.tanh(TANH_K * (v + TANH_C * v * v * v));
         const dInner = TANH_K * (1 + 3 * TANH_C * v * v);
-        dx[i] += dy[i] * (0.5 * (1 + th) + 0.5 * v * (1 - th * th) * dInner);
+        y[i] = 0.5 * v * (1 + th);
+        slope[i] = 0.5 * (1 + th) + 0.5 * v * (1 - th * th) * dInner;
       }
       return;
     case 'relu':
-      for (let i = 0; i < n; i++) if (x[i] > 0) dx[i] += dy[i];
+      for (let i = 0; i < n; i++) {
+        y[i] = x[i] > 0 ? x[i] : 0;
+        slope[i] = x[i] > 0 ? 1 : 0;
+      }
       return;
   }
 }

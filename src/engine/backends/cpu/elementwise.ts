@@ -49,8 +49,8 @@ export function dropoutForward(x: F32, mask: F32, y: F32, s: DropoutShape): void
   }
 }
 
-export function dropoutBackward(dy: F32, mask: F32, dx: F32, n: number): void {
-  for (let i = 0; i < n; i++) dx[i] += dy[i] * mask[i];
+export function multiplyAccumulate(a: F32, b: F32, out: F32, n: number): void {
+  for (let i = 0; i < n; i++) out[i] += a[i] * b[i];
 }
 
 export function sumOfSquares(x: F32, n: number, out: F32, index: number): void {

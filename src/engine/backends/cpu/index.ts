@@ -1,9 +1,9 @@
 import { KERNEL_NAMES, kernelsOf, registerKernel, type Backend, type DType, type Kernels } from '../../backend';
-import { activationBackward, activationForward } from './activation';
+import { activationForward } from './activation';
 import { attentionBackward, attentionForward } from './attention';
 import { crossEntropyBackward, crossEntropyForward } from './crossEntropy';
 import {
-  accumulate, add, dropoutBackward, dropoutForward, fill, globalNorm, scale, scaleByElement, sliceBackward, sliceForward, sumOfSquares,
+  accumulate, add, dropoutForward, fill, multiplyAccumulate, globalNorm, scale, scaleByElement, sliceBackward, sliceForward, sumOfSquares,
 } from './elementwise';
 import { layerNormBackward, layerNormForward } from './layerNorm';
 import { embeddingBackward, embeddingForward, linearBackward, linearForward } from './linear';
@@ -14,8 +14,8 @@ type CpuStorage = Float32Array | Int32Array;
 /** The CPU kernels written against typed arrays; registered under the engine's storage-generic names. */
 const cpuKernels: Kernels<CpuStorage> = {
   add, accumulate, scale, fill, linearForward, linearBackward, embeddingForward, embeddingBackward,
-  layerNormForward, layerNormBackward, activationForward, activationBackward, attentionForward, attentionBackward,
-  crossEntropyForward, crossEntropyBackward, sliceForward, sliceBackward, dropoutForward, dropoutBackward,
+  layerNormForward, layerNormBackward, activationForward, attentionForward, attentionBackward,
+  crossEntropyForward, crossEntropyBackward, sliceForward, sliceBackward, dropoutForward, multiplyAccumulate,
   sumOfSquares, globalNorm, scaleByElement, adamUpdate, sgdUpdate,
 } as Kernels<CpuStorage>;
 

@@ -44,8 +44,8 @@ export function dropoutForward(x: S, mask: S, y: S, s: DropoutShape): void {
   x.runtime.call('DROPOUT_FWD', [input(x), output(mask, s.n), output(y, s.n), s.n, s.seed | 0], [s.p], false);
 }
 
-export function dropoutBackward(dy: S, mask: S, dx: S, n: number): void {
-  dy.runtime.call('MUL_ACC', [input(dy), input(mask), dx.ptr, n, accumulateMode(dx, n)], [], wide(n));
+export function multiplyAccumulate(a: S, b: S, out: S, n: number): void {
+  a.runtime.call('MUL_ACC', [input(a), input(b), out.ptr, n, accumulateMode(out, n)], [], wide(n));
 }
 
 export function embeddingForward(idx: S, w: S, y: S, { N, C }: EmbeddingShape): void {
@@ -56,12 +56,8 @@ export function embeddingBackward(dy: S, idx: S, dw: S, { N, C }: EmbeddingShape
   dy.runtime.call('EMBED_BWD', [input(dy), input(idx), input(dw), N, C], [], false);
 }
 
-export function activationForward(kind: ActivationKind, x: S, y: S, n: number): void {
-  x.runtime.call('ACT_FWD', [ACTIVATION_IDS[kind], input(x), output(y, n), n], [], wide(n));
-}
-
-export function activationBackward(kind: ActivationKind, dy: S, x: S, dx: S, n: number): void {
-  x.runtime.call('ACT_BWD', [ACTIVATION_IDS[kind], input(dy), input(x), dx.ptr, n, accumulateMode(dx, n)], [], wide(n));
+export function activationForward(kind: ActivationKind, x: S, y: S, slope: S, n: number): void {
+  x.runtime.call('ACT_FWD', [ACTIVATION_IDS[kind], input(x), output(y, n), output(slope, n), n], [], wide(n));
 }
 
 export function sumOfSquares(x: S, n: number, out: S, index: number): void {

@@ -5,7 +5,7 @@ import type { AdapterSummary } from './adapter';
 import { attentionBackward, attentionForward } from './kernels/attention';
 import { crossEntropyBackward, crossEntropyForward } from './kernels/crossEntropy';
 import {
-  accumulate, activationBackward, activationForward, add, dropoutBackward, dropoutForward, fill, scale, sliceBackward, sliceForward,
+  accumulate, activationForward, add, dropoutForward, fill, multiplyAccumulate, scale, sliceBackward, sliceForward,
 } from './kernels/elementwise';
 import { layerNormBackward, layerNormForward } from './kernels/layerNorm';
 import { embeddingBackward, embeddingForward, linearBackward, linearForward } from './kernels/linear';
@@ -15,8 +15,8 @@ import { bufferBytes } from './pool';
 /** The WGSL kernels; each finds its device through the storage it writes. */
 const webGpuKernels: Kernels<GpuStorage> = {
   add, accumulate, scale, fill, linearForward, linearBackward, embeddingForward, embeddingBackward,
-  layerNormForward, layerNormBackward, activationForward, activationBackward, attentionForward, attentionBackward,
-  crossEntropyForward, crossEntropyBackward, sliceForward, sliceBackward, dropoutForward, dropoutBackward,
+  layerNormForward, layerNormBackward, activationForward, attentionForward, attentionBackward,
+  crossEntropyForward, crossEntropyBackward, sliceForward, sliceBackward, dropoutForward, multiplyAccumulate,
   sumOfSquares, globalNorm, scaleByElement, adamUpdate, sgdUpdate,
 };
 

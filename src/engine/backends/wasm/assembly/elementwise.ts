@@ -1,6 +1,7 @@
 /* eslint-disable @typescript-eslint/ban-ts-comment -- AssemblyScript, compiled by scripts/build-wasm.mjs, not by tsc */
 // @ts-nocheck
 import { argF, argI, argP, claim } from './control';
+import { madd } from './fma';
 import { ADD } from './gemm';
 import { copyFloats, zeroFloats } from './blocks';
 
@@ -130,16 +131,31 @@ export function dropoutForwardTask(_tid: i32): void {
   }
 }
 
-/** Task MUL_ACC: dx (mode)= dy·mask elementwise (dropout's backward). Args: dy, mask, dx, n, mode. */
+/**
+ * Task MUL_ACC: out (mode)= a·b elementwise: dy times dropout's mask or an activation's saved slope.
+ * Args: a, b, out, n, mode.
+ */
 export function mulAccTask(_tid: i32): void {
-  const dy = argP(0), mask = argP(1), dx = argP(2), n = argI(3), mode = argI(4);
+  const a = argP(0), b = argP(1), out = argP(2), n = argI(3), mode = argI(4);
   const chunks = (n + CHUNK - 1) / CHUNK;
   for (let chunk = claim(chunks); chunk >= 0; chunk = claim(chunks)) {
     const end = min(n, (chunk + 1) * CHUNK);
-    for (let i = chunk * CHUNK; i < end; i++) {
+    let i = chunk * CHUNK;
+    if (mode == ADD) {
+      for (; i + 4 <= end; i += 4) {
+        const o = <usize>i << 2;
+        v128.store(out + o, madd(v128.load(a + o), v128.load(b + o), v128.load(out + o)));
+      }
+    } else {
+      for (; i + 4 <= end; i += 4) {
+        const o = <usize>i << 2;
+        v128.store(out + o, f32x4.mul(v128.load(a + o), v128.load(b + o)));
+      }
+    }
+    for (; i < end; i++) {
       const o = <usize>i << 2;
-      const v = load<f32>(dy + o) * load<f32>(mask + o);
-      store<f32>(dx + o, mode == ADD ? load<f32>(dx + o) + v : v);
+      const v = load<f32>(a + o) * load<f32>(b + o);
+      store<f32>(out + o, mode == ADD ? load<f32>(out + o) + v : v);
     }
   }
 }

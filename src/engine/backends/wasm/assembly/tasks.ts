@@ -1,6 +1,6 @@
 /* eslint-disable @typescript-eslint/ban-ts-comment -- AssemblyScript, compiled by scripts/build-wasm.mjs, not by tsc */
 // @ts-nocheck
-import { activationBackwardTask, activationForwardTask } from './activation';
+import { activationForwardTask } from './activation';
 import { attentionBackwardTask, attentionForwardTask } from './attention';
 import { crossEntropyBackwardTask, crossEntropyRowsTask, crossEntropySumTask } from './crossentropy';
 import {
@@ -23,7 +23,6 @@ export const TASK_CE_ROWS: i32 = 8;
 export const TASK_CE_SUM: i32 = 9;
 export const TASK_CE_BWD: i32 = 10;
 export const TASK_ACT_FWD: i32 = 11;
-export const TASK_ACT_BWD: i32 = 12;
 export const TASK_ADD: i32 = 13;
 export const TASK_AXPY: i32 = 14;
 export const TASK_FILL: i32 = 15;
@@ -38,7 +37,7 @@ export const TASK_GLOBAL_NORM: i32 = 23;
 export const TASK_SCALE_BY_ELEMENT: i32 = 24;
 export const TASK_ADAM: i32 = 25;
 export const TASK_SGD: i32 = 26;
-export const TASK_GEMM_PACK: i32 = 27;
+export const TASK_GEMM_PACK: i32 = 12;
 
 /** Runs thread `tid`'s share of a task (every task claims chunks until none are left). */
 export function runTask(task: i32, tid: i32): void {
@@ -54,7 +53,6 @@ export function runTask(task: i32, tid: i32): void {
     case TASK_CE_SUM: crossEntropySumTask(tid); break;
     case TASK_CE_BWD: crossEntropyBackwardTask(tid); break;
     case TASK_ACT_FWD: activationForwardTask(tid); break;
-    case TASK_ACT_BWD: activationBackwardTask(tid); break;
     case TASK_ADD: addTask(tid); break;
     case TASK_AXPY: axpyTask(tid); break;
     case TASK_FILL: fillTask(tid); break;

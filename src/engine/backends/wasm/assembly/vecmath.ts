@@ -51,13 +51,6 @@ export const TANH_K: usize = TABLE + 528;
 export const TANH_C: usize = TABLE + 544;
 export const TANH_3C: usize = TABLE + 560;
 export const MINUS_HALF: usize = TABLE + 576;
-/** Abramowitz & Stegun 7.1.26: erfc(z) ≈ t·(a1 + t·(a2 + … + t·a5))·e^{−z²}, t = 1/(1 + p·z), |error| < 1.5e-7. */
-export const ERFC_P: usize = TABLE + 592;
-export const ERFC_A1: usize = TABLE + 608;
-export const ERFC_A2: usize = TABLE + 624;
-export const ERFC_A3: usize = TABLE + 640;
-export const ERFC_A4: usize = TABLE + 656;
-export const ERFC_A5: usize = TABLE + 672;
 
 /** Fills the constant table; called once, before any kernel runs. */
 export function init_constants(): void {
@@ -82,11 +75,6 @@ export function init_constants(): void {
   v128.store(SQRT_HALF, f32x4.splat(0.7071067811865476)); v128.store(INV_SQRT_2PI, f32x4.splat(0.3989422804014327));
   v128.store(TANH_K, f32x4.splat(0.7978845608028654)); v128.store(TANH_C, f32x4.splat(0.044715));
   v128.store(TANH_3C, f32x4.splat(3 * 0.044715)); v128.store(MINUS_HALF, f32x4.splat(-0.5));
-  // p/√2: t is taken from |x| directly, z = |x|/√2.
-  v128.store(ERFC_P, f32x4.splat(0.3275911 * 0.7071067811865476));
-  v128.store(ERFC_A1, f32x4.splat(0.254829592)); v128.store(ERFC_A2, f32x4.splat(-0.284496736));
-  v128.store(ERFC_A3, f32x4.splat(1.421413741)); v128.store(ERFC_A4, f32x4.splat(-1.453152027));
-  v128.store(ERFC_A5, f32x4.splat(1.061405429));
 }
 
 function k(address: usize): v128 {

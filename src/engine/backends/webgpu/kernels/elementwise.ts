@@ -9,9 +9,8 @@ const FILL: ProgramSpec = { shader: 'fill', bindings: ['write'] };
 const SLICE_FORWARD: ProgramSpec = { shader: 'slice_forward', bindings: ['read', 'write'] };
 const SLICE_BACKWARD: ProgramSpec = { shader: 'slice_backward', bindings: ['read', 'readwrite'] };
 const DROPOUT_FORWARD: ProgramSpec = { shader: 'dropout_forward', bindings: ['read', 'write', 'write'] };
-const DROPOUT_BACKWARD: ProgramSpec = { shader: 'dropout_backward', bindings: ['read', 'read', 'readwrite'] };
-const ACTIVATION_FORWARD: ProgramSpec = { shader: 'activation_forward', bindings: ['read', 'write'] };
-const ACTIVATION_BACKWARD: ProgramSpec = { shader: 'activation_backward', bindings: ['read', 'read', 'readwrite'] };
+const MULTIPLY_ACCUMULATE: ProgramSpec = { shader: 'multiply_accumulate', bindings: ['read', 'read', 'readwrite'] };
+const ACTIVATION_FORWARD: ProgramSpec = { shader: 'activation_forward', bindings: ['read', 'write', 'write'] };
 
 const ACTIVATION_CODE: Record<ActivationKind, number> = { gelu: 0, gelu_tanh: 1, relu: 2 };
 
@@ -64,18 +63,13 @@ export function dropoutForward(x: GpuStorage, mask: GpuStorage, y: GpuStorage, s
   ctx.dispatchFlat(DROPOUT_FORWARD, {}, uniforms, [x, ctx.covering(mask, s.n), ctx.covering(y, s.n)], s.n, 256);
 }
 
-export function dropoutBackward(dy: GpuStorage, mask: GpuStorage, dx: GpuStorage, n: number): void {
-  const ctx = dx.context;
-  ctx.dispatchFlat(DROPOUT_BACKWARD, {}, new Uniforms().u32(n).flag(ctx.addsInto(dx, n, dy, mask)), [dy, mask, dx], n, 256);
+export function multiplyAccumulate(a: GpuStorage, b: GpuStorage, out: GpuStorage, n: number): void {
+  const ctx = out.context;
+  ctx.dispatchFlat(MULTIPLY_ACCUMULATE, {}, new Uniforms().u32(n).flag(ctx.addsInto(out, n, a, b)), [a, b, out], n, 256);
 }
 
-export function activationForward(kind: ActivationKind, x: GpuStorage, y: GpuStorage, n: number): void {
+export function activationForward(kind: ActivationKind, x: GpuStorage, y: GpuStorage, slope: GpuStorage, n: number): void {
   const ctx = y.context;
-  ctx.dispatchFlat(ACTIVATION_FORWARD, { KIND: ACTIVATION_CODE[kind] }, new Uniforms().u32(n), [x, ctx.covering(y, n)], n, 256);
-}
-
-export function activationBackward(kind: ActivationKind, dy: GpuStorage, x: GpuStorage, dx: GpuStorage, n: number): void {
-  const ctx = dx.context;
-  const uniforms = new Uniforms().u32(n).flag(ctx.addsInto(dx, n, dy, x));
-  ctx.dispatchFlat(ACTIVATION_BACKWARD, { KIND: ACTIVATION_CODE[kind] }, uniforms, [dy, x, dx], n, 256);
+  const outputs = [ctx.covering(y, n), ctx.covering(slope, n)];
+  ctx.dispatchFlat(ACTIVATION_FORWARD, { KIND: ACTIVATION_CODE[kind] }, new Uniforms().u32(n), [x, ...outputs], n, 256);
 }
