@@ -7,7 +7,7 @@ import {
   A_TILES, DY_PACK, DY_TILES, FULL, GRADS, K_PACK, K_T, LOWER, PROBS, QB, Q_PACK, Q_TILES, ROW_SCALE, TILE, UPPER, V_T,
   dot, gradientRow, headProduct, rowStride, scoresBlock, scratchPart, softmaxRow, zeroSlice,
 } from './attentionParts';
-import { packCols, packRows, packRowsA, packTransposedA } from './pack';
+import { packCols, packRows, packRowsA } from './pack';
 
 /**
  * Task ATTN_FWD, one (batch, head) per chunk, query blocks of QB rows: S = Q·Kᵀ/√D, masked softmax (lse saved),
@@ -43,7 +43,7 @@ export function attentionForwardTask(tid: i32): void {
       }
       packRowsA(probs, strideBytes, 0, qc, 0, blockLen, pTiles);
       const yBlock = yb + <usize>q0 * rowBytes;
-      headProduct(pTiles, <usize>blockLen << 4, vPack, <usize>Tk << 5, yBlock, rowBytes, qc, D, blockLen, STORE, tile,
+      headProduct(pTiles, <usize>blockLen << 4, 16, vPack, <usize>Tk << 5, yBlock, rowBytes, qc, D, blockLen, STORE, tile,
         causal ? LOWER : FULL, q0);
       for (let i = 0; i < qc; i++) scaleFloats(yBlock + <usize>i * rowBytes, D, load<f32>(rowScale + (<usize>i << 2)));
     }
@@ -101,11 +101,10 @@ export function attentionBackwardTask(tid: i32): void {
       packRows(dyBlock, rowBytes, 0, qc, 0, D, dyPack);
       packRowsA(grads, strideBytes, 0, qc, 0, blockLen, aTiles);
       const dqBlock = dqb + <usize>q0 * rowBytes;
-      headProduct(aTiles, <usize>blockLen << 4, kPack, <usize>Tk << 5, dqBlock, rowBytes, qc, D, blockLen, dqMode, tile, lower, q0);
-      packTransposedA(grads, strideBytes, 0, blockLen, 0, qc, aTiles);
-      headProduct(aTiles, <usize>qc << 4, qPack, <usize>qc << 5, dkb, rowBytes, blockLen, D, qc, ADD, tile, upper, q0);
-      packTransposedA(probs, strideBytes, 0, blockLen, 0, qc, aTiles);
-      headProduct(aTiles, <usize>qc << 4, dyPack, <usize>qc << 5, dvb, rowBytes, blockLen, D, qc, ADD, tile, upper, q0);
+      headProduct(aTiles, <usize>blockLen << 4, 16, kPack, <usize>Tk << 5, dqBlock, rowBytes, qc, D, blockLen, dqMode, tile, lower, q0);
+      // dSᵀ and Pᵀ are read in place: each of their k-rows (a query's row) holds a tile's keys side by side.
+      headProduct(grads, 16, strideBytes, qPack, <usize>qc << 5, dkb, rowBytes, blockLen, D, qc, ADD, tile, upper, q0);
+      headProduct(probs, 16, strideBytes, dyPack, <usize>qc << 5, dvb, rowBytes, blockLen, D, qc, ADD, tile, upper, q0);
     }
   }
 }

@@ -179,12 +179,13 @@ export function dot(a: usize, b: usize, n: i32): f32 {
 }
 
 /**
- * C[0:M, 0:D] (mode)= A·B for one head, A packed as [tile][K][4] (tileBytes apart), B as 8-column panels
- * (panelBytes apart), each 4-row tile over its own k range, so causal products skip the all-zero triangle of P and
+ * C[0:M, 0:D] (mode)= A·B for one head, B as 8-column panels (panelBytes apart), A as 4-row tiles tileBytes apart
+ * whose k-rows are aStep bytes apart: packed as [tile][K][4] (aStep 16), or read in place from a matrix given
+ * transposed (tileBytes 16, aStep its row pitch). Each 4-row tile runs over its own k range, so causal products skip the all-zero triangle of P and
  * dS: LOWER (y = P·V and dQ = dS·K: query m sees keys ≤ m + shift) stops at k = m0 + 4 + shift; UPPER
  * (dK = dSᵀ·Q, dV = Pᵀ·dY: key m is seen by queries ≥ m − shift) starts at k = m0 − shift.
  */
-export function headProduct(ap: usize, tileBytes: usize, bp: usize, panelBytes: usize, c: usize, ldc: usize,
+export function headProduct(ap: usize, tileBytes: usize, aStep: usize, bp: usize, panelBytes: usize, c: usize, ldc: usize,
   M: i32, D: i32, K: i32, mode: i32, tile: usize, triangle: i32, shift: i32): void {
   for (let m0 = 0; m0 < M; m0 += 4) {
     const rows = min(4, M - m0);
@@ -194,15 +195,15 @@ export function headProduct(ap: usize, tileBytes: usize, bp: usize, panelBytes: 
       if (mode == STORE) zeroSlice(c + <usize>m0 * ldc, rows, D, ldc);
       continue;
     }
-    const a0 = ap + <usize>(m0 >> 2) * tileBytes + (<usize>k0 << 4);
+    const a0 = ap + <usize>(m0 >> 2) * tileBytes + <usize>k0 * aStep;
     for (let p = 0; p < D; p += 8) {
       const cols = min(8, D - p);
       const panel = bp + <usize>(p >> 3) * panelBytes + (<usize>k0 << 5);
       const out = c + <usize>m0 * ldc + (<usize>p << 2);
       if (rows == 4 && cols == 8) {
-        microPacked(a0, 16, panel, k1 - k0, out, ldc, mode, 0);
+        microPacked(a0, aStep, panel, k1 - k0, out, ldc, mode, 0);
       } else {
-        microPacked(a0, 16, panel, k1 - k0, tile, 32, STORE, 0);
+        microPacked(a0, aStep, panel, k1 - k0, tile, 32, STORE, 0);
         finishEdge(tile, out, ldc, rows, cols, mode, 0);
       }
     }
