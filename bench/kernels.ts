@@ -38,6 +38,7 @@ async function main(): Promise<void> {
     ];
   };
   const q = tensor(N * C), kk = tensor(N * C), v = tensor(N * C), y = tensor(N * C), lse = tensor(B * H * T), dy = tensor(N * C);
+  const weights = B * H * T * T <= backend.attentionWeightsBudget ? tensor(B * H * T * T) : null;
   const dq = tensor(N * C), dk = tensor(N * C), dv = tensor(N * C);
   const attn = { B, Tq: T, Tk: T, C, H, causal: true };
   const causalFlops = 2 * B * H * (T * (T + 1) / 2) * (C / H);
@@ -51,8 +52,8 @@ async function main(): Promise<void> {
   const probes: Probe[] = [
     ...linear(C, 3 * C, L), ...linear(C, C, L), ...linear(C, F, L), ...linear(F, C, L),
     ...linear(C, V, 1).map((pr) => ({ ...pr, name: `${pr.name} (head)` })),
-    { name: 'attention forward', perStep: L, flops: 2 * causalFlops, run: () => k.attentionForward(q, kk, v, null, y, lse, attn) },
-    { name: 'attention backward', perStep: L, flops: 5 * causalFlops, run: () => k.attentionBackward(dy, q, kk, v, null, y, lse, dq, dk, dv, attn) },
+    { name: 'attention forward', perStep: L, flops: 2 * causalFlops, run: () => k.attentionForward(q, kk, v, null, y, lse, weights, attn) },
+    { name: 'attention backward', perStep: L, flops: 5 * causalFlops, run: () => k.attentionBackward(dy, q, kk, v, null, y, lse, weights, dq, dk, dv, attn) },
     { name: 'layer norm forward', perStep: 2 * L + 1, flops: 0, run: () => k.layerNormForward(x, w, bias, out, mean, rstd, { N, C, eps: 1e-5 }) },
     { name: 'layer norm backward', perStep: 2 * L + 1, flops: 0,
       run: () => k.layerNormBackward(dy, x, w, mean, rstd, dq, dk, dv, { N, C, eps: 1e-5 }) },

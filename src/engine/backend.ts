@@ -48,10 +48,13 @@ export interface Kernels<S extends Storage = Storage> {
   activationForward(kind: ActivationKind, x: S, y: S, slope: S, n: number): void;
   /**
    * Multi-head attention y[B,Tq,C] from q[B,Tq,C], k[B,Tk,C], v[B,Tk,C]; keyPad[B,Tk] (i32, 1 = padding) or null.
-   * Saves lse[B,H,Tq], the log-sum-exp of each row's masked, scaled scores (−Infinity for a fully masked row, whose output is 0).
+   * Saves lse[B,H,Tq], the log-sum-exp of each row's masked, scaled scores (−Infinity for a fully masked row, whose
+   * output is 0), and, when `weights` is given, the softmax weights[B,H,Tq,Tk] themselves (0 where masked), which
+   * the backward then reads instead of recomputing them (see Backend.attentionWeightsBudget).
    */
-  attentionForward(q: S, k: S, v: S, keyPad: S | null, y: S, lse: S, s: AttentionShape): void;
-  attentionBackward(dy: S, q: S, k: S, v: S, keyPad: S | null, y: S, lse: S, dq: S, dk: S, dv: S, s: AttentionShape): void;
+  attentionForward(q: S, k: S, v: S, keyPad: S | null, y: S, lse: S, weights: S | null, s: AttentionShape): void;
+  attentionBackward(dy: S, q: S, k: S, v: S, keyPad: S | null, y: S, lse: S, weights: S | null, dq: S, dk: S, dv: S,
+    s: AttentionShape): void;
   /** loss[0] = scale · Σ over non-ignored rows of the label-smoothed CE of logits[N,V] vs targets[N]; saves lse[N] */
   crossEntropyForward(logits: S, targets: S, loss: S, lse: S, s: CrossEntropyShape): void;
   /** dLogits[N,V] += dLoss[0] · scale · (softmax − smoothed one-hot) on non-ignored rows */
@@ -84,6 +87,11 @@ export interface Backend<S extends Storage = Storage> {
   /** A human-readable description for run.json and the dashboard (device, threads, …). */
   readonly description: string;
   readonly kernels: Kernels<S>;
+  /**
+   * The most softmax weights (B·H·Tq·Tk floats) an attention call keeps for its backward pass on this backend;
+   * larger calls, and every call where this is 0, recompute them from the saved log-sum-exp (FlashAttention-style).
+   */
+  readonly attentionWeightsBudget: number;
   /** Zero-filled storage of n elements. */
   alloc(dtype: DType, n: number): S;
   upload(data: Float32Array | Int32Array): S;

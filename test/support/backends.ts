@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import type { Backend } from '../../src/engine/backend';
+import type { Backend, BackendName } from '../../src/engine/backend';
 import { CpuBackend } from '../../src/engine/backends/cpu';
 import { acquireWebGpu } from '../../src/engine/backends/webgpu';
 import { WasmBackend } from '../../src/engine/backends/wasm';
@@ -46,8 +46,8 @@ function wasmBackend(): Promise<Backend> {
  * adapter passes its self-test; with LOSSLAB_REQUIRE_WEBGPU=1 (CI, after scripts/install-lavapipe.sh) it always
  * joins, so a missing adapter fails the tests instead of skipping them.
  */
-export function backendsUnderTest(): { name: string; create: () => Promise<Backend> }[] {
-  const backends = [{ name: 'cpu', create: async (): Promise<Backend> => new CpuBackend() }, { name: 'wasm', create: wasmBackend }];
+export function backendsUnderTest(): { name: BackendName; create: () => Promise<Backend> }[] {
+  const backends: { name: BackendName; create: () => Promise<Backend> }[] = [{ name: 'cpu', create: async (): Promise<Backend> => new CpuBackend() }, { name: 'wasm', create: wasmBackend }];
   const required = process.env.LOSSLAB_REQUIRE_WEBGPU === '1';
   const probe = probeWebGpu();
   if (probe.available) backends.push({ name: 'webgpu', create: webGpuBackend });

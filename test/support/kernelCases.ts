@@ -1,4 +1,4 @@
-import type { Backend, Kernels, Storage } from '../../src/engine/backend';
+import type { Backend, BackendName, Kernels, Storage } from '../../src/engine/backend';
 import { Rng } from '../../src/engine/rng';
 
 type Data = Float32Array | Int32Array;
@@ -14,6 +14,8 @@ export interface KernelCase {
   compare: string[];
   /** Names compared bit for bit (dropout masks, pass-through values). */
   exact?: string[];
+  /** The backends that run the case besides the CPU reference (default: all). */
+  backends?: BackendName[];
   run: (k: Kernels, t: Record<string, Storage>) => void;
 }
 
@@ -25,7 +27,9 @@ function ints(rng: Rng, n: number, below: number): Int32Array {
   return Int32Array.from({ length: n }, () => rng.int(below));
 }
 
-function attentionCase(name: string, rng: Rng, s: { B: number; Tq: number; Tk: number; C: number; H: number; causal: boolean }, pad: Int32Array | null): KernelCase {
+/** Attention forward and backward; with `keepWeights`, through saved softmax weights (backends with a weights budget). */
+function attentionCase(name: string, rng: Rng, s: { B: number; Tq: number; Tk: number; C: number; H: number; causal: boolean },
+  pad: Int32Array | null, keepWeights = false): KernelCase {
   const { B, Tq, Tk, C, H } = s;
   const tensors: Record<string, Data> = {
     q: normal(rng, B * Tq * C), k: normal(rng, B * Tk * C), v: normal(rng, B * Tk * C), dy: normal(rng, B * Tq * C),
@@ -33,12 +37,16 @@ function attentionCase(name: string, rng: Rng, s: { B: number; Tq: number; Tk: n
     dq: normal(rng, B * Tq * C), dk: normal(rng, B * Tk * C), dv: normal(rng, B * Tk * C),
   };
   if (pad) tensors.pad = pad;
+  if (keepWeights) tensors.weights = normal(rng, B * H * Tq * Tk);
   return {
-    name, tensors, compare: ['y', 'lse', 'dq', 'dk', 'dv'],
+    name: keepWeights ? `${name}, through saved weights` : name, tensors,
+    compare: ['y', 'lse', 'dq', 'dk', 'dv', ...(keepWeights ? ['weights'] : [])],
+    backends: keepWeights ? ['wasm'] : undefined,
     run: (kn, t) => {
       const keyPad = pad ? t.pad : null;
-      kn.attentionForward(t.q, t.k, t.v, keyPad, t.y, t.lse, s);
-      kn.attentionBackward(t.dy, t.q, t.k, t.v, keyPad, t.y, t.lse, t.dq, t.dk, t.dv, s);
+      const weights = keepWeights ? t.weights : null;
+      kn.attentionForward(t.q, t.k, t.v, keyPad, t.y, t.lse, weights, s);
+      kn.attentionBackward(t.dy, t.q, t.k, t.v, keyPad, t.y, t.lse, weights, t.dq, t.dk, t.dv, s);
     },
   };
 }
@@ -77,6 +85,11 @@ export function kernelCases(): KernelCase[] {
     attentionCase('attention cross, a fully padded batch row', rng, { B: 3, Tq: 4, Tk: 7, C: 24, H: 3, causal: false }, padded),
     attentionCase('attention causal with Tq < Tk and padding', rng, { B: 3, Tq: 5, Tk: 7, C: 24, H: 3, causal: true }, padded),
     attentionCase('attention head size 64', rng, { B: 1, Tq: 40, Tk: 40, C: 128, H: 2, causal: true }, null),
+    attentionCase('attention causal, 150 positions, head size 16', rng, { B: 2, Tq: 150, Tk: 150, C: 32, H: 2, causal: true }, null, true),
+    attentionCase('attention causal, 136 positions, head size 32', rng, { B: 2, Tq: 136, Tk: 136, C: 64, H: 2, causal: true }, null, true),
+    attentionCase('attention cross, a fully padded batch row', rng, { B: 3, Tq: 4, Tk: 7, C: 24, H: 3, causal: false }, padded, true),
+    attentionCase('attention causal with Tq < Tk and padding', rng, { B: 3, Tq: 5, Tk: 8, C: 24, H: 3, causal: true },
+      Int32Array.from({ length: 3 * 8 }, (_, i) => (i >= 8 && i < 16) || i % 8 === 7 ? 1 : 0), true),
     ln(200, true, true, true),
     ln(200, true, false, false),
     ln(37, false, true, false),
@@ -167,8 +180,8 @@ export function kernelCases(): KernelCase[] {
         const zero = (...names: string[]) => names.forEach((n) => k.fill(t[n], 0, t[n].length));
         zero('dq', 'dk', 'dv', 'dx', 'dw', 'db', 'dxLn', 'dwLn', 'dbLn', 'dEmb', 'dAct', 'dDrop', 'dz', 'acc');
         const att = { B: 3, Tq: 4, Tk: 7, C: 24, H: 3, causal: false };
-        k.attentionForward(t.q, t.k, t.v, t.pad, t.y, t.lse, att);
-        k.attentionBackward(t.dy, t.q, t.k, t.v, t.pad, t.y, t.lse, t.dq, t.dk, t.dv, att);
+        k.attentionForward(t.q, t.k, t.v, t.pad, t.y, t.lse, null, att);
+        k.attentionBackward(t.dy, t.q, t.k, t.v, t.pad, t.y, t.lse, null, t.dq, t.dk, t.dv, att);
         k.linearBackward(t.dyLin, t.dx, t.w, null, t.dw, t.db, { N: 12, I: 24, O: 5 });
         k.linearBackward(t.dyLin, t.dxLn, t.w, t.dx, null, null, { N: 12, I: 24, O: 5 });
         k.layerNormForward(t.dAct, t.lnW, null, t.lnY, t.mean, t.rstd, { N: 12, C: 24, eps: 1e-5 });

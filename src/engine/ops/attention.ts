@@ -16,12 +16,14 @@ export function attention(g: Graph, q: Tensor, k: Tensor, v: Tensor, options: At
   const keyPad = options.keyPad?.storage ?? null;
   const y = g.output(q.shape, q, k, v);
   const lse = g.tensor([B, options.nHeads, Tq]);
-  g.kernels.attentionForward(q.storage, k.storage, v.storage, keyPad, y.storage, lse.storage, shape);
+  const keepsWeights = B * options.nHeads * Tq * Tk <= g.backend.attentionWeightsBudget;
+  const weights = keepsWeights ? g.tensor([B, options.nHeads, Tq, Tk]).storage : null;
+  g.kernels.attentionForward(q.storage, k.storage, v.storage, keyPad, y.storage, lse.storage, weights, shape);
   g.record(y, (dy) => {
     const dq = g.gradOf(q) ?? g.tensor(q.shape);
     const dk = g.gradOf(k) ?? g.tensor(k.shape);
     const dv = g.gradOf(v) ?? g.tensor(v.shape);
-    g.kernels.attentionBackward(dy.storage, q.storage, k.storage, v.storage, keyPad, y.storage, lse.storage,
+    g.kernels.attentionBackward(dy.storage, q.storage, k.storage, v.storage, keyPad, y.storage, lse.storage, weights,
       dq.storage, dk.storage, dv.storage, shape);
   });
   return y;

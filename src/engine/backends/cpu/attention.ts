@@ -9,9 +9,11 @@ function visible(keyPad: Int32Array | null, b: number, i: number, j: number, s: 
 
 /**
  * y[B,Tq,C] = softmax(q·kᵀ/√D + mask)·v per head; head h uses channels [h·D, (h+1)·D).
- * lse[B,H,Tq] keeps each row's log-sum-exp so the backward pass recomputes probabilities without a T×T buffer.
+ * lse[B,H,Tq] keeps each row's log-sum-exp so the backward pass can recompute probabilities without a T×T buffer;
+ * weights[B,H,Tq,Tk], when given, keeps the probabilities themselves.
  */
-export function attentionForward(q: F32, k: F32, v: F32, keyPad: Int32Array | null, y: F32, lse: F32, s: AttentionShape): void {
+export function attentionForward(q: F32, k: F32, v: F32, keyPad: Int32Array | null, y: F32, lse: F32, weights: F32 | null,
+  s: AttentionShape): void {
   const { B, Tq, Tk, C, H } = s;
   const D = C / H;
   const scale = 1 / Math.sqrt(D);
@@ -30,7 +32,9 @@ export function attentionForward(q: F32, k: F32, v: F32, keyPad: Int32Array | nu
           if (scores[j] > max) max = scores[j];
         }
         const yo = qo;
+        const wo = ((b * H + h) * Tq + i) * Tk;
         for (let d = 0; d < D; d++) y[yo + d] = 0;
+        weights?.fill(0, wo, wo + Tk);
         if (max === -Infinity) { lse[(b * H + h) * Tq + i] = -Infinity; continue; }
         let sum = 0;
         for (let j = 0; j < Tk; j++) sum += scores[j] === -Infinity ? 0 : Math.exp(scores[j] - max);
@@ -39,6 +43,7 @@ export function attentionForward(q: F32, k: F32, v: F32, keyPad: Int32Array | nu
         for (let j = 0; j < Tk; j++) {
           if (scores[j] === -Infinity) continue;
           const p = Math.exp(scores[j] - rowLse);
+          if (weights) weights[wo + j] = p;
           const vo = (b * Tk + j) * C + h * D;
           for (let d = 0; d < D; d++) y[yo + d] += p * v[vo + d];
         }
@@ -47,8 +52,8 @@ export function attentionForward(q: F32, k: F32, v: F32, keyPad: Int32Array | nu
   }
 }
 
-/** FlashAttention-2 style backward: dS = P ∘ (dP − rowsum(dy ∘ y)), with P recomputed from lse. */
-export function attentionBackward(dy: F32, q: F32, k: F32, v: F32, keyPad: Int32Array | null, y: F32, lse: F32,
+/** FlashAttention-2 style backward: dS = P ∘ (dP − rowsum(dy ∘ y)), with P read from weights or recomputed from lse. */
+export function attentionBackward(dy: F32, q: F32, k: F32, v: F32, keyPad: Int32Array | null, y: F32, lse: F32, weights: F32 | null,
   dq: F32, dk: F32, dv: F32, s: AttentionShape): void {
   const { B, Tq, Tk, C, H } = s;
   const D = C / H;
@@ -70,7 +75,7 @@ export function attentionBackward(dy: F32, q: F32, k: F32, v: F32, keyPad: Int32
             dot += q[qo + d] * k[ko + d];
             dp += dy[qo + d] * v[ko + d];
           }
-          const p = Math.exp(dot * scale - rowLse);
+          const p = weights ? weights[((b * H + h) * Tq + i) * Tk + j] : Math.exp(dot * scale - rowLse);
           const ds = p * (dp - rowDot) * scale;
           for (let d = 0; d < D; d++) {
             dq[qo + d] += ds * k[ko + d];

@@ -25,6 +25,8 @@ for (const name of KERNEL_NAMES) registerKernel('cpu', name, cpuKernels[name] as
 export class CpuBackend implements Backend<CpuStorage> {
   readonly name = 'cpu' as const;
   readonly description = 'CPU (TypeScript reference kernels, 1 thread)';
+  /** The reference recomputes attention weights from the log-sum-exp, the memory-lean definition. */
+  readonly attentionWeightsBudget = 0;
   readonly kernels = kernelsOf('cpu', KERNEL_NAMES) as unknown as Kernels<CpuStorage>;
 
   alloc(dtype: DType, n: number): CpuStorage {

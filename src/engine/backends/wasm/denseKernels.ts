@@ -85,19 +85,21 @@ function attentionWork({ B, Tq, Tk, C }: AttentionShape): number {
   return B * Tq * Tk * C;
 }
 
-export function attentionForward(q: S, k: S, v: S, keyPad: S | null, y: S, lse: S, s: AttentionShape): void {
+export function attentionForward(q: S, k: S, v: S, keyPad: S | null, y: S, lse: S, weights: S | null, s: AttentionShape): void {
   const rt = q.runtime;
   const { B, Tq, Tk, C, H, causal } = s;
   rt.ensureScratch(rt.attentionScratchBytes(Tq, Tk, C / H));
-  const args = [input(q), input(k), input(v), optionalInput(keyPad), output(y, B * Tq * C), output(lse, B * H * Tq)];
+  const saved = weights ? output(weights, B * H * Tq * Tk) : 0;
+  const args = [input(q), input(k), input(v), optionalInput(keyPad), output(y, B * Tq * C), output(lse, B * H * Tq), saved];
   rt.call('ATTN_FWD', [...args, B, Tq, Tk, C, H, causal ? 1 : 0], [], B * H > 1 && attentionWork(s) >= PARALLEL_MIN_WORK);
 }
 
-export function attentionBackward(dy: S, q: S, k: S, v: S, keyPad: S | null, y: S, lse: S, dq: S, dk: S, dv: S, s: AttentionShape): void {
+export function attentionBackward(dy: S, q: S, k: S, v: S, keyPad: S | null, y: S, lse: S, weights: S | null, dq: S, dk: S, dv: S,
+  s: AttentionShape): void {
   const rt = q.runtime;
   const { B, Tq, Tk, C, H, causal } = s;
   rt.ensureScratch(rt.attentionScratchBytes(Tq, Tk, C / H));
-  const args = [input(dy), input(q), input(k), input(v), optionalInput(keyPad), input(y), input(lse), dq.ptr, dk.ptr, dv.ptr];
+  const args = [input(dy), input(q), input(k), input(v), optionalInput(keyPad), input(y), input(lse), optionalInput(weights), dq.ptr, dk.ptr, dv.ptr];
   const modes = [accumulateMode(dq, B * Tq * C), accumulateMode(dk, B * Tk * C), accumulateMode(dv, B * Tk * C)];
   rt.call('ATTN_BWD', [...args, B, Tq, Tk, C, H, causal ? 1 : 0, ...modes], [], B * H > 1 && attentionWork(s) >= PARALLEL_MIN_WORK);
 }

@@ -17,6 +17,8 @@ for (const name of KERNEL_NAMES) if (name in wasmKernels) registerKernel('wasm',
 export class WasmBackend implements Backend<WasmStorage> {
   readonly name = 'wasm' as const;
   readonly description: string;
+  /** Attention keeps up to 16 MiB of weights per call: reading them beats recomputing QKᵀ and its exponentials. */
+  readonly attentionWeightsBudget = 1 << 22;
   readonly kernels = kernelsOf('wasm', KERNEL_NAMES) as unknown as Kernels<WasmStorage>;
 
   private constructor(readonly runtime: WasmRuntime) {

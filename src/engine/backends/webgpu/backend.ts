@@ -48,6 +48,8 @@ export class WebGpuBackend implements Backend<GpuStorage> {
   readonly name = 'webgpu' as const;
   readonly kernels = kernelsOf('webgpu', KERNEL_NAMES) as unknown as Kernels<GpuStorage>;
   readonly description: string;
+  /** The kernels recompute attention weights from the log-sum-exp, key block by key block (no T×T buffer). */
+  readonly attentionWeightsBudget = 0;
   private readonly context: GpuContext;
 
   private constructor(readonly device: GPUDevice, readonly adapter: AdapterSummary) {

@@ -5,17 +5,18 @@ import { argI, argP, claim, scratchOf } from './control';
 import { ADD, STORE } from './gemm';
 import {
   A_TILES, DY_PACK, DY_TILES, FULL, GRADS, K_PACK, K_T, LOWER, PROBS, QB, Q_PACK, Q_TILES, ROW_SCALE, TILE, UPPER, V_T,
-  dot, gradientRow, headProduct, rowStride, scoresBlock, scratchPart, softmaxRow, zeroSlice,
+  dot, gradientFromWeights, gradientRow, headProduct, rowStride, scoresBlock, scratchPart, softmaxRow, storeWeights, zeroSlice,
 } from './attentionParts';
-import { packCols, packRows, packRowsA } from './pack';
+import { packCols, packRows, packRowsA, packTransposedA } from './pack';
 
 /**
- * Task ATTN_FWD, one (batch, head) per chunk, query blocks of QB rows: S = Q·Kᵀ/√D, masked softmax (lse saved),
- * y = P·V. Head h uses channels [h·D, (h+1)·D). Args: q, k, v, keyPad (0 = none), y, lse, B, Tq, Tk, C, H, causal.
+ * Task ATTN_FWD, one (batch, head) per chunk, query blocks of QB rows: S = Q·Kᵀ/√D, masked softmax (lse saved, and
+ * the normalised weights [B,H,Tq,Tk] when `weights` ≠ 0), y = P·V. Head h uses channels [h·D, (h+1)·D).
+ * Args: q, k, v, keyPad (0 = none), y, lse, weights (0 = none), B, Tq, Tk, C, H, causal.
  */
 export function attentionForwardTask(tid: i32): void {
-  const q = argP(0), k = argP(1), v = argP(2), keyPad = argP(3), y = argP(4), lseOut = argP(5);
-  const B = argI(6), Tq = argI(7), Tk = argI(8), C = argI(9), H = argI(10), causal = argI(11) != 0;
+  const q = argP(0), k = argP(1), v = argP(2), keyPad = argP(3), y = argP(4), lseOut = argP(5), weights = argP(6);
+  const B = argI(7), Tq = argI(8), Tk = argI(9), C = argI(10), H = argI(11), causal = argI(12) != 0;
   const D = C / H, stride = rowStride(Tk), rowBytes = <usize>C << 2, strideBytes = <usize>stride << 2;
   const scale: f32 = 1 / Mathf.sqrt(<f32>D);
   const base = scratchOf(tid);
@@ -39,7 +40,11 @@ export function attentionForwardTask(tid: i32): void {
         const len = causal ? min(Tk, q0 + (i | 3) + 1) : Tk;
         const lim = causal ? min(len, q0 + i + 1) : len;
         const lse = softmaxRow(probs + <usize>i * strideBytes, lim, len, pad, scale, rowScale + (<usize>i << 2));
-        store<f32>(lseOut + (<usize>((b * H + h) * Tq + q0 + i) << 2), lse);
+        const row = (b * H + h) * Tq + q0 + i;
+        store<f32>(lseOut + (<usize>row << 2), lse);
+        if (weights != 0) {
+          storeWeights(probs + <usize>i * strideBytes, weights + (<usize>row * <usize>Tk << 2), len, Tk, load<f32>(rowScale + (<usize>i << 2)));
+        }
       }
       packRowsA(probs, strideBytes, 0, qc, 0, blockLen, pTiles);
       const yBlock = yb + <usize>q0 * rowBytes;
@@ -51,15 +56,15 @@ export function attentionForwardTask(tid: i32): void {
 }
 
 /**
- * Task ATTN_BWD, one (batch, head) per chunk, query blocks of QB rows: P from the saved lse, dP = dY·Vᵀ,
- * dS = P∘(dP − rowsum(dY∘Y))/√D, then dQ = dS·K, dK += dSᵀ·Q, dV += Pᵀ·dY (FlashAttention-2's backward, the
- * block's P and dS kept whole instead of recomputed per key block).
- * Args: dy, q, k, v, keyPad, y, lse, dq, dk, dv, B, Tq, Tk, C, H, causal, dqMode, dkMode, dvMode.
+ * Task ATTN_BWD, one (batch, head) per chunk, query blocks of QB rows: P read from the saved weights, or recomputed
+ * from the saved lse (FlashAttention-2), dP = dY·Vᵀ, dS = P∘(dP − rowsum(dY∘Y))/√D, then dQ = dS·K, dK += dSᵀ·Q,
+ * dV += Pᵀ·dY (the block's P and dS kept whole instead of recomputed per key block).
+ * Args: dy, q, k, v, keyPad, y, lse, weights (0 = none), dq, dk, dv, B, Tq, Tk, C, H, causal, dqMode, dkMode, dvMode.
  */
 export function attentionBackwardTask(tid: i32): void {
-  const dy = argP(0), q = argP(1), k = argP(2), v = argP(3), keyPad = argP(4), y = argP(5), lseIn = argP(6);
-  const dq = argP(7), dk = argP(8), dv = argP(9), B = argI(10), Tq = argI(11), Tk = argI(12), C = argI(13), H = argI(14);
-  const causal = argI(15) != 0, dqMode = argI(16), dkMode = argI(17), dvMode = argI(18);
+  const dy = argP(0), q = argP(1), k = argP(2), v = argP(3), keyPad = argP(4), y = argP(5), lseIn = argP(6), weights = argP(7);
+  const dq = argP(8), dk = argP(9), dv = argP(10), B = argI(11), Tq = argI(12), Tk = argI(13), C = argI(14), H = argI(15);
+  const causal = argI(16) != 0, dqMode = argI(17), dkMode = argI(18), dvMode = argI(19);
   const D = C / H, stride = rowStride(Tk), rowBytes = <usize>C << 2, strideBytes = <usize>stride << 2;
   const scale: f32 = 1 / Mathf.sqrt(<f32>D);
   const base = scratchOf(tid);
@@ -86,16 +91,21 @@ export function attentionBackwardTask(tid: i32): void {
       const qc = min(QB, Tq - q0);
       const blockLen = causal ? min(Tk, q0 + qc) : Tk;
       const qBlock = qb + <usize>q0 * rowBytes, dyBlock = dyb + <usize>q0 * rowBytes;
-      packRowsA(qBlock, rowBytes, 0, qc, 0, D, qTiles);
+      const saved = weights + (<usize>((b * H + h) * Tq + q0) * <usize>Tk << 2), savedBytes = <usize>Tk << 2;
+      if (weights == 0) {
+        packRowsA(qBlock, rowBytes, 0, qc, 0, D, qTiles);
+        scoresBlock(qTiles, qc, kT, D, blockLen, probs, strideBytes, causal, q0);
+      }
       packRowsA(dyBlock, rowBytes, 0, qc, 0, D, dyTiles);
-      scoresBlock(qTiles, qc, kT, D, blockLen, probs, strideBytes, causal, q0);
       scoresBlock(dyTiles, qc, vT, D, blockLen, grads, strideBytes, causal, q0);
       for (let i = 0; i < qc; i++) {
         const len = causal ? min(Tk, q0 + (i | 3) + 1) : Tk;
         const lim = causal ? min(len, q0 + i + 1) : len;
         const lse = load<f32>(lseIn + (<usize>((b * H + h) * Tq + q0 + i) << 2));
         const rowDot = dot(dyb + <usize>(q0 + i) * rowBytes, yb + <usize>(q0 + i) * rowBytes, D);
-        gradientRow(probs + <usize>i * strideBytes, grads + <usize>i * strideBytes, lim, len, pad, scale, lse, rowDot);
+        const gRow = grads + <usize>i * strideBytes;
+        if (weights != 0) gradientFromWeights(saved + <usize>i * savedBytes, gRow, len, scale, rowDot);
+        else gradientRow(probs + <usize>i * strideBytes, gRow, lim, len, pad, scale, lse, rowDot);
       }
       packRows(qBlock, rowBytes, 0, qc, 0, D, qPack);
       packRows(dyBlock, rowBytes, 0, qc, 0, D, dyPack);
@@ -104,7 +114,15 @@ export function attentionBackwardTask(tid: i32): void {
       headProduct(aTiles, <usize>blockLen << 4, 16, kPack, <usize>Tk << 5, dqBlock, rowBytes, qc, D, blockLen, dqMode, tile, lower, q0);
       // dSᵀ and Pᵀ are read in place: each of their k-rows (a query's row) holds a tile's keys side by side.
       headProduct(grads, 16, strideBytes, qPack, <usize>qc << 5, dkb, rowBytes, blockLen, D, qc, ADD, tile, upper, q0);
-      headProduct(probs, 16, strideBytes, dyPack, <usize>qc << 5, dvb, rowBytes, blockLen, D, qc, ADD, tile, upper, q0);
+      if (weights == 0) {
+        headProduct(probs, 16, strideBytes, dyPack, <usize>qc << 5, dvb, rowBytes, blockLen, D, qc, ADD, tile, upper, q0);
+      } else if ((Tk & 3) == 0) {
+        headProduct(saved, 16, savedBytes, dyPack, <usize>qc << 5, dvb, rowBytes, blockLen, D, qc, ADD, tile, upper, q0);
+      } else {
+        // Rows of Tk floats, Tk not a multiple of 4: a 4-key tile read in place could run past the buffer's end.
+        packTransposedA(saved, savedBytes, 0, blockLen, 0, qc, aTiles);
+        headProduct(aTiles, <usize>qc << 4, 16, dyPack, <usize>qc << 5, dvb, rowBytes, blockLen, D, qc, ADD, tile, upper, q0);
+      }
     }
   }
 }

@@ -146,6 +146,29 @@ export function gradientRow(pRow: usize, gRow: usize, lim: i32, len: i32, keyPad
   }
 }
 
+/** One row of saved weights: w_j = e_j·inverseSum for j < len (e from softmaxRow), 0 on [len, Tk). */
+export function storeWeights(eRow: usize, wRow: usize, len: i32, Tk: i32, inverseSum: f32): void {
+  const vi = f32x4.splat(inverseSum);
+  let j = 0;
+  for (; j + 4 <= len; j += 4) v128.store(wRow + (<usize>j << 2), f32x4.mul(v128.load(eRow + (<usize>j << 2)), vi));
+  for (; j < len; j++) store<f32>(wRow + (<usize>j << 2), load<f32>(eRow + (<usize>j << 2)) * inverseSum);
+  zeroFloats(wRow + (<usize>len << 2), Tk - len);
+}
+
+/** gradientRow from saved weights (0 where masked, so no mask here): dS_j = w_j·(dP_j − rowDot)·scale on [0, len). */
+export function gradientFromWeights(wRow: usize, gRow: usize, len: i32, scale: f32, rowDot: f32): void {
+  const vs = f32x4.splat(scale), vd = f32x4.splat(rowDot);
+  let j = 0;
+  for (; j + 4 <= len; j += 4) {
+    const o = <usize>j << 2;
+    v128.store(gRow + o, f32x4.mul(f32x4.mul(v128.load(wRow + o), f32x4.sub(v128.load(gRow + o), vd)), vs));
+  }
+  for (; j < len; j++) {
+    const o = <usize>j << 2;
+    store<f32>(gRow + o, load<f32>(wRow + o) * (load<f32>(gRow + o) - rowDot) * scale);
+  }
+}
+
 /**
  * out[i, j] = Σ_d A[i, d]·B[d, j] for the qc rows of a query block, A packed as [tile][D][4], B as key panels
  * [panel][D][8]: panel by panel, so each stays in L1 while every tile uses it. With `causal`, a tile skips the

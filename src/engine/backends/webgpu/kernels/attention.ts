@@ -18,12 +18,17 @@ function headDim(s: AttentionShape): number {
   return D;
 }
 
+function refuseWeights(weights: GpuStorage | null): void {
+  if (weights) throw new Error('WebGPU attention recomputes its weights from the log-sum-exp: pass weights = null (attentionWeightsBudget is 0)');
+}
+
 function shapeUniforms(s: AttentionShape, keyPad: GpuStorage | null, D: number): Uniforms {
   return new Uniforms().u32(s.B).u32(s.Tq).u32(s.Tk).u32(s.C).u32(s.H).flag(s.causal).flag(keyPad !== null).f32(1 / Math.sqrt(D));
 }
 
 export function attentionForward(q: GpuStorage, k: GpuStorage, v: GpuStorage, keyPad: GpuStorage | null, y: GpuStorage, lse: GpuStorage,
-  s: AttentionShape): void {
+  weights: GpuStorage | null, s: AttentionShape): void {
+  refuseWeights(weights);
   const ctx = y.context;
   const D = headDim(s);
   const rows = s.B * s.H * s.Tq;
@@ -33,7 +38,8 @@ export function attentionForward(q: GpuStorage, k: GpuStorage, v: GpuStorage, ke
 
 /** Three launches: per-row statistics, then dq by query rows and dk, dv by key rows (each gathers; no atomics). */
 export function attentionBackward(dy: GpuStorage, q: GpuStorage, k: GpuStorage, v: GpuStorage, keyPad: GpuStorage | null, y: GpuStorage,
-  lse: GpuStorage, dq: GpuStorage, dk: GpuStorage, dv: GpuStorage, s: AttentionShape): void {
+  lse: GpuStorage, weights: GpuStorage | null, dq: GpuStorage, dk: GpuStorage, dv: GpuStorage, s: AttentionShape): void {
+  refuseWeights(weights);
   const ctx = dq.context;
   const D = headDim(s);
   const rows = s.B * s.H * s.Tq;
