@@ -4,7 +4,8 @@ import { acquireWebGpu } from '../engine/backends/webgpu/acquire';
 import { MessageChannel } from '../protocol/channel';
 import type { HostToWorker, WorkerToHost } from '../protocol/worker';
 import { validateHostToWorker } from './messages';
-import { WorkerRuns, gpuFaultFromEnv, userMessage } from './runs';
+import { gpuFaultFromEnv } from '../node/gpuFault';
+import { WorkerRuns, userMessage } from './runs';
 
 declare const LOSSLAB_VERSION: string;
 

@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 import type { BackendChoice } from '../config/types';
-import { WebGpuError, type WebGpuErrorKind } from '../engine/backends/webgpu/errors';
 import type { StepMetrics } from '../engine/train/metrics';
 import { UserError, loadConfigFile } from '../node/configFile';
+import { injectGpuFault, type InjectedGpuFault } from '../node/gpuFault';
 import { resumeSession, startSession, type SessionObserver, type TrainingSession } from '../node/session';
 import type { RunInfo } from '../protocol/runInfo';
 import type { StartRun, WorkerToHost } from '../protocol/worker';
@@ -14,7 +14,7 @@ export interface WorkerRunsOptions {
   /** Steps finished within this many milliseconds go to the host as one DidStep (default 30). */
   stepBatchMs?: number;
   /** For tests: every new run (not a resume) fails with this GPU error right after this step, as if its device gave up. */
-  gpuFaultAfterStep?: { step: number; kind: WebGpuErrorKind } | null;
+  gpuFaultAfterStep?: InjectedGpuFault | null;
 }
 
 /** One StartRun from the moment it is accepted until its run ends. */
@@ -98,7 +98,7 @@ export class WorkerRuns {
     this.byId.get(runId)?.session?.run.resume();
   }
 
-  private observe(run: ActiveRun, requestId: string, fault: WorkerRunsOptions['gpuFaultAfterStep']): SessionObserver {
+  private observe(run: ActiveRun, requestId: string, fault: InjectedGpuFault | null): SessionObserver {
     return {
       onStart: (info, _loaded, folder) => {
         run.runId = info.id;
@@ -112,7 +112,7 @@ export class WorkerRuns {
         const wait = run.lastFlush + this.stepBatchMs - performance.now();
         if (wait <= 0) this.flushSteps(run);
         else run.flushTimer ??= setTimeout(() => this.flushSteps(run), wait);
-        if (fault && metrics.step === fault.step) throw new WebGpuError(fault.kind, `injected after step ${fault.step} (LOSSLAB_TEST_GPU_FAULT)`);
+        injectGpuFault(fault, metrics.step);
       },
       onEval: (metrics) => {
         this.flushSteps(run);
@@ -160,10 +160,4 @@ export function userMessage(error: unknown): string {
   if (error instanceof UserError) return error.message;
   const text = error instanceof Error ? error.message : String(error);
   return `internal error in the training worker: ${text}`;
-}
-
-/** `LOSSLAB_TEST_GPU_FAULT=device-lost@3` (or `out-of-memory@N`): the tests' way to make a GPU give up after step N. */
-export function gpuFaultFromEnv(value: string | undefined): WorkerRunsOptions['gpuFaultAfterStep'] {
-  const match = /^(device-lost|out-of-memory)@(\d+)$/.exec(value ?? '');
-  return match ? { kind: match[1] as WebGpuErrorKind, step: Number(match[2]) } : null;
 }

@@ -153,6 +153,26 @@ describe('losslab CLI', () => {
     assert.doesNotMatch(a.stderr + b.stderr, /internal error|at .*\.js:\d+/);
   });
 
+  it('after a GPU failure names the step and the checkpoint, and the command it prints resumes the run on the CPU', async () => {
+    const { dir, config } = project('', TEXT);
+    const run = join(dir, 'run');
+    const paused = await runCli(['train', config, '--quiet', '--out', run, '--set', 'training.checkpoint_interval=2'],
+      { env: { LOSSLAB_TEST_GPU_FAULT: 'device-lost@3' } });
+    assert.equal(paused.code, 1, paused.stderr);
+    const [sentence, command] = paused.stderr.trim().split('\n').slice(-2);
+    assert.equal(sentence, 'The WebGPU device was lost during step 4, so the run paused (steps 1–3 are kept): resume on the CPU from checkpoint step 2.');
+    assert.equal(command, `continue on the CPU: losslab train ${config} --resume ${run} --backend cpu`);
+    const info = JSON.parse(readFileSync(join(run, 'run.json'), 'utf8'));
+    assert.deepEqual([info.status, info.gpu_failure], ['paused', { kind: 'device-lost', step: 3, checkpoint_step: 2 }]);
+
+    const resumed = await runCli(command.replace('continue on the CPU: losslab ', '').split(' '), { env: { LOSSLAB_TEST_GPU_FAULT: 'device-lost@3' } });
+    assert.equal(resumed.code, 0, resumed.stderr);
+    const finished = JSON.parse(readFileSync(join(run, 'run.json'), 'utf8'));
+    assert.equal(finished.status, 'finished');
+    assert.equal(finished.steps_completed, 6);
+    assert.deepEqual(lines(join(run, 'metrics.jsonl')).filter((r) => !('val_loss' in r)).map((r) => r.step), [1, 2, 3, 4, 5, 6]);
+  });
+
   it('stops cleanly on Ctrl-C, keeping every metric so far', async () => {
     ensureBuilt();
     const { dir, config } = project();

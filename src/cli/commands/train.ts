@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { BackendChoice } from '../../config/types';
 import { UserError, formatDiagnostic } from '../../node/configFile';
+import { gpuFaultFromEnv, injectGpuFault } from '../../node/gpuFault';
 import { resumeSession, startSession, type SessionObserver } from '../../node/session';
 import type { CliCommand } from '../command';
 import { overridesOf, singleConfig } from '../overrides';
@@ -33,6 +34,7 @@ export const trainCommand: CliCommand = {
       throw new UserError(`--resume continues a run in its own folder from its checkpoint; it cannot be combined with --${fresh.join(', --')}`);
     }
     let progress = null as Progress | null;
+    const fault = values.resume === undefined ? gpuFaultFromEnv(process.env.LOSSLAB_TEST_GPU_FAULT) : null;
     const common = { configFile, overrides: overridesOf(values.steps, values.set), backend: backend as BackendChoice | undefined, metricsFile: values.metrics, version };
     const observer: SessionObserver = {
       onStart: (info, loaded, folder) => {
@@ -42,7 +44,10 @@ export const trainCommand: CliCommand = {
         progress.message(`run folder: ${folder}`);
         if (values.resume !== undefined) progress.message(`resuming from the checkpoint of step ${info.steps_completed}`);
       },
-      onStep: (m) => progress?.step(m),
+      onStep: (m) => {
+        progress?.step(m);
+        injectGpuFault(fault, m.step);
+      },
       onEval: (m) => progress?.evaluation(m),
       onNonFinite: (r) => {
         progress?.message(`step ${r.step}: ${r.parameter ? `the gradient of ${r.parameter}` : 'the loss'} is not finite (loss ${r.loss}); stopping`);
@@ -66,6 +71,16 @@ export const trainCommand: CliCommand = {
     const summary = `${status}: ${info.steps_completed}/${info.total_steps} steps, loss ${info.final_loss?.toFixed(4) ?? '–'}` +
       (info.final_val_loss !== null ? `, val_loss ${info.final_val_loss.toFixed(4)}` : '') + `, run folder ${session.writer.folder}`;
     if (!values.quiet) process.stderr.write(`${summary}\n`);
+    // A GPU failure pauses the run whatever --quiet says: the sentence names the step and the checkpoint to go on from.
+    if (status === 'paused' && info.gpu_failure) {
+      process.stderr.write(`${info.message ?? 'the GPU failed; the run paused'}\n` +
+        `continue on the CPU: losslab train ${quoteArg(configFile)} --resume ${quoteArg(session.writer.folder)} --backend cpu\n`);
+    }
     return status === 'finished' ? 0 : status === 'stopped' && interrupts > 0 ? 130 : 1;
   },
 };
+
+/** An argument as a shell needs it: quoted when it holds anything but safe path characters. */
+function quoteArg(value: string): string {
+  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+}
