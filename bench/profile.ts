@@ -2,7 +2,8 @@
  * Where a training step of the reference GPT goes, kernel by kernel, in the real step (not in isolation as
  * bench/kernels.ts): every kernel of the wasm backend is wrapped in a timer (calls are synchronous, the worker
  * threads included), and what no kernel accounts for is the graph and optimizer code around them.
- *   node --import tsx bench/profile.ts [--steps N] [--warmup N] [--threads N] [--variant relaxed|plain]
+ * With --tasks the rows are the wasm module's tasks instead (packing apart from the GEMM it feeds, by M×N×K).
+ *   node --import tsx bench/profile.ts [--steps N] [--warmup N] [--threads N] [--variant relaxed|plain] [--tasks]
  */
 import { parseArgs } from 'node:util';
 import type { Kernels } from '../src/engine/backend';
@@ -17,6 +18,19 @@ function rowName(name: string, args: unknown[]): string {
   if (name.startsWith('linear') && typeof shape === 'object') return `${name} ${String(shape.I)}→${String(shape.O)}`;
   if (name.startsWith('activation')) return `${name} ${String(args[0])}`;
   return name;
+}
+
+/** Times every task the kernels post to the wasm module; GEMM rows carry their M×N×K. */
+function timeTasks(backend: WasmBackend, totals: Map<string, number>): void {
+  const runtime = backend.runtime;
+  const call = runtime.call.bind(runtime);
+  runtime.call = (task, ints, floats, parallel) => {
+    const start = performance.now();
+    call(task, ints, floats, parallel);
+    const shape = task === 'GEMM' ? ints.slice(2, 5) : task === 'GEMM_PACK' ? ints.slice(6, 9) : [];
+    const row = shape.length > 0 ? `${task} ${shape.join('×')}` : task;
+    totals.set(row, (totals.get(row) ?? 0) + performance.now() - start);
+  };
 }
 
 /** Replaces each kernel by one that adds its milliseconds to `totals`. */
@@ -37,13 +51,14 @@ function timeKernels(backend: WasmBackend, totals: Map<string, number>): void {
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: {
     steps: { type: 'string', default: '20' }, warmup: { type: 'string', default: '3' }, threads: { type: 'string' },
-    variant: { type: 'string' },
+    variant: { type: 'string' }, tasks: { type: 'boolean', default: false },
   } });
   const steps = Number(values.steps), warmup = Number(values.warmup);
   const threads = values.threads === undefined ? undefined : Number(values.threads);
   const backend = await WasmBackend.create({ threads, variant: kernelVariant(values.variant) });
   const totals = new Map<string, number>();
-  timeKernels(backend, totals);
+  if (values.tasks) timeTasks(backend, totals);
+  else timeKernels(backend, totals);
   const trainer = refGptTrainer(backend);
   for (let i = 0; i < warmup; i++) await trainer.trainStep();
   totals.clear();
@@ -53,7 +68,7 @@ async function main(): Promise<void> {
   const inKernels = [...totals.values()].reduce((a, b) => a + b, 0) / steps;
   console.log(`${backend.description}: ${stepMs.toFixed(1)} ms per step (mean of ${steps})`);
   const rows = [...totals.entries()].map(([name, ms]) => [name, ms / steps] as const);
-  rows.push(['(outside the kernels: graph, optimizer and trainer code)', stepMs - inKernels]);
+  rows.push([`(outside the ${values.tasks ? 'tasks' : 'kernels'}: graph, optimizer and trainer code)`, stepMs - inKernels]);
   for (const [name, ms] of rows.sort((a, b) => b[1] - a[1])) {
     console.log(`${name.padEnd(56)} ${ms.toFixed(2).padStart(7)} ms ${((100 * ms) / stepMs).toFixed(1).padStart(5)} %`);
   }
