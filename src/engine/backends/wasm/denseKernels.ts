@@ -37,7 +37,7 @@ function gemm(rt: WasmRuntime, p: Product): void {
   }
   const aInPlace = p.ars === 4;
   rt.ensureScratch(rows * 32, rt.packedBytes(M, N, K));
-  rt.call('GEMM_PACK', [p.a, p.ars, p.aks, p.b, p.ldb, p.bTransposed ? 1 : 0, M, N, K, aInPlace ? 1 : 0], [], parallel);
+  rt.call('GEMM_PACK', [p.a, p.ars, p.aks, p.b, p.ldb, p.bTransposed ? 1 : 0, M, N, K], [], parallel);
   rt.call('GEMM', [p.c, p.ldc, M, N, K, p.mode, p.bias ?? 0, MB, NB, KC, aInPlace ? p.a : 0, p.aks, p.cTransposed ? 1 : 0], [], parallel);
 }
 

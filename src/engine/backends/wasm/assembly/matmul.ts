@@ -25,29 +25,29 @@ export function packed_bytes(M: i32, N: i32, K: i32): i32 {
 }
 
 /** Rows of A packed in shared scratch: all of them, or with A read in place only the last, partial tile. */
-function packedRows(M: i32, aInPlace: i32): i32 {
-  return aInPlace != 0 ? GEMM_TILE_ROWS : paddedRows(M);
+function packedRows(M: i32, aInPlace: bool): i32 {
+  return aInPlace ? GEMM_TILE_ROWS : paddedRows(M);
 }
 
 /**
  * Task GEMM_PACK: packs A[M,K] (A(m, k) at a + m·ars + k·aks; given transposed when ars = 4) into [tile][K][rows]
  * and B[K,N] (B(k, n) at b + k·ldb + 4n, or b + n·ldb + 4k when bTransposed) into [panel][K][8], in shared
- * scratch, once per product: the product's chunks then never repack an operand. With aInPlace (A given
- * transposed: each k holds a tile's rows side by side) the kernel reads A where it is, and only the last tile,
- * when M is not a whole number of tiles, is packed (a full-width read there would run past A's end).
- * Args: a, ars, aks, b, ldb, bTransposed, M, N, K, aInPlace.
+ * scratch, once per product: the product's chunks then never repack an operand. A given transposed (ars = 4:
+ * each k holds a tile's rows side by side) is read in place by the kernel, and only its last tile, when M is not
+ * a whole number of tiles, is packed (a full-width read there would run past A's end).
+ * Args: a, ars, aks, b, ldb, bTransposed, M, N, K.
  */
 export function gemmPackTask(_tid: i32): void {
   const a = argP(0), ars = argP(1), aks = argP(2), b = argP(3), ldb = argP(4), bT = argI(5), M = argI(6), N = argI(7), K = argI(8);
-  const aInPlace = argI(9);
+  const aInPlace = ars == 4;
   const ap = sharedScratch(), bp = ap + <usize>packedRows(M, aInPlace) * <usize>K * 4;
   const tailRows = M % GEMM_TILE_ROWS;
-  const aChunks = aInPlace != 0 ? (tailRows != 0 ? 1 : 0) : (M + PACK_ROWS - 1) / PACK_ROWS;
+  const aChunks = aInPlace ? (tailRows != 0 ? 1 : 0) : (M + PACK_ROWS - 1) / PACK_ROWS;
   const chunks = aChunks + (N + PACK_COLUMNS - 1) / PACK_COLUMNS;
   for (let chunk = claim(chunks); chunk >= 0; chunk = claim(chunks)) {
     if (chunk < aChunks) {
-      const m0 = aInPlace != 0 ? M - tailRows : chunk * PACK_ROWS, mc = aInPlace != 0 ? tailRows : min(PACK_ROWS, M - m0);
-      const dst = aInPlace != 0 ? ap : ap + <usize>m0 * <usize>K * 4;
+      const m0 = aInPlace ? M - tailRows : chunk * PACK_ROWS, mc = aInPlace ? tailRows : min(PACK_ROWS, M - m0);
+      const dst = aInPlace ? ap : ap + <usize>m0 * <usize>K * 4;
       if (GEMM_TILE_ROWS == 6) {
         if (ars == 4) packTransposedA6(a, aks, m0, mc, 0, K, dst);
         else packRowsA6(a, ars, m0, mc, 0, K, dst);
@@ -72,7 +72,7 @@ export function gemmPackTask(_tid: i32): void {
 export function gemmTask(tid: i32): void {
   const c = argP(0), ldc = argP(1), M = argI(2), N = argI(3), K = argI(4), mode = argI(5), bias = argP(6);
   const MB = argI(7), NB = argI(8), KC = argI(9), aInPlace = argP(10), aks = argP(11), cTransposed = argI(12) != 0;
-  const ap = sharedScratch(), bp = ap + <usize>packedRows(M, aInPlace != 0 ? 1 : 0) * <usize>K * 4;
+  const ap = sharedScratch(), bp = ap + <usize>packedRows(M, aInPlace != 0) * <usize>K * 4;
   const tile = scratchOf(tid);
   const rowBytes = <usize>K << 2, panelBytes = <usize>K << 5, tileStep = <usize>(GEMM_TILE_ROWS << 2);
   const chunksN = (N + NB - 1) / NB;
