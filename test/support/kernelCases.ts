@@ -81,6 +81,8 @@ export function kernelCases(): KernelCase[] {
     linear(70, 130, 67),
     linear(3, 1, 5),
     linear(129, 64, 65),
+    // Parallel on the wasm backend: large chunks, then a tail of small ones, over rows (row-major A) and dW tiles.
+    linear(1000, 64, 150),
     attentionCase('attention causal, 150 positions, head size 16', rng, { B: 2, Tq: 150, Tk: 150, C: 32, H: 2, causal: true }, null),
     attentionCase('attention cross, a fully padded batch row', rng, { B: 3, Tq: 4, Tk: 7, C: 24, H: 3, causal: false }, padded),
     attentionCase('attention causal with Tq < Tk and padding', rng, { B: 3, Tq: 5, Tk: 7, C: 24, H: 3, causal: true }, padded),

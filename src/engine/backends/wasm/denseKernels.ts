@@ -18,27 +18,34 @@ interface Product {
   mode: number; bias?: number;
 }
 
+/** Small chunks per thread in a parallel GEMM's last rows (one thread's worth of large chunks, cut finer). */
+const TAIL_CHUNKS_PER_THREAD = 4;
+
 /**
- * C[M,N] (mode)= A·B (+ bias). B is packed once (GEMM_PACK), and A too unless it is given transposed (ars = 4):
- * then each k holds a tile's rows side by side and the kernel reads A where it is. MB × NB output chunks run over
- * K in blocks of KC. Chunks of about 128 × 64 outputs, split in equal parts (whole A tiles of 4 or 6 rows, whole
- * 8-column panels) until every thread has several: a thread that claims the last chunk then waits little.
+ * C[M,N] (mode)= A·B (+ bias). B is packed once (GEMM_PACK). A given transposed (ars = 4: each k holds a tile's
+ * rows side by side) is read where it is, in MB × NB output chunks of about 128 × 64; a row-major A is packed by
+ * the thread that runs a chunk, so its chunks span whole rows of C (A's rows packed once) and MB shrinks until
+ * there are enough of them. Chunks shrink in equal parts (whole A tiles of 4 or 6 rows, whole 8-column panels)
+ * until every thread has several: a thread that claims the last chunk then waits little. K runs in blocks of KC.
  */
 function gemm(rt: WasmRuntime, p: Product): void {
   const { M, N, K } = p;
   const rows = rt.gemmTileRows;
   const KC = Math.min(K, 512);
   const parallel = M * N * K >= 4 * PARALLEL_MIN_WORK && rt.threads > 1;
-  let mParts = Math.ceil(M / 128), nParts = Math.ceil(N / 64);
+  const inPlace = p.ars === 4;
+  let mParts = Math.ceil(M / 128), nParts = inPlace ? Math.ceil(N / 64) : 1;
   let MB = blockOf(M, mParts, rows), NB = blockOf(N, nParts, 8);
   while (parallel && Math.ceil(M / MB) * Math.ceil(N / NB) < 8 * rt.threads && Math.max(MB, NB) > 16) {
-    if (MB >= NB) MB = blockOf(M, ++mParts, rows);
+    if (MB >= NB || !inPlace) MB = blockOf(M, ++mParts, rows);
     else NB = blockOf(N, ++nParts, 8);
+    if (MB <= rows) break;
   }
-  const aInPlace = p.ars === 4;
-  rt.ensureScratch(rows * 32, rt.packedBytes(M, N, K));
+  const bigRows = parallel ? Math.max(0, Math.floor((M - rt.threads * MB) / MB)) * MB : 0;
+  const MS = parallel ? blockOf(M - bigRows, TAIL_CHUNKS_PER_THREAD * rt.threads, rows) : MB;
+  rt.ensureScratch(rt.gemmThreadBytes(inPlace ? 0 : MB, KC), rt.packedBytes(M, N, K, p.ars));
   rt.call('GEMM_PACK', [p.a, p.ars, p.aks, p.b, p.ldb, p.bTransposed ? 1 : 0, M, N, K], [], parallel);
-  rt.call('GEMM', [p.c, p.ldc, M, N, K, p.mode, p.bias ?? 0, MB, NB, KC, aInPlace ? p.a : 0, p.aks, p.cTransposed ? 1 : 0], [], parallel);
+  rt.call('GEMM', [p.c, p.ldc, M, N, K, p.mode, p.bias ?? 0, MB, NB, KC, p.a, p.ars, p.aks, p.cTransposed ? 1 : 0, bigRows, MS], [], parallel);
 }
 
 export function linearForward(x: S, w: S, b: S | null, y: S, { N, I, O }: LinearShape): void {

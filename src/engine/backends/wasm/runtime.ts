@@ -29,7 +29,8 @@ interface KernelExports {
   stop_workers(): void;
   init_constants(): void;
   gemm_tile_rows(): number;
-  packed_bytes(M: number, N: number, K: number): number;
+  packed_bytes(M: number, N: number, K: number, ars: number): number;
+  gemm_thread_bytes(MB: number, KC: number): number;
   attention_scratch_bytes(Tq: number, Tk: number, D: number): number;
   layer_norm_scratch_bytes(N: number, C: number): number;
   cross_entropy_scratch_bytes(N: number): number;
@@ -149,8 +150,12 @@ export class WasmRuntime {
     }
   }
 
-  packedBytes(M: number, N: number, K: number): number {
-    return this.exports.packed_bytes(M, N, K);
+  packedBytes(M: number, N: number, K: number, ars: number): number {
+    return this.exports.packed_bytes(M, N, K, ars);
+  }
+
+  gemmThreadBytes(MB: number, KC: number): number {
+    return this.exports.gemm_thread_bytes(MB, KC);
   }
 
   attentionScratchBytes(Tq: number, Tk: number, D: number): number {

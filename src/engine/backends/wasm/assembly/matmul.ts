@@ -5,8 +5,7 @@ import { GEMM_TILE_ROWS } from './fma';
 import { ADD, STORE, finishTransposed, gemmTile } from './gemm';
 import { packCols, packRows, packRowsA, packRowsA6, packTransposedA, packTransposedA6 } from './pack';
 
-/** A-rows (16 tiles) or B-columns (8 panels) per chunk of the packing task. */
-const PACK_ROWS: i32 = 16 * GEMM_TILE_ROWS;
+/** B-columns (8 panels) per chunk of the packing task. */
 const PACK_COLUMNS: i32 = 64;
 
 /** Rows of A per packed tile (4, or 6 in the FMA build): GEMM chunks span whole tiles. */
@@ -19,40 +18,38 @@ function paddedRows(M: i32): i32 {
   return (M + GEMM_TILE_ROWS - 1) / GEMM_TILE_ROWS * GEMM_TILE_ROWS;
 }
 
-/** Bytes of shared scratch the packed operands of an M × K by K × N product take (A first, then B). */
-export function packed_bytes(M: i32, N: i32, K: i32): i32 {
-  return (paddedRows(M) + ((N + 7) & ~7)) * K * 4;
+/** Rows of A packed in shared scratch: only the last, partial tile of an A read in place (row-major A is packed per chunk). */
+function sharedRows(M: i32, ars: usize): i32 {
+  return ars == 4 && M % GEMM_TILE_ROWS != 0 ? GEMM_TILE_ROWS : 0;
 }
 
-/** Rows of A packed in shared scratch: all of them, or with A read in place only the last, partial tile. */
-function packedRows(M: i32, aInPlace: bool): i32 {
-  return aInPlace ? GEMM_TILE_ROWS : paddedRows(M);
+/** Bytes of shared scratch the packed operands of an M × K by K × N product take (A's tail tile first, then B). */
+export function packed_bytes(M: i32, N: i32, K: i32, ars: i32): i32 {
+  return (sharedRows(M, ars) + ((N + 7) & ~7)) * K * 4;
+}
+
+/** Bytes of per-thread scratch a GEMM takes: an edge tile, and a row-major A's MB rows × KC packed per chunk. */
+export function gemm_thread_bytes(MB: i32, KC: i32): i32 {
+  return GEMM_TILE_ROWS * 32 + paddedRows(MB) * KC * 4;
 }
 
 /**
- * Task GEMM_PACK: packs A[M,K] (A(m, k) at a + m·ars + k·aks; given transposed when ars = 4) into [tile][K][rows]
- * and B[K,N] (B(k, n) at b + k·ldb + 4n, or b + n·ldb + 4k when bTransposed) into [panel][K][8], in shared
- * scratch, once per product: the product's chunks then never repack an operand. A given transposed (ars = 4:
- * each k holds a tile's rows side by side) is read in place by the kernel, and only its last tile, when M is not
- * a whole number of tiles, is packed (a full-width read there would run past A's end).
+ * Task GEMM_PACK: packs B[K,N] (B(k, n) at b + k·ldb + 4n, or b + n·ldb + 4k when bTransposed) into [panel][K][8]
+ * in shared scratch, once per product. A given transposed (ars = 4: each k holds a tile's rows side by side) is
+ * read in place by the kernel; only its last tile, when M is not a whole number of tiles, is packed here (a
+ * full-tile read there would run past A's end). A row-major A is packed by the GEMM task, chunk by chunk.
  * Args: a, ars, aks, b, ldb, bTransposed, M, N, K.
  */
 export function gemmPackTask(_tid: i32): void {
   const a = argP(0), ars = argP(1), aks = argP(2), b = argP(3), ldb = argP(4), bT = argI(5), M = argI(6), N = argI(7), K = argI(8);
-  const aInPlace = ars == 4;
-  const ap = sharedScratch(), bp = ap + <usize>packedRows(M, aInPlace) * <usize>K * 4;
-  const tailRows = M % GEMM_TILE_ROWS;
-  const aChunks = aInPlace ? (tailRows != 0 ? 1 : 0) : (M + PACK_ROWS - 1) / PACK_ROWS;
+  const tailRows = sharedRows(M, ars) == 0 ? 0 : M % GEMM_TILE_ROWS;
+  const ap = sharedScratch(), bp = ap + <usize>sharedRows(M, ars) * <usize>K * 4;
+  const aChunks = tailRows != 0 ? 1 : 0;
   const chunks = aChunks + (N + PACK_COLUMNS - 1) / PACK_COLUMNS;
   for (let chunk = claim(chunks); chunk >= 0; chunk = claim(chunks)) {
     if (chunk < aChunks) {
-      const m0 = aInPlace ? M - tailRows : chunk * PACK_ROWS, mc = aInPlace ? tailRows : min(PACK_ROWS, M - m0);
-      const dst = aInPlace ? ap : ap + <usize>m0 * <usize>K * 4;
-      if (GEMM_TILE_ROWS == 6) {
-        if (ars == 4) packTransposedA6(a, aks, m0, mc, 0, K, dst);
-        else packRowsA6(a, ars, m0, mc, 0, K, dst);
-      } else if (ars == 4) packTransposedA(a, aks, m0, mc, 0, K, dst);
-      else packRowsA(a, ars, m0, mc, 0, K, dst);
+      if (GEMM_TILE_ROWS == 6) packTransposedA6(a, aks, M - tailRows, tailRows, 0, K, ap);
+      else packTransposedA(a, aks, M - tailRows, tailRows, 0, K, ap);
     } else {
       const n0 = (chunk - aChunks) * PACK_COLUMNS, nc = min(PACK_COLUMNS, N - n0);
       const dst = bp + <usize>(n0 >> 3) * <usize>K * 32;
@@ -63,36 +60,55 @@ export function gemmPackTask(_tid: i32): void {
 }
 
 /**
- * Task GEMM: C[M,N] (mode)= A·B (+ bias[N]) from the operands GEMM_PACK left in shared scratch (or A in place at
- * aInPlace, k-rows aks bytes apart), in chunks of MB × NB outputs over K in blocks of KC (a B panel block stays in
- * L1 while the chunk's A tiles stream from L2). C(m, n) is at c + m·ldc + 4n, or at c + n·ldc + 4m when
- * cTransposed (then without bias). Every output sums its k in the same order whichever thread runs its chunk:
- * results do not depend on the thread count. Args: c, ldc, M, N, K, mode, bias, MB, NB, KC, aInPlace, aks, cTransposed.
+ * Task GEMM: C[M,N] (mode)= A·B (+ bias[N]), A(m, k) at a + m·ars + k·aks, B as GEMM_PACK left it in shared
+ * scratch, in chunks of MB × NB outputs over K in blocks of KC (a B panel block stays in L1 while the chunk's A
+ * tiles stream from L2). Rows from bigRows on come in smaller chunks of MS rows, claimed last: threads that end
+ * the large chunks at different times even out on them. A given transposed (ars = 4) is read in place; a row-major A is packed by the thread
+ * that runs the chunk, MB rows × KC at a time, into its own scratch (where the product then finds it, in L2).
+ * C(m, n) is at c + m·ldc + 4n, or at c + n·ldc + 4m when cTransposed (then without bias). Every output sums its
+ * k in the same order whichever thread runs its chunk: results do not depend on the thread count.
+ * Args: c, ldc, M, N, K, mode, bias, MB, NB, KC, a, ars, aks, cTransposed, bigRows, MS.
  */
 export function gemmTask(tid: i32): void {
   const c = argP(0), ldc = argP(1), M = argI(2), N = argI(3), K = argI(4), mode = argI(5), bias = argP(6);
-  const MB = argI(7), NB = argI(8), KC = argI(9), aInPlace = argP(10), aks = argP(11), cTransposed = argI(12) != 0;
-  const ap = sharedScratch(), bp = ap + <usize>packedRows(M, aInPlace != 0) * <usize>K * 4;
-  const tile = scratchOf(tid);
-  const rowBytes = <usize>K << 2, panelBytes = <usize>K << 5, tileStep = <usize>(GEMM_TILE_ROWS << 2);
+  const MB = argI(7), NB = argI(8), KC = argI(9), a = argP(10), ars = argP(11), aks = argP(12), cTransposed = argI(13) != 0;
+  const bigRows = argI(14), MS = argI(15);
+  const inPlace = ars == 4;
+  const tail = sharedScratch(), bp = tail + <usize>sharedRows(M, ars) * <usize>K * 4;
+  const tile = scratchOf(tid), own = tile + <usize>(GEMM_TILE_ROWS << 5);
+  const panelBytes = <usize>K << 5, tileStep = <usize>(GEMM_TILE_ROWS << 2);
   const chunksN = (N + NB - 1) / NB;
-  const chunks = ((M + MB - 1) / MB) * chunksN;
+  const bigChunks = bigRows / MB * chunksN;
+  const chunks = bigChunks + (M - bigRows + MS - 1) / MS * chunksN;
   for (let chunk = claim(chunks); chunk >= 0; chunk = claim(chunks)) {
-    const m0 = (chunk / chunksN) * MB, n0 = (chunk % chunksN) * NB;
-    const mc = min(MB, M - m0), nc = min(NB, N - n0);
+    const small = chunk >= bigChunks;
+    const m0 = small ? bigRows + (chunk - bigChunks) / chunksN * MS : chunk / chunksN * MB, n0 = (chunk % chunksN) * NB;
+    const mc = min(small ? MS : MB, M - m0), nc = min(NB, N - n0);
     for (let k0 = 0; k0 < K; k0 += KC) {
       const kc = min(KC, K - k0);
       const stepMode = k0 == 0 ? mode : ADD, stepBias = k0 == 0 ? bias : 0;
+      if (!inPlace) {
+        if (GEMM_TILE_ROWS == 6) packRowsA6(a, ars, m0, mc, k0, kc, own);
+        else packRowsA(a, ars, m0, mc, k0, kc, own);
+      }
+      const ownTileBytes = <usize>kc * tileStep;
       for (let p = 0; p < nc; p += 8) {
         const cols = min(8, nc - p);
         const panel = bp + <usize>((n0 + p) >> 3) * panelBytes + (<usize>k0 << 5);
         const biasHere: usize = stepBias == 0 ? 0 : stepBias + (<usize>(n0 + p) << 2);
         for (let i = 0; i < mc; i += GEMM_TILE_ROWS) {
           const rows = min(GEMM_TILE_ROWS, mc - i);
-          const inPlace = aInPlace != 0 && rows == GEMM_TILE_ROWS;
-          const a0 = inPlace ? aInPlace + (<usize>(m0 + i) << 2) + <usize>k0 * aks
-            : (aInPlace != 0 ? ap : ap + <usize>(m0 + i) * rowBytes) + <usize>k0 * tileStep;
-          const aStep = inPlace ? aks : tileStep;
+          let a0: usize, aStep: usize;
+          if (!inPlace) {
+            a0 = own + <usize>(i / GEMM_TILE_ROWS) * ownTileBytes;
+            aStep = tileStep;
+          } else if (rows == GEMM_TILE_ROWS) {
+            a0 = a + (<usize>(m0 + i) << 2) + <usize>k0 * aks;
+            aStep = aks;
+          } else {
+            a0 = tail + <usize>k0 * tileStep;
+            aStep = tileStep;
+          }
           if (cTransposed) {
             gemmTile(a0, aStep, panel, kc, tile, 32, GEMM_TILE_ROWS, 8, STORE, 0, tile);
             finishTransposed(tile, c + <usize>(n0 + p) * ldc + (<usize>(m0 + i) << 2), ldc, rows, cols, stepMode);
