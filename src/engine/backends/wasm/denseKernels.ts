@@ -36,10 +36,9 @@ function gemm(rt: WasmRuntime, p: Product): void {
   const inPlace = p.ars === 4;
   let mParts = Math.ceil(M / 128), nParts = inPlace ? Math.ceil(N / 64) : 1;
   let MB = blockOf(M, mParts, rows), NB = blockOf(N, nParts, 8);
-  while (parallel && Math.ceil(M / MB) * Math.ceil(N / NB) < 8 * rt.threads && Math.max(MB, NB) > 16) {
+  while (parallel && Math.ceil(M / MB) * Math.ceil(N / NB) < 8 * rt.threads && (inPlace ? Math.max(MB, NB) : MB) > 16) {
     if (MB >= NB || !inPlace) MB = blockOf(M, ++mParts, rows);
     else NB = blockOf(N, ++nParts, 8);
-    if (MB <= rows) break;
   }
   const bigRows = parallel ? Math.max(0, Math.floor((M - rt.threads * MB) / MB)) * MB : 0;
   const MS = parallel ? blockOf(M - bigRows, TAIL_CHUNKS_PER_THREAD * rt.threads, rows) : MB;

@@ -8,6 +8,9 @@ import { packCols, packRows, packRowsA, packRowsA6, packTransposedA, packTranspo
 /** B-columns (8 panels) per chunk of the packing task. */
 const PACK_COLUMNS: i32 = 64;
 
+/** Bytes of a thread's edge tile (up to GEMM_TILE_ROWS × 8 floats), at the start of its GEMM scratch. */
+const TILE_BYTES: i32 = GEMM_TILE_ROWS << 5;
+
 /** Rows of A per packed tile (4, or 6 in the FMA build): GEMM chunks span whole tiles. */
 export function gemm_tile_rows(): i32 {
   return GEMM_TILE_ROWS;
@@ -30,7 +33,7 @@ export function packed_bytes(M: i32, N: i32, K: i32, ars: i32): i32 {
 
 /** Bytes of per-thread scratch a GEMM takes: an edge tile, and a row-major A's MB rows × KC packed per chunk. */
 export function gemm_thread_bytes(MB: i32, KC: i32): i32 {
-  return GEMM_TILE_ROWS * 32 + paddedRows(MB) * KC * 4;
+  return TILE_BYTES + paddedRows(MB) * KC * 4;
 }
 
 /**
@@ -42,7 +45,7 @@ export function gemm_thread_bytes(MB: i32, KC: i32): i32 {
  */
 export function gemmPackTask(_tid: i32): void {
   const a = argP(0), ars = argP(1), aks = argP(2), b = argP(3), ldb = argP(4), bT = argI(5), M = argI(6), N = argI(7), K = argI(8);
-  const tailRows = sharedRows(M, ars) == 0 ? 0 : M % GEMM_TILE_ROWS;
+  const tailRows = ars == 4 ? M % GEMM_TILE_ROWS : 0;
   const ap = sharedScratch(), bp = ap + <usize>sharedRows(M, ars) * <usize>K * 4;
   const aChunks = tailRows != 0 ? 1 : 0;
   const chunks = aChunks + (N + PACK_COLUMNS - 1) / PACK_COLUMNS;
@@ -63,8 +66,9 @@ export function gemmPackTask(_tid: i32): void {
  * Task GEMM: C[M,N] (mode)= A·B (+ bias[N]), A(m, k) at a + m·ars + k·aks, B as GEMM_PACK left it in shared
  * scratch, in chunks of MB × NB outputs over K in blocks of KC (a B panel block stays in L1 while the chunk's A
  * tiles stream from L2). Rows from bigRows on come in smaller chunks of MS rows, claimed last: threads that end
- * the large chunks at different times even out on them. A given transposed (ars = 4) is read in place; a row-major A is packed by the thread
- * that runs the chunk, MB rows × KC at a time, into its own scratch (where the product then finds it, in L2).
+ * the large chunks at different times even out on them. A given transposed (ars = 4) is read in place; a
+ * row-major A is packed by the thread that runs the chunk, MB rows × KC at a time, into its own scratch (where
+ * the product then finds it, in L2).
  * C(m, n) is at c + m·ldc + 4n, or at c + n·ldc + 4m when cTransposed (then without bias). Every output sums its
  * k in the same order whichever thread runs its chunk: results do not depend on the thread count.
  * Args: c, ldc, M, N, K, mode, bias, MB, NB, KC, a, ars, aks, cTransposed, bigRows, MS.
@@ -75,7 +79,7 @@ export function gemmTask(tid: i32): void {
   const bigRows = argI(14), MS = argI(15);
   const inPlace = ars == 4;
   const tail = sharedScratch(), bp = tail + <usize>sharedRows(M, ars) * <usize>K * 4;
-  const tile = scratchOf(tid), own = tile + <usize>(GEMM_TILE_ROWS << 5);
+  const tile = scratchOf(tid), own = tile + <usize>TILE_BYTES;
   const panelBytes = <usize>K << 5, tileStep = <usize>(GEMM_TILE_ROWS << 2);
   const chunksN = (N + NB - 1) / NB;
   const bigChunks = bigRows / MB * chunksN;
