@@ -14,14 +14,9 @@ test('run a notebook config cell and read its rendered chart summary', { timeout
         { kind: 'config', source: 'extends: tiny.lab.yaml\nname: ui-tiny', outputs: [] },
       ],
     }));
-    // ui.openFile waits for a text editor, which a notebook has not: the palette opens it instead.
     await ui.runCommand('View: Close Primary Side Bar');
-    await ui.page.keyboard.press(process.platform === 'darwin' ? 'Meta+P' : 'Control+P');
-    await ui.page.waitForTimeout(1000);
-    await ui.page.keyboard.type('lab.labnb');
-    await ui.page.waitForTimeout(1500);
-    await ui.page.keyboard.press('Enter');
-    await ui.page.waitForTimeout(2000);
+    await ui.openFile('lab.labnb', { notebook: true });
+    lap('notebook open');
     await ui.runCommand('Notebook: Run All');
     const output = await ui.webview('[data-testid="notebook-summary"]', 60_000);
     lap('chart output rendered');

@@ -33,7 +33,8 @@ export interface WebviewFrame {
 export interface VsCodeUi {
   readonly page: UiPage;
   runCommand(title: string, options?: { attempts?: number }): Promise<void>;
-  openFile(relativePath: string): Promise<void>;
+  /** Opens a file through Quick Open; waits for a text editor, or a notebook editor with `{ notebook: true }`. */
+  openFile(relativePath: string, options?: { notebook?: boolean }): Promise<void>;
   replaceLine(lineNumber: number, text: string): Promise<void>;
   closeTab(label: string): Promise<void>;
   webview(selector: string, timeoutMs?: number): Promise<WebviewFrame>;

@@ -57,18 +57,23 @@ class VsCodeUi {
     throw new Error(`command "${title}" never appeared in the command palette`);
   }
 
-  /** Opens a workspace file through Quick Open and waits for its editor tab to be active. */
-  async openFile(relativePath) {
+  /**
+   * Opens a workspace file through Quick Open and waits for its editor tab to be active and its editor drawn: a text
+   * editor, or with `{ notebook: true }` a notebook editor (which has no text editor of its own).
+   */
+  async openFile(relativePath, { notebook = false } = {}) {
     const page = this.page;
     const name = relativePath.split('/').pop();
     await page.keyboard.press(`${MOD}+P`);
     const input = page.locator('.quick-input-widget .quick-input-box input');
     await input.waitFor({ state: 'visible', timeout: 10_000 });
     await input.fill(relativePath);
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 15_000 });
-    await page.keyboard.press('Enter');
-    await page.locator('.tab.active', { hasText: name }).first().waitFor({ timeout: 15_000 });
-    await page.locator('.editor-instance .monaco-editor').first().waitFor({ timeout: 15_000 });
+    // Clicked rather than Enter: under load Enter can land before the file search has filled the list.
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().click({ timeout: 30_000 });
+    await page.locator('.tab.active', { hasText: name }).first().waitFor({ timeout: 30_000 });
+    // Playwright sees a notebook's elements as hidden (they are drawn in an overlay): its first cell row, attached, shows it open.
+    if (notebook) await page.locator('.notebook-editor .monaco-list-row').first().waitFor({ state: 'attached', timeout: 30_000 });
+    else await page.locator('.editor-instance .monaco-editor').first().waitFor({ timeout: 30_000 });
   }
 
   /** Replaces the text of line `lineNumber` (1-based, after its indentation) in the active editor by typing. */
