@@ -17,7 +17,16 @@ export interface Storage {
 export interface LinearShape { N: number; I: number; O: number }
 export interface EmbeddingShape { N: number; C: number; V: number }
 export interface LayerNormShape { N: number; C: number; eps: number }
-export interface AttentionShape { B: number; Tq: number; Tk: number; C: number; H: number; causal: boolean }
+/**
+ * `packed`: q, k and v are one self-attention projection [B,T,3C] passed three times (Tq = Tk): q is channels
+ * [0, C), k [C, 2C), v [2C, 3C) of each row; dq, dk, dv are likewise its one gradient. Saves slicing it.
+ */
+export interface AttentionShape { B: number; Tq: number; Tk: number; C: number; H: number; causal: boolean; packed?: boolean }
+/** Where attention's q, k and v rows are: row stride `ld` and the channel offset of each (see AttentionShape.packed). */
+export function attentionLayout(s: AttentionShape): { ld: number; qOffset: number; kOffset: number; vOffset: number } {
+  return s.packed ? { ld: 3 * s.C, qOffset: 0, kOffset: s.C, vOffset: 2 * s.C } : { ld: s.C, qOffset: 0, kOffset: 0, vOffset: 0 };
+}
+
 export interface CrossEntropyShape { N: number; V: number; ignoreIndex: number; smoothing: number; scale: number }
 export interface SliceShape { N: number; W: number; start: number; width: number }
 export interface DropoutShape { n: number; p: number; seed: number }

@@ -27,26 +27,34 @@ function ints(rng: Rng, n: number, below: number): Int32Array {
   return Int32Array.from({ length: n }, () => rng.int(below));
 }
 
-/** Attention forward and backward; with `keepWeights`, through saved softmax weights (backends with a weights budget). */
+/**
+ * Attention forward and backward; with `keepWeights`, through saved softmax weights (backends with a weights budget);
+ * with `packed`, q, k, v as one projection [B,T,3C] and their gradient as one [B,T,3C].
+ */
 function attentionCase(name: string, rng: Rng, s: { B: number; Tq: number; Tk: number; C: number; H: number; causal: boolean },
-  pad: Int32Array | null, keepWeights = false): KernelCase {
+  pad: Int32Array | null, keepWeights = false, packed = false): KernelCase {
   const { B, Tq, Tk, C, H } = s;
   const tensors: Record<string, Data> = {
-    q: normal(rng, B * Tq * C), k: normal(rng, B * Tk * C), v: normal(rng, B * Tk * C), dy: normal(rng, B * Tq * C),
-    y: new Float32Array(B * Tq * C), lse: new Float32Array(B * H * Tq),
-    dq: normal(rng, B * Tq * C), dk: normal(rng, B * Tk * C), dv: normal(rng, B * Tk * C),
+    dy: normal(rng, B * Tq * C), y: new Float32Array(B * Tq * C), lse: new Float32Array(B * H * Tq),
+    ...(packed
+      ? { qkv: normal(rng, B * Tq * 3 * C), dqkv: normal(rng, B * Tq * 3 * C) }
+      : { q: normal(rng, B * Tq * C), k: normal(rng, B * Tk * C), v: normal(rng, B * Tk * C),
+        dq: normal(rng, B * Tq * C), dk: normal(rng, B * Tk * C), dv: normal(rng, B * Tk * C) }),
   };
   if (pad) tensors.pad = pad;
   if (keepWeights) tensors.weights = normal(rng, B * H * Tq * Tk);
   return {
-    name: keepWeights ? `${name}, through saved weights` : name, tensors,
-    compare: ['y', 'lse', 'dq', 'dk', 'dv', ...(keepWeights ? ['weights'] : [])],
+    name: `${packed ? `${name}, packed q/k/v` : name}${keepWeights ? ', through saved weights' : ''}`, tensors,
+    compare: ['y', 'lse', ...(packed ? ['dqkv'] : ['dq', 'dk', 'dv']), ...(keepWeights ? ['weights'] : [])],
     backends: keepWeights ? ['wasm'] : undefined,
     run: (kn, t) => {
       const keyPad = pad ? t.pad : null;
       const weights = keepWeights ? t.weights : null;
-      kn.attentionForward(t.q, t.k, t.v, keyPad, t.y, t.lse, weights, s);
-      kn.attentionBackward(t.dy, t.q, t.k, t.v, keyPad, t.y, t.lse, weights, t.dq, t.dk, t.dv, s);
+      const [q, k, v] = packed ? [t.qkv, t.qkv, t.qkv] : [t.q, t.k, t.v];
+      const [dq, dk, dv] = packed ? [t.dqkv, t.dqkv, t.dqkv] : [t.dq, t.dk, t.dv];
+      const shape = { ...s, packed };
+      kn.attentionForward(q, k, v, keyPad, t.y, t.lse, weights, shape);
+      kn.attentionBackward(t.dy, q, k, v, keyPad, t.y, t.lse, weights, dq, dk, dv, shape);
     },
   };
 }
@@ -92,6 +100,9 @@ export function kernelCases(): KernelCase[] {
     attentionCase('attention cross, a fully padded batch row', rng, { B: 3, Tq: 4, Tk: 7, C: 24, H: 3, causal: false }, padded, true),
     attentionCase('attention causal with Tq < Tk and padding', rng, { B: 3, Tq: 5, Tk: 8, C: 24, H: 3, causal: true },
       Int32Array.from({ length: 3 * 8 }, (_, i) => (i >= 8 && i < 16) || i % 8 === 7 ? 1 : 0), true),
+    attentionCase('attention causal, 150 positions, head size 16', rng, { B: 2, Tq: 150, Tk: 150, C: 32, H: 2, causal: true }, null, false, true),
+    attentionCase('attention with padding', rng, { B: 3, Tq: 7, Tk: 7, C: 24, H: 3, causal: false }, padded, false, true),
+    attentionCase('attention causal, 136 positions, head size 32', rng, { B: 2, Tq: 136, Tk: 136, C: 64, H: 2, causal: true }, null, true, true),
     ln(200, true, true, true),
     ln(200, true, false, false),
     ln(37, false, true, false),

@@ -1,7 +1,7 @@
 import type { Backend } from '../../src/engine/backend';
 import { Graph } from '../../src/engine/graph';
 import { activation } from '../../src/engine/ops/activation';
-import { attention } from '../../src/engine/ops/attention';
+import { attention, selfAttention } from '../../src/engine/ops/attention';
 import { crossEntropy } from '../../src/engine/ops/crossEntropy';
 import { add, scale, sliceLast } from '../../src/engine/ops/elementwise';
 import { embedding } from '../../src/engine/ops/embedding';
@@ -63,6 +63,9 @@ export function opCases(): OpCase[] {
     { name: 'attention_causal_padded', op: 'attention', attrs: { n_heads: 4, causal: true },
       inputs: [floats(rng, [B, T, C]), floats(rng, [B, T, C]), floats(rng, [B, T, C]), padMask],
       run: (g, [q, k, v, pad]) => attention(g, q, k, v, { nHeads: 4, causal: true, keyPad: pad }) },
+    { name: 'self_attention_packed_padded', op: 'self_attention', attrs: { n_heads: 2, causal: true },
+      inputs: [floats(rng, [B, T, 3 * C]), padMask],
+      run: (g, [qkv, pad]) => selfAttention(g, qkv, { nHeads: 2, causal: true, keyPad: pad }) },
     { name: 'attention_cross_padded', op: 'attention', attrs: { n_heads: 2, causal: false },
       inputs: [floats(rng, [B, 3, C]), floats(rng, [B, T, C]), floats(rng, [B, T, C]), padMask],
       run: (g, [q, k, v, pad]) => attention(g, q, k, v, { nHeads: 2, causal: false, keyPad: pad }) },

@@ -51,6 +51,11 @@ def op_attention(inputs, attrs):
     return (weights @ to_heads(value, k_len)).transpose(1, 2).reshape(batch, q_len, width)
 
 
+def op_self_attention(inputs, attrs):
+    query, key, value = inputs[0].chunk(3, dim=-1)
+    return op_attention([query, key, value, *inputs[1:]], attrs)
+
+
 def op_cross_entropy(inputs, attrs):
     summed = F.cross_entropy(
         inputs[0],
@@ -75,6 +80,7 @@ DIFFERENTIABLE_OPS = {
     "gelu_tanh": lambda inputs, _a: F.gelu(inputs[0], approximate="tanh"),
     "relu": lambda inputs, _a: F.relu(inputs[0]),
     "attention": op_attention,
+    "self_attention": op_self_attention,
     "cross_entropy": op_cross_entropy,
     "slice_last": op_slice_last,
     "add": lambda inputs, _a: inputs[0] + inputs[1],

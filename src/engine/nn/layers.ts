@@ -1,7 +1,7 @@
 import type { ActivationKind } from '../backend';
 import type { Graph } from '../graph';
 import { activation } from '../ops/activation';
-import { attention } from '../ops/attention';
+import { attention, selfAttention } from '../ops/attention';
 import { sliceLast, sliceRows } from '../ops/elementwise';
 import { layerNorm } from '../ops/layerNorm';
 import { linear } from '../ops/linear';
@@ -43,14 +43,10 @@ export interface AttentionMasks {
   keyPad: Tensor | null;
 }
 
-/** Self-attention with one fused [3C, C] projection whose output splits into q, k, v (nanoGPT c_attn, torch in_proj). */
+/** Self-attention with one fused [3C, C] projection whose rows hold q, k, v side by side (nanoGPT c_attn, torch in_proj). */
 export function fusedSelfAttention(g: Graph, x: Tensor, qkvProj: Affine, outProj: Affine, nHeads: number, masks: AttentionMasks): Tensor {
-  const C = outProj.weight.shape[0];
   const qkv = applyLinear(g, x, qkvProj);
-  const q = sliceLast(g, qkv, 0, C);
-  const k = sliceLast(g, qkv, C, C);
-  const v = sliceLast(g, qkv, 2 * C, C);
-  return applyLinear(g, attention(g, q, k, v, { nHeads, ...masks }), outProj);
+  return applyLinear(g, selfAttention(g, qkv, { nHeads, ...masks }), outProj);
 }
 
 /** torch.nn.MultiheadAttention with query ≠ key/value: q uses rows [0, C) of in_proj, k and v rows [C, 3C). */

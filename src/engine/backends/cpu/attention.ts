@@ -1,4 +1,4 @@
-import type { AttentionShape } from '../../backend';
+import { attentionLayout, type AttentionShape } from '../../backend';
 
 type F32 = Float32Array;
 
@@ -15,23 +15,24 @@ function visible(keyPad: Int32Array | null, b: number, i: number, j: number, s: 
 export function attentionForward(q: F32, k: F32, v: F32, keyPad: Int32Array | null, y: F32, lse: F32, weights: F32 | null,
   s: AttentionShape): void {
   const { B, Tq, Tk, C, H } = s;
+  const { ld, qOffset, kOffset, vOffset } = attentionLayout(s);
   const D = C / H;
   const scale = 1 / Math.sqrt(D);
   const scores = new Float64Array(Tk);
   for (let b = 0; b < B; b++) {
     for (let h = 0; h < H; h++) {
       for (let i = 0; i < Tq; i++) {
-        const qo = (b * Tq + i) * C + h * D;
+        const qo = (b * Tq + i) * ld + qOffset + h * D;
         let max = -Infinity;
         for (let j = 0; j < Tk; j++) {
           if (!visible(keyPad, b, i, j, s)) { scores[j] = -Infinity; continue; }
-          const ko = (b * Tk + j) * C + h * D;
+          const ko = (b * Tk + j) * ld + kOffset + h * D;
           let dot = 0;
           for (let d = 0; d < D; d++) dot += q[qo + d] * k[ko + d];
           scores[j] = dot * scale;
           if (scores[j] > max) max = scores[j];
         }
-        const yo = qo;
+        const yo = (b * Tq + i) * C + h * D;
         const wo = ((b * H + h) * Tq + i) * Tk;
         for (let d = 0; d < D; d++) y[yo + d] = 0;
         weights?.fill(0, wo, wo + Tk);
@@ -44,7 +45,7 @@ export function attentionForward(q: F32, k: F32, v: F32, keyPad: Int32Array | nu
           if (scores[j] === -Infinity) continue;
           const p = Math.exp(scores[j] - rowLse);
           if (weights) weights[wo + j] = p;
-          const vo = (b * Tk + j) * C + h * D;
+          const vo = (b * Tk + j) * ld + vOffset + h * D;
           for (let d = 0; d < D; d++) y[yo + d] += p * v[vo + d];
         }
       }
@@ -56,6 +57,7 @@ export function attentionForward(q: F32, k: F32, v: F32, keyPad: Int32Array | nu
 export function attentionBackward(dy: F32, q: F32, k: F32, v: F32, keyPad: Int32Array | null, y: F32, lse: F32, weights: F32 | null,
   dq: F32, dk: F32, dv: F32, s: AttentionShape): void {
   const { B, Tq, Tk, C, H } = s;
+  const { ld, qOffset, kOffset, vOffset } = attentionLayout(s);
   const D = C / H;
   const scale = 1 / Math.sqrt(D);
   for (let b = 0; b < B; b++) {
@@ -63,24 +65,24 @@ export function attentionBackward(dy: F32, q: F32, k: F32, v: F32, keyPad: Int32
       for (let i = 0; i < Tq; i++) {
         const rowLse = lse[(b * H + h) * Tq + i];
         if (rowLse === -Infinity) continue;
-        const qo = (b * Tq + i) * C + h * D;
+        const yo = (b * Tq + i) * C + h * D, qo = (b * Tq + i) * ld + qOffset + h * D;
         let rowDot = 0;
-        for (let d = 0; d < D; d++) rowDot += dy[qo + d] * y[qo + d];
+        for (let d = 0; d < D; d++) rowDot += dy[yo + d] * y[yo + d];
         for (let j = 0; j < Tk; j++) {
           if (!visible(keyPad, b, i, j, s)) continue;
-          const ko = (b * Tk + j) * C + h * D;
+          const ko = (b * Tk + j) * ld + kOffset + h * D, vo = (b * Tk + j) * ld + vOffset + h * D;
           let dot = 0;
           let dp = 0;
           for (let d = 0; d < D; d++) {
             dot += q[qo + d] * k[ko + d];
-            dp += dy[qo + d] * v[ko + d];
+            dp += dy[yo + d] * v[vo + d];
           }
           const p = weights ? weights[((b * H + h) * Tq + i) * Tk + j] : Math.exp(dot * scale - rowLse);
           const ds = p * (dp - rowDot) * scale;
           for (let d = 0; d < D; d++) {
             dq[qo + d] += ds * k[ko + d];
             dk[ko + d] += ds * q[qo + d];
-            dv[ko + d] += p * dy[qo + d];
+            dv[vo + d] += p * dy[yo + d];
           }
         }
       }

@@ -1,4 +1,4 @@
-import type { AttentionShape, CrossEntropyShape, LayerNormShape, LinearShape } from '../../backend';
+import { attentionLayout, type AttentionShape, type CrossEntropyShape, type LayerNormShape, type LinearShape } from '../../backend';
 import type { WasmRuntime } from './runtime';
 import { PARALLEL_MIN_WORK, STORE, accumulateMode, input, optionalInput, output, type WasmStorage } from './storage';
 
@@ -94,20 +94,28 @@ function attentionWork({ B, Tq, Tk, C }: AttentionShape): number {
 export function attentionForward(q: S, k: S, v: S, keyPad: S | null, y: S, lse: S, weights: S | null, s: AttentionShape): void {
   const rt = q.runtime;
   const { B, Tq, Tk, C, H, causal } = s;
+  const { ld, qOffset, kOffset, vOffset } = attentionLayout(s);
   rt.ensureScratch(rt.attentionScratchBytes(Tq, Tk, C / H));
   const saved = weights ? output(weights, B * H * Tq * Tk) : 0;
-  const args = [input(q), input(k), input(v), optionalInput(keyPad), output(y, B * Tq * C), output(lse, B * H * Tq), saved];
-  rt.call('ATTN_FWD', [...args, B, Tq, Tk, C, H, causal ? 1 : 0], [], B * H > 1 && attentionWork(s) >= PARALLEL_MIN_WORK);
+  const qkv = [input(q) + 4 * qOffset, input(k) + 4 * kOffset, input(v) + 4 * vOffset];
+  const args = [...qkv, optionalInput(keyPad), output(y, B * Tq * C), output(lse, B * H * Tq), saved];
+  rt.call('ATTN_FWD', [...args, B, Tq, Tk, C, H, causal ? 1 : 0, ld], [], B * H > 1 && attentionWork(s) >= PARALLEL_MIN_WORK);
 }
 
 export function attentionBackward(dy: S, q: S, k: S, v: S, keyPad: S | null, y: S, lse: S, weights: S | null, dq: S, dk: S, dv: S,
   s: AttentionShape): void {
   const rt = q.runtime;
   const { B, Tq, Tk, C, H, causal } = s;
+  const { ld, qOffset, kOffset, vOffset } = attentionLayout(s);
   rt.ensureScratch(rt.attentionScratchBytes(Tq, Tk, C / H));
-  const args = [input(dy), input(q), input(k), input(v), optionalInput(keyPad), input(y), input(lse), optionalInput(weights), dq.ptr, dk.ptr, dv.ptr];
-  const modes = [accumulateMode(dq, B * Tq * C), accumulateMode(dk, B * Tk * C), accumulateMode(dv, B * Tk * C)];
-  rt.call('ATTN_BWD', [...args, B, Tq, Tk, C, H, causal ? 1 : 0, ...modes], [], B * H > 1 && attentionWork(s) >= PARALLEL_MIN_WORK);
+  const qkv = [input(q) + 4 * qOffset, input(k) + 4 * kOffset, input(v) + 4 * vOffset];
+  const args = [input(dy), ...qkv, optionalInput(keyPad), input(y), input(lse), optionalInput(weights)];
+  const grads = [dq.ptr + 4 * qOffset, dk.ptr + 4 * kOffset, dv.ptr + 4 * vOffset];
+  // Packed, dq, dk and dv are one storage that the kernel writes whole: one mode for all three.
+  const packedMode = s.packed ? accumulateMode(dq, B * Tq * ld) : STORE;
+  const modes = s.packed ? [packedMode, packedMode, packedMode]
+    : [accumulateMode(dq, B * Tq * C), accumulateMode(dk, B * Tk * C), accumulateMode(dv, B * Tk * C)];
+  rt.call('ATTN_BWD', [...args, ...grads, B, Tq, Tk, C, H, causal ? 1 : 0, ...modes, ld], [], B * H > 1 && attentionWork(s) >= PARALLEL_MIN_WORK);
 }
 
 export function crossEntropyForward(logits: S, targets: S, loss: S, lse: S, { N, V, ignoreIndex, smoothing, scale }: CrossEntropyShape): void {

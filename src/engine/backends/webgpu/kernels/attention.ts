@@ -1,6 +1,7 @@
 import type { AttentionShape } from '../../../backend';
-import type { GpuStorage } from '../context';
+import type { GpuContext, GpuStorage } from '../context';
 import { Uniforms, type ProgramSpec } from '../program';
+import { sliceBackward, sliceForward } from './elementwise';
 
 const FORWARD: ProgramSpec = { shader: 'attention_forward', bindings: ['read', 'read', 'read', 'read', 'write', 'write'] };
 const BACKWARD_ROWS: ProgramSpec = { shader: 'attention_backward_rows', bindings: ['read', 'read', 'read', 'write'] };
@@ -26,10 +27,29 @@ function shapeUniforms(s: AttentionShape, keyPad: GpuStorage | null, D: number):
   return new Uniforms().u32(s.B).u32(s.Tq).u32(s.Tk).u32(s.C).u32(s.H).flag(s.causal).flag(keyPad !== null).f32(1 / Math.sqrt(D));
 }
 
+/**
+ * The shaders read q, k, v rows C floats apart (and dk, dv bound twice as writable would alias): a packed
+ * projection [B,T,3C] is sliced into pooled buffers around them, and its gradient gathered back.
+ */
+function unpacked(ctx: GpuContext, qkv: GpuStorage, s: AttentionShape): GpuStorage[] {
+  const n = s.B * s.Tq * s.C;
+  return [0, 1, 2].map((part) => {
+    const slice = ctx.alloc(n);
+    sliceForward(qkv, slice, { N: s.B * s.Tq, W: 3 * s.C, start: part * s.C, width: s.C });
+    return slice;
+  });
+}
+
 export function attentionForward(q: GpuStorage, k: GpuStorage, v: GpuStorage, keyPad: GpuStorage | null, y: GpuStorage, lse: GpuStorage,
   weights: GpuStorage | null, s: AttentionShape): void {
   refuseWeights(weights);
   const ctx = y.context;
+  if (s.packed) {
+    const parts = unpacked(ctx, q, s);
+    attentionForward(parts[0], parts[1], parts[2], keyPad, y, lse, weights, { ...s, packed: false });
+    parts.forEach((part) => ctx.release(part));
+    return;
+  }
   const D = headDim(s);
   const rows = s.B * s.H * s.Tq;
   ctx.dispatchFlat(FORWARD, { HEAD_DIM: D }, shapeUniforms(s, keyPad, D),
@@ -41,6 +61,14 @@ export function attentionBackward(dy: GpuStorage, q: GpuStorage, k: GpuStorage, 
   lse: GpuStorage, weights: GpuStorage | null, dq: GpuStorage, dk: GpuStorage, dv: GpuStorage, s: AttentionShape): void {
   refuseWeights(weights);
   const ctx = dq.context;
+  if (s.packed) {
+    const parts = unpacked(ctx, q, s);
+    const grads = parts.map((part) => ctx.alloc(part.length));
+    attentionBackward(dy, parts[0], parts[1], parts[2], keyPad, y, lse, weights, grads[0], grads[1], grads[2], { ...s, packed: false });
+    grads.forEach((grad, part) => sliceBackward(grad, dq, { N: s.B * s.Tq, W: 3 * s.C, start: part * s.C, width: s.C }));
+    [...parts, ...grads].forEach((temporary) => ctx.release(temporary));
+    return;
+  }
   const D = headDim(s);
   const rows = s.B * s.H * s.Tq;
   const stats = ctx.alloc(2 * rows);
