@@ -37,10 +37,10 @@ async function main(): Promise<void> {
       { name: `linear ${I}→${O} backward`, perStep: count, flops: 4 * N * I * O, run: () => k.linearBackward(dy, x, w, dx, dw, db, s) },
     ];
   };
-  const q = tensor(N * C), kk = tensor(N * C), v = tensor(N * C), y = tensor(N * C), lse = tensor(B * H * T), dy = tensor(N * C);
+  const qkv = tensor(N * 3 * C), dqkv = tensor(N * 3 * C), y = tensor(N * C), lse = tensor(B * H * T), dy = tensor(N * C);
   const weights = B * H * T * T <= backend.attentionWeightsBudget ? tensor(B * H * T * T) : null;
-  const dq = tensor(N * C), dk = tensor(N * C), dv = tensor(N * C);
-  const attn = { B, Tq: T, Tk: T, C, H, causal: true };
+  const dx = tensor(N * C), dw = tensor(C), db = tensor(C);
+  const attn = { B, Tq: T, Tk: T, C, H, causal: true, packed: true };
   const causalFlops = 2 * B * H * (T * (T + 1) / 2) * (C / H);
   const x = tensor(N * C, 2), w = tensor(C), bias = tensor(C), mean = tensor(N), rstd = tensor(N), out = tensor(N * C);
   const hidden = tensor(N * F, 2), act = tensor(N * F), slope = tensor(N * F), dHidden = tensor(N * F);
@@ -52,19 +52,17 @@ async function main(): Promise<void> {
   const probes: Probe[] = [
     ...linear(C, 3 * C, L), ...linear(C, C, L), ...linear(C, F, L), ...linear(F, C, L),
     ...linear(C, V, 1).map((pr) => ({ ...pr, name: `${pr.name} (head)` })),
-    { name: 'attention forward', perStep: L, flops: 2 * causalFlops, run: () => k.attentionForward(q, kk, v, null, y, lse, weights, attn) },
-    { name: 'attention backward', perStep: L, flops: 5 * causalFlops, run: () => k.attentionBackward(dy, q, kk, v, null, y, lse, weights, dq, dk, dv, attn) },
+    { name: 'attention forward', perStep: L, flops: 2 * causalFlops, run: () => k.attentionForward(qkv, qkv, qkv, null, y, lse, weights, attn) },
+    { name: 'attention backward', perStep: L, flops: 5 * causalFlops, run: () => k.attentionBackward(dy, qkv, qkv, qkv, null, y, lse, weights, dqkv, dqkv, dqkv, attn) },
     { name: 'layer norm forward', perStep: 2 * L + 1, flops: 0, run: () => k.layerNormForward(x, w, bias, out, mean, rstd, { N, C, eps: 1e-5 }) },
     { name: 'layer norm backward', perStep: 2 * L + 1, flops: 0,
-      run: () => k.layerNormBackward(dy, x, w, mean, rstd, dq, dk, dv, { N, C, eps: 1e-5 }) },
+      run: () => k.layerNormBackward(dy, x, w, mean, rstd, dx, dw, db, { N, C, eps: 1e-5 }) },
     { name: 'gelu forward', perStep: L, flops: 0, run: () => k.activationForward('gelu', hidden, act, slope, N * F) },
     { name: 'gelu backward', perStep: L, flops: 0, run: () => k.multiplyAccumulate(act, slope, dHidden, N * F) },
     { name: 'cross-entropy forward', perStep: 1, flops: 0, run: () => k.crossEntropyForward(logits, targets, loss, rowLse, ce) },
     { name: 'cross-entropy backward', perStep: 1, flops: 0, run: () => k.crossEntropyBackward(dLoss, logits, targets, rowLse, dLogits, ce) },
     { name: 'residual add (forward)', perStep: 2 * L + 1, flops: 0, run: () => k.add(x, y, out, N * C) },
-    { name: 'slice q/k/v (forward)', perStep: 3 * L, flops: 0, run: () => k.sliceForward(hidden, out, { N, W: 3 * C, start: C, width: C }) },
-    { name: 'slice q/k/v (backward)', perStep: 3 * L, flops: 0, run: () => k.sliceBackward(out, hidden, { N, W: 3 * C, start: C, width: C }) },
-    { name: 'accumulate (residual grads)', perStep: 4 * L + 2, flops: 0, run: () => k.accumulate(dq, dk, N * C, 1) },
+    { name: 'accumulate (residual grads)', perStep: 4 * L + 2, flops: 0, run: () => k.accumulate(dx, out, N * C, 1) },
     { name: 'adamw 65k (≈ 13 such per step)', perStep: 13, flops: 0, run: () => k.adamUpdate(p, g, m, vv, F * C, adam) },
   ];
   const reps = Number(values.reps);
