@@ -38,6 +38,9 @@ function cases(): OpCase[] {
     c('linear 67×45 → 29', [floats(rng, [67, 45]), floats(rng, [29, 45]), floats(rng, [29])], (g, [x, w, b]) => linear(g, x, w, b)),
     c('linear K past one block (600)', [floats(rng, [40, 600]), floats(rng, [20, 600]), floats(rng, [20])], (g, [x, w, b]) => linear(g, x, w, b)),
     c('linear 600 rows (dW blocks over rows)', [floats(rng, [600, 33]), floats(rng, [17, 33])], (g, [x, w]) => linear(g, x, w, null)),
+    // Weight gradients over three k blocks of rows, split across threads and summed back in block order (C as is, and transposed).
+    c('linear 1100 rows, 20 → 36', [floats(rng, [1100, 20]), floats(rng, [36, 20]), floats(rng, [36])], (g, [x, w, b]) => linear(g, x, w, b)),
+    c('linear 1200 rows, 40 → 24', [floats(rng, [1200, 40]), floats(rng, [24, 40])], (g, [x, w]) => linear(g, x, w, null)),
     c('linear 300×128 → 384', [floats(rng, [300, 128]), floats(rng, [384, 128], 0.1), floats(rng, [384])], (g, [x, w, b]) => linear(g, x, w, b)),
     c('layer norm C=50', [floats(rng, [70, 50], 2), floats(rng, [50]), floats(rng, [50])], (g, [x, w, b]) => layerNorm(g, x, w, b)),
     c('layer norm 300×128', [floats(rng, [300, 128], 2), floats(rng, [128])], (g, [x, w]) => layerNorm(g, x, w, null)),

@@ -26,7 +26,9 @@ const TAIL_CHUNKS_PER_THREAD = 4;
  * rows side by side) is read where it is, in MB × NB output chunks of about 128 × 64; a row-major A is packed by
  * the thread that runs a chunk, so its chunks span whole rows of C (A's rows packed once) and MB shrinks until
  * there are enough of them. Chunks shrink in equal parts (whole A tiles of 4 or 6 rows, whole 8-column panels)
- * until every thread has several: a thread that claims the last chunk then waits little. K runs in blocks of KC.
+ * until every thread has several: a thread that claims the last chunk then waits little. K runs in blocks of KC;
+ * a parallel long-K product with A in place (a weight gradient: small C, K = the rows of a batch) splits them
+ * into chunks of their own, summed afterwards in block order (GEMM_REDUCE), instead of cutting C thin.
  */
 function gemm(rt: WasmRuntime, p: Product): void {
   const { M, N, K } = p;
@@ -34,17 +36,23 @@ function gemm(rt: WasmRuntime, p: Product): void {
   const KC = Math.min(K, 512);
   const parallel = M * N * K >= 4 * PARALLEL_MIN_WORK && rt.threads > 1;
   const inPlace = p.ars === 4;
+  const split = parallel && inPlace && K > KC && !p.bias;
+  const kBlocks = split ? Math.ceil(K / KC) : 1;
   let mParts = Math.ceil(M / 128), nParts = inPlace ? Math.ceil(N / 64) : 1;
   let MB = blockOf(M, mParts, rows), NB = blockOf(N, nParts, 8);
-  while (parallel && Math.ceil(M / MB) * Math.ceil(N / NB) < 8 * rt.threads && (inPlace ? Math.max(MB, NB) : MB) > 16) {
+  const chunks = (): number => kBlocks * Math.ceil(M / MB) * Math.ceil(N / NB);
+  while (parallel && chunks() < 8 * rt.threads && (inPlace ? Math.max(MB, NB) : MB) > 16) {
     if (MB >= NB || !inPlace) MB = blockOf(M, ++mParts, rows);
     else NB = blockOf(N, ++nParts, 8);
   }
-  const bigRows = parallel ? Math.max(0, Math.floor((M - rt.threads * MB) / MB)) * MB : 0;
-  const MS = parallel ? blockOf(M - bigRows, TAIL_CHUNKS_PER_THREAD * rt.threads, rows) : MB;
-  rt.ensureScratch(rt.gemmThreadBytes(inPlace ? 0 : MB, KC), rt.packedBytes(M, N, K, p.ars));
+  // Split, every block of chunks is claimed before the next: no uneven end to even out with small chunks.
+  const bigRows = split ? M : parallel ? Math.max(0, Math.floor((M - rt.threads * MB) / MB)) * MB : 0;
+  const MS = parallel && !split ? blockOf(M - bigRows, TAIL_CHUNKS_PER_THREAD * rt.threads, rows) : MB;
+  rt.ensureScratch(rt.gemmThreadBytes(inPlace ? 0 : MB, KC), rt.packedBytes(M, N, K, p.ars) + 4 * (kBlocks - 1) * M * N);
   rt.call('GEMM_PACK', [p.a, p.ars, p.aks, p.b, p.ldb, p.bTransposed ? 1 : 0, M, N, K], [], parallel);
-  rt.call('GEMM', [p.c, p.ldc, M, N, K, p.mode, p.bias ?? 0, MB, NB, KC, p.a, p.ars, p.aks, p.cTransposed ? 1 : 0, bigRows, MS], [], parallel);
+  const cT = p.cTransposed ? 1 : 0;
+  rt.call('GEMM', [p.c, p.ldc, M, N, K, p.mode, p.bias ?? 0, MB, NB, KC, p.a, p.ars, p.aks, cT, bigRows, MS, split ? 1 : 0], [], parallel);
+  if (split) rt.call('GEMM_REDUCE', [p.c, p.ldc, M, N, K, KC, p.ars, cT], [], true);
 }
 
 export function linearForward(x: S, w: S, b: S | null, y: S, { N, I, O }: LinearShape): void {

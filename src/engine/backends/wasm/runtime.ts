@@ -20,7 +20,7 @@ const SHARED_FIELD = 8;
 
 /** The task ids the module exports (assembly/tasks.ts). */
 export type TaskName =
-  | 'GEMM_PACK' | 'GEMM' | 'BIAS_GRAD' | 'LN_FWD' | 'LN_BWD_ROWS' | 'LN_BWD_REDUCE' | 'ATTN_FWD' | 'ATTN_BWD' | 'CE_ROWS'
+  | 'GEMM_PACK' | 'GEMM' | 'GEMM_REDUCE' | 'BIAS_GRAD' | 'LN_FWD' | 'LN_BWD_ROWS' | 'LN_BWD_REDUCE' | 'ATTN_FWD' | 'ATTN_BWD' | 'CE_ROWS'
   | 'CE_SUM' | 'CE_BWD' | 'ACT_FWD' | 'ADD' | 'AXPY' | 'FILL' | 'SLICE_FWD' | 'SLICE_BWD' | 'DROPOUT_FWD'
   | 'MUL_ACC' | 'EMBED_FWD' | 'EMBED_BWD' | 'SUM_SQUARES' | 'GLOBAL_NORM' | 'SCALE_BY_ELEMENT' | 'ADAM' | 'SGD';
 

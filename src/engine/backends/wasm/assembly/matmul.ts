@@ -31,6 +31,11 @@ export function packed_bytes(M: i32, N: i32, K: i32, ars: i32): i32 {
   return (sharedRows(M, ars) + ((N + 7) & ~7)) * K * 4;
 }
 
+/** Where a split product's partial results start in shared scratch: after its packed operands. */
+function partialsOf(M: i32, N: i32, K: i32, ars: usize): usize {
+  return sharedScratch() + <usize>packed_bytes(M, N, K, <i32>ars);
+}
+
 /** Bytes of per-thread scratch a GEMM takes: an edge tile, and a row-major A's MB rows × KC packed per chunk. */
 export function gemm_thread_bytes(MB: i32, KC: i32): i32 {
   return TILE_BYTES + paddedRows(MB) * KC * 4;
@@ -69,28 +74,38 @@ export function gemmPackTask(_tid: i32): void {
  * the large chunks at different times even out on them. A given transposed (ars = 4) is read in place; a
  * row-major A is packed by the thread that runs the chunk, MB rows × KC at a time, into its own scratch (where
  * the product then finds it, in L2).
- * C(m, n) is at c + m·ldc + 4n, or at c + n·ldc + 4m when cTransposed (then without bias). Every output sums its
- * k in the same order whichever thread runs its chunk: results do not depend on the thread count.
- * Args: c, ldc, M, N, K, mode, bias, MB, NB, KC, a, ars, aks, cTransposed, bigRows, MS.
+ * C(m, n) is at c + m·ldc + 4n, or at c + n·ldc + 4m when cTransposed (then without bias). With `split`, each
+ * block of KC k is its own chunk: the first block goes to C, the others to partial results in C's layout, which
+ * GEMM_REDUCE then adds in block order (a long-K product whose small C would otherwise be cut into thin chunks that
+ * each stream all of K). Every output sums its k in the same order whichever thread runs its chunk, split or not:
+ * results do not depend on the thread count.
+ * Args: c, ldc, M, N, K, mode, bias, MB, NB, KC, a, ars, aks, cTransposed, bigRows, MS, split.
  */
 export function gemmTask(tid: i32): void {
   const c = argP(0), ldc = argP(1), M = argI(2), N = argI(3), K = argI(4), mode = argI(5), bias = argP(6);
   const MB = argI(7), NB = argI(8), KC = argI(9), a = argP(10), ars = argP(11), aks = argP(12), cTransposed = argI(13) != 0;
-  const bigRows = argI(14), MS = argI(15);
+  const bigRows = argI(14), MS = argI(15), split = argI(16) != 0;
   const inPlace = ars == 4;
+  const kBlocks = split ? (K + KC - 1) / KC : 1;
+  const partials = partialsOf(M, N, K, ars), partialLd: usize = <usize>(cTransposed ? M : N) << 2;
   const tail = sharedScratch(), bp = tail + <usize>sharedRows(M, ars) * <usize>K * 4;
   const tile = scratchOf(tid), own = tile + <usize>TILE_BYTES;
   const panelBytes = <usize>K << 5, tileStep = <usize>(GEMM_TILE_ROWS << 2);
   const chunksN = (N + NB - 1) / NB;
-  const bigChunks = bigRows / MB * chunksN;
-  const chunks = bigChunks + (M - bigRows + MS - 1) / MS * chunksN;
-  for (let chunk = claim(chunks); chunk >= 0; chunk = claim(chunks)) {
+  const bigChunks = (bigRows + MB - 1) / MB * chunksN;
+  const blockChunks = bigChunks + (M - bigRows + MS - 1) / MS * chunksN;
+  const chunks = blockChunks * kBlocks;
+  for (let claimed = claim(chunks); claimed >= 0; claimed = claim(chunks)) {
+    const kb = claimed / blockChunks, chunk = claimed % blockChunks;
     const small = chunk >= bigChunks;
     const m0 = small ? bigRows + (chunk - bigChunks) / chunksN * MS : chunk / chunksN * MB, n0 = (chunk % chunksN) * NB;
     const mc = min(small ? MS : MB, M - m0), nc = min(NB, N - n0);
-    for (let k0 = 0; k0 < K; k0 += KC) {
+    const kFirst = kb * KC, kEnd = split ? min(K, kFirst + KC) : K;
+    const out = kb == 0 ? c : partials + <usize>(kb - 1) * <usize>M * <usize>N * 4, ld = kb == 0 ? ldc : partialLd;
+    const firstMode = kb == 0 ? mode : STORE;
+    for (let k0 = kFirst; k0 < kEnd; k0 += KC) {
       const kc = min(KC, K - k0);
-      const stepMode = k0 == 0 ? mode : ADD, stepBias = k0 == 0 ? bias : 0;
+      const stepMode = k0 == kFirst ? firstMode : ADD, stepBias = k0 == 0 ? bias : 0;
       if (!inPlace) {
         if (GEMM_TILE_ROWS == 6) packRowsA6(a, ars, m0, mc, k0, kc, own);
         else packRowsA(a, ars, m0, mc, k0, kc, own);
@@ -115,11 +130,42 @@ export function gemmTask(tid: i32): void {
           }
           if (cTransposed) {
             gemmTile(a0, aStep, panel, kc, tile, 32, GEMM_TILE_ROWS, 8, STORE, 0, tile);
-            finishTransposed(tile, c + <usize>(n0 + p) * ldc + (<usize>(m0 + i) << 2), ldc, rows, cols, stepMode);
+            finishTransposed(tile, out + <usize>(n0 + p) * ld + (<usize>(m0 + i) << 2), ld, rows, cols, stepMode);
           } else {
-            gemmTile(a0, aStep, panel, kc, c + <usize>(m0 + i) * ldc + (<usize>(n0 + p) << 2), ldc, rows, cols, stepMode, biasHere, tile);
+            gemmTile(a0, aStep, panel, kc, out + <usize>(m0 + i) * ld + (<usize>(n0 + p) << 2), ld, rows, cols, stepMode, biasHere, tile);
           }
         }
+      }
+    }
+  }
+}
+
+/**
+ * Task GEMM_REDUCE: C += the partial results of a split GEMM's k blocks after the first, in block order, 16 of C's
+ * rows (columns when cTransposed) per chunk. Args: c, ldc, M, N, K, KC, ars, cTransposed.
+ */
+export function gemmReduceTask(_tid: i32): void {
+  const c = argP(0), ldc = argP(1), M = argI(2), N = argI(3), K = argI(4), KC = argI(5), ars = argP(6), cTransposed = argI(7) != 0;
+  const rows = cTransposed ? N : M, width = cTransposed ? M : N;
+  const partials = partialsOf(M, N, K, ars), blockBytes = <usize>M * <usize>N * 4;
+  const extraBlocks = (K + KC - 1) / KC - 1;
+  const chunks = (rows + 15) >> 4;
+  for (let chunk = claim(chunks); chunk >= 0; chunk = claim(chunks)) {
+    const end = min(rows, (chunk + 1) << 4);
+    for (let r = chunk << 4; r < end; r++) {
+      const dst = c + <usize>r * ldc, src = partials + <usize>r * <usize>width * 4;
+      let j = 0;
+      for (; j + 4 <= width; j += 4) {
+        const o = <usize>j << 2;
+        let v = v128.load(dst + o);
+        for (let b = 0; b < extraBlocks; b++) v = f32x4.add(v, v128.load(src + <usize>b * blockBytes + o));
+        v128.store(dst + o, v);
+      }
+      for (; j < width; j++) {
+        const o = <usize>j << 2;
+        let v = load<f32>(dst + o);
+        for (let b = 0; b < extraBlocks; b++) v += load<f32>(src + <usize>b * blockBytes + o);
+        store<f32>(dst + o, v);
       }
     }
   }

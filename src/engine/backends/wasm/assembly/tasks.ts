@@ -7,7 +7,7 @@ import {
   addTask, axpyTask, dropoutForwardTask, embeddingBackwardTask, embeddingForwardTask, fillTask, globalNormTask, mulAccTask,
   scaleByElementTask, sliceBackwardTask, sliceForwardTask, sumOfSquaresTask,
 } from './elementwise';
-import { biasGradTask, gemmPackTask, gemmTask } from './matmul';
+import { biasGradTask, gemmPackTask, gemmReduceTask, gemmTask } from './matmul';
 import { layerNormBackwardReduceTask, layerNormBackwardRowsTask, layerNormForwardTask } from './layernorm';
 import { adamTask, sgdTask } from './optimizer';
 
@@ -38,6 +38,7 @@ export const TASK_SCALE_BY_ELEMENT: i32 = 24;
 export const TASK_ADAM: i32 = 25;
 export const TASK_SGD: i32 = 26;
 export const TASK_GEMM_PACK: i32 = 12;
+export const TASK_GEMM_REDUCE: i32 = 27;
 
 /** Runs thread `tid`'s share of a task (every task claims chunks until none are left). */
 export function runTask(task: i32, tid: i32): void {
@@ -68,6 +69,7 @@ export function runTask(task: i32, tid: i32): void {
     case TASK_ADAM: adamTask(tid); break;
     case TASK_SGD: sgdTask(tid); break;
     case TASK_GEMM_PACK: gemmPackTask(tid); break;
+    case TASK_GEMM_REDUCE: gemmReduceTask(tid); break;
     default: unreachable();
   }
 }
