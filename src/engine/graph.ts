@@ -13,7 +13,7 @@ interface TapeEntry {
  */
 export class Graph {
   private readonly tape: TapeEntry[] = [];
-  private readonly owned: Tensor[] = [];
+  private readonly owned = new Set<Tensor>();
   readonly kernels: Kernels;
 
   constructor(
@@ -29,14 +29,14 @@ export class Graph {
   /** A zeroed activation owned by this graph. */
   tensor(shape: readonly number[], dtype: 'f32' | 'i32' = 'f32', requiresGrad = false): Tensor {
     const t = new Tensor(this.backend, shape, dtype, this.backend.alloc(dtype, sizeOf(shape)), requiresGrad);
-    this.owned.push(t);
+    this.owned.add(t);
     return t;
   }
 
   /** A constant (no gradient) uploaded from the host and owned by this graph. */
   constant(shape: readonly number[], data: Float32Array | Int32Array): Tensor {
     const t = new Tensor(this.backend, shape, data instanceof Int32Array ? 'i32' : 'f32', this.backend.upload(data));
-    this.owned.push(t);
+    this.owned.add(t);
     return t;
   }
 
@@ -63,6 +63,21 @@ export class Graph {
     return t.grad;
   }
 
+  /**
+   * Adds `gradOutput` into t's gradient. An activation with no gradient yet takes `gradOutput` itself instead of
+   * a zeroed copy: the caller's output gradient is final when its backward runs, so sharing it saves a pass and
+   * a buffer (a residual stream's gradient is then one buffer through every block). A caller hands one
+   * gradOutput to at most one input this way.
+   */
+  passGradient(t: Tensor, gradOutput: Tensor): void {
+    if (!t.requiresGrad) return;
+    if (!t.grad && this.owned.has(t) && this.owned.has(gradOutput)) {
+      t.grad = gradOutput;
+      return;
+    }
+    this.kernels.accumulate((this.gradOf(t) as Tensor).storage, gradOutput.storage, t.size, 1);
+  }
+
   /** Back-propagates from a scalar loss (its gradient seeded with 1). */
   backward(loss: Tensor): void {
     const seed = this.tensor(loss.shape);
@@ -83,7 +98,7 @@ export class Graph {
   /** Releases every activation and activation gradient; parameter gradients are kept. */
   dispose(): void {
     for (const t of this.owned) this.backend.release(t.storage);
-    this.owned.length = 0;
+    this.owned.clear();
     this.tape.length = 0;
   }
 }

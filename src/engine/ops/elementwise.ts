@@ -7,7 +7,9 @@ export function add(g: Graph, a: Tensor, b: Tensor): Tensor {
   const y = g.output(a.shape, a, b);
   g.kernels.add(a.storage, b.storage, y.storage, a.size);
   g.record(y, (dy) => {
-    for (const input of [a, b]) {
+    // x + x adds dy twice into x's gradient: handing dy over first would then add it into itself.
+    if (a !== b) g.passGradient(a, dy);
+    for (const input of a === b ? [a, b] : [b]) {
       const d = g.gradOf(input);
       if (d) g.kernels.accumulate(d.storage, dy.storage, dy.size, 1);
     }
