@@ -7,7 +7,7 @@ import { add, scale } from '../../src/engine/ops/elementwise';
 import { fromArray, type Tensor } from '../../src/engine/tensor';
 import { backendsUnderTest } from '../support/backends';
 
-const read = async (t: Tensor | undefined): Promise<number[]> => Array.from((await t!.read()) as Float32Array);
+const read = async (t: Tensor | null | undefined): Promise<number[]> => Array.from((await t!.read()) as Float32Array);
 
 for (const { name, create } of backendsUnderTest()) {
   describe(`gradients through additions (${name})`, () => {
