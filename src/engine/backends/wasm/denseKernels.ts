@@ -99,14 +99,19 @@ function attentionWork({ B, Tq, Tk, C }: AttentionShape): number {
   return B * Tq * Tk * C;
 }
 
+/** Addresses of q, k, v (or of their gradients) at `bases`: with a packed projection, its three column blocks. */
+function headAddresses(bases: number[], s: AttentionShape): number[] {
+  const { qOffset, kOffset, vOffset } = attentionLayout(s);
+  return [bases[0] + 4 * qOffset, bases[1] + 4 * kOffset, bases[2] + 4 * vOffset];
+}
+
 export function attentionForward(q: S, k: S, v: S, keyPad: S | null, y: S, lse: S, weights: S | null, s: AttentionShape): void {
   const rt = q.runtime;
   const { B, Tq, Tk, C, H, causal } = s;
-  const { ld, qOffset, kOffset, vOffset } = attentionLayout(s);
+  const { ld } = attentionLayout(s);
   rt.ensureScratch(rt.attentionScratchBytes(Tq, Tk, C / H));
   const saved = weights ? output(weights, B * H * Tq * Tk) : 0;
-  const qkv = [input(q) + 4 * qOffset, input(k) + 4 * kOffset, input(v) + 4 * vOffset];
-  const args = [...qkv, optionalInput(keyPad), output(y, B * Tq * C), output(lse, B * H * Tq), saved];
+  const args = [...headAddresses([input(q), input(k), input(v)], s), optionalInput(keyPad), output(y, B * Tq * C), output(lse, B * H * Tq), saved];
   rt.call('ATTN_FWD', [...args, B, Tq, Tk, C, H, causal ? 1 : 0, ld], [], B * H > 1 && attentionWork(s) >= PARALLEL_MIN_WORK);
 }
 
@@ -114,14 +119,13 @@ export function attentionBackward(dy: S, q: S, k: S, v: S, keyPad: S | null, y: 
   s: AttentionShape): void {
   const rt = q.runtime;
   const { B, Tq, Tk, C, H, causal } = s;
-  const { ld, qOffset, kOffset, vOffset } = attentionLayout(s);
+  const { ld } = attentionLayout(s);
   rt.ensureScratch(rt.attentionScratchBytes(Tq, Tk, C / H));
-  const qkv = [input(q) + 4 * qOffset, input(k) + 4 * kOffset, input(v) + 4 * vOffset];
-  const args = [input(dy), ...qkv, optionalInput(keyPad), input(y), input(lse), optionalInput(weights)];
-  const grads = [dq.ptr + 4 * qOffset, dk.ptr + 4 * kOffset, dv.ptr + 4 * vOffset];
+  const args = [input(dy), ...headAddresses([input(q), input(k), input(v)], s), optionalInput(keyPad), input(y), input(lse),
+    optionalInput(weights)];
+  const grads = headAddresses([dq.ptr, dk.ptr, dv.ptr], s);
   // Packed, dq, dk and dv are one storage that the kernel writes whole: one mode for all three.
-  const packedMode = s.packed ? accumulateMode(dq, B * Tq * ld) : STORE;
-  const modes = s.packed ? [packedMode, packedMode, packedMode]
+  const modes = s.packed ? Array<number>(3).fill(accumulateMode(dq, B * Tq * ld))
     : [accumulateMode(dq, B * Tq * C), accumulateMode(dk, B * Tk * C), accumulateMode(dv, B * Tk * C)];
   rt.call('ATTN_BWD', [...args, ...grads, B, Tq, Tk, C, H, causal ? 1 : 0, ...modes, ld], [], B * H > 1 && attentionWork(s) >= PARALLEL_MIN_WORK);
 }

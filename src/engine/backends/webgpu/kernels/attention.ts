@@ -1,4 +1,4 @@
-import type { AttentionShape } from '../../../backend';
+import type { AttentionShape, SliceShape } from '../../../backend';
 import type { GpuContext, GpuStorage } from '../context';
 import { Uniforms, type ProgramSpec } from '../program';
 import { sliceBackward, sliceForward } from './elementwise';
@@ -32,12 +32,16 @@ function shapeUniforms(s: AttentionShape, keyPad: GpuStorage | null, D: number):
  * projection [B,T,3C] is sliced into pooled buffers around them, and its gradient gathered back.
  */
 function unpacked(ctx: GpuContext, qkv: GpuStorage, s: AttentionShape): GpuStorage[] {
-  const n = s.B * s.Tq * s.C;
   return [0, 1, 2].map((part) => {
-    const slice = ctx.alloc(n);
-    sliceForward(qkv, slice, { N: s.B * s.Tq, W: 3 * s.C, start: part * s.C, width: s.C });
+    const slice = ctx.alloc(s.B * s.Tq * s.C);
+    sliceForward(qkv, slice, packedPart(s, part));
     return slice;
   });
+}
+
+/** Part 0, 1 or 2 (q, k, v) of a packed projection's rows, as a slice. */
+function packedPart(s: AttentionShape, part: number): SliceShape {
+  return { N: s.B * s.Tq, W: 3 * s.C, start: part * s.C, width: s.C };
 }
 
 export function attentionForward(q: GpuStorage, k: GpuStorage, v: GpuStorage, keyPad: GpuStorage | null, y: GpuStorage, lse: GpuStorage,
@@ -65,7 +69,7 @@ export function attentionBackward(dy: GpuStorage, q: GpuStorage, k: GpuStorage, 
     const parts = unpacked(ctx, q, s);
     const grads = parts.map((part) => ctx.alloc(part.length));
     attentionBackward(dy, parts[0], parts[1], parts[2], keyPad, y, lse, weights, grads[0], grads[1], grads[2], { ...s, packed: false });
-    grads.forEach((grad, part) => sliceBackward(grad, dq, { N: s.B * s.Tq, W: 3 * s.C, start: part * s.C, width: s.C }));
+    grads.forEach((grad, part) => sliceBackward(grad, dq, packedPart(s, part)));
     [...parts, ...grads].forEach((temporary) => ctx.release(temporary));
     return;
   }
