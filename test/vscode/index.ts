@@ -3,6 +3,7 @@
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Mocha from 'mocha';
+import { stopLeftoverRuns } from './support/training';
 
 /** One test's outcome in the JSON report that scripts/test-vscode.mjs prints. */
 export interface TestOutcome {
@@ -28,6 +29,8 @@ export function run(): Promise<void> {
   const folder = suite === 'untrusted' ? join(__dirname, 'untrusted') : __dirname;
   const mocha = new Mocha({ ui: 'tdd', color: false, timeout: 60_000, reporter: 'spec' });
   if (process.env.LOSSLAB_TEST_GREP) mocha.grep(process.env.LOSSLAB_TEST_GREP);
+  // A test that fails midway can leave its run going; the tests after it must not inherit it.
+  mocha.rootHooks({ afterEach: stopLeftoverRuns });
   for (const file of readdirSync(folder).filter((name) => name.endsWith('.test.js')).sort()) mocha.addFile(join(folder, file));
 
   const tests: TestOutcome[] = [];

@@ -2,7 +2,8 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { StepMetrics } from '../../../src/engine/train/metrics';
-import { workspaceFile } from './lossLab';
+import type { LossLabApi } from '../../../src/extension/api';
+import { EXTENSION_ID, workspaceFile } from './lossLab';
 
 /** What `losslab.train` resolves with. */
 export interface StartedRun {
@@ -15,6 +16,20 @@ export async function trainFixture(configName: string): Promise<StartedRun> {
   const run = await vscode.commands.executeCommand<StartedRun | undefined>('losslab.train', workspaceFile(configName));
   assert.ok(run && typeof run.runId === 'string' && typeof run.folder === 'string', `losslab.train ${configName} started no run`);
   return run;
+}
+
+/**
+ * Stops every run a test left running or paused (one that failed midway), so the next test's Train of the same
+ * config is not refused; a no-op while the extension is not active.
+ */
+export async function stopLeftoverRuns(): Promise<void> {
+  const extension = vscode.extensions.getExtension<LossLabApi>(EXTENSION_ID);
+  if (!extension?.isActive) return;
+  const api = extension.exports;
+  for (const run of api.training.activeRuns()) {
+    await vscode.commands.executeCommand('losslab.stop', run.id);
+    await api.whenRunEnds(run.id);
+  }
 }
 
 /** Steps must be 1, 2, …, n with nothing missing or repeated. */
