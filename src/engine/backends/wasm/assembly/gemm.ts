@@ -1,10 +1,15 @@
 /* eslint-disable @typescript-eslint/ban-ts-comment -- AssemblyScript, compiled by scripts/build-wasm.mjs, not by tsc */
 // @ts-nocheck
 import { GEMM_TILE_ROWS, madd } from './fma';
+import { ZERO_ROW } from './vecmath';
 
-/** Epilogue modes: overwrite the output, or add to it (backward kernels add into gradients). */
+/**
+ * How a tile meets C: overwrite it, or add to it (backward kernels add into gradients). ADD_BLOCK is GEMM's own
+ * mode for a K block after the first: C + (that block's sum from zero), the order split K's reduce also keeps.
+ */
 export const STORE: i32 = 0;
 export const ADD: i32 = 1;
+export const ADD_BLOCK: i32 = 2;
 
 /**
  * The register-tiled core: a 4×8 tile of C from A packed as [k][4] and a B panel packed as [k][8]. 8 accumulators
@@ -47,15 +52,18 @@ export function microPacked(ap: usize, aStep: usize, bp: usize, K: i32, c: usize
 }
 
 /**
- * The FMA build's core: a 6×8 tile from A packed as [k][6], stored as computed to `out` (row stride ldo). 12
- * accumulators + 2 B vectors + 1 broadcast fill V8's 15 registers exactly, which only fused multiply-adds allow;
- * 6 rows reuse each loaded B vector 6 times instead of 4. Any epilogue here (bias, adding to C) makes V8 spill
- * accumulators in the loop and halves the speed, so it lives in finish6x8 (≈ 55 GFLOP/s per core from L1 here).
+ * The FMA build's core: a 6×8 tile from A packed as [k][6], its accumulators started from the 6 rows at `init`
+ * (row stride ldi: C itself to add to it, a bias row with stride 0, or zeros) and stored to `out` (row stride
+ * ldo). 12 accumulators + 2 B vectors + 1 broadcast fill V8's 15 registers exactly, which only fused multiply-adds
+ * allow; 6 rows reuse each loaded B vector 6 times instead of 4. The start values are loaded before the loop
+ * because an epilogue after it (adding bias or C) makes V8 spill accumulators in the loop and halves the speed
+ * (≈ 55 GFLOP/s per core from L1 here).
  */
-export function micro6x8(ap: usize, aStep: usize, bp: usize, K: i32, out: usize, ldo: usize): void {
-  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
-  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  let c40 = f32x4.splat(0), c41 = f32x4.splat(0), c50 = f32x4.splat(0), c51 = f32x4.splat(0);
+export function micro6x8(ap: usize, aStep: usize, bp: usize, K: i32, init: usize, ldi: usize, out: usize, ldo: usize): void {
+  const i1 = init + ldi, i2 = i1 + ldi, i3 = i2 + ldi, i4 = i3 + ldi, i5 = i4 + ldi;
+  let c00 = v128.load(init), c01 = v128.load(init, 16), c10 = v128.load(i1), c11 = v128.load(i1, 16);
+  let c20 = v128.load(i2), c21 = v128.load(i2, 16), c30 = v128.load(i3), c31 = v128.load(i3, 16);
+  let c40 = v128.load(i4), c41 = v128.load(i4, 16), c50 = v128.load(i5), c51 = v128.load(i5, 16);
   const end = bp + (<usize>K << 5);
   while (bp < end) {
     const b0 = v128.load(bp), b1 = v128.load(bp, 16);
@@ -82,38 +90,37 @@ export function micro6x8(ap: usize, aStep: usize, bp: usize, K: i32, out: usize,
   v128.store(r5, c50); v128.store(r5, c51, 16);
 }
 
-/** C's 6×8 tile (mode)= `tile` (row stride 32 bytes) + bias: micro6x8's epilogue. */
-function finish6x8(tile: usize, c: usize, ldc: usize, mode: i32, bias: usize): void {
+/** C's 6×8 tile += `tile` (row stride 32 bytes) + bias: a K block after the first, or C and a bias together. */
+function finish6x8(tile: usize, c: usize, ldc: usize, bias: usize): void {
   const z0 = bias != 0 ? v128.load(bias) : f32x4.splat(0), z1 = bias != 0 ? v128.load(bias, 16) : f32x4.splat(0);
   for (let i = 0; i < 6; i++) {
     const row = c + <usize>i * ldc, t = tile + (<usize>i << 5);
-    let v0 = f32x4.add(v128.load(t), z0), v1 = f32x4.add(v128.load(t, 16), z1);
-    if (mode == ADD) {
-      v0 = f32x4.add(v128.load(row), v0); v1 = f32x4.add(v128.load(row, 16), v1);
-    }
-    v128.store(row, v0); v128.store(row, v1, 16);
+    v128.store(row, f32x4.add(v128.load(row), f32x4.add(v128.load(t), z0)));
+    v128.store(row, f32x4.add(v128.load(row, 16), f32x4.add(v128.load(t, 16), z1)), 16);
   }
 }
 
 /**
  * One tile of C (mode)= A·B + bias, GEMM_TILE_ROWS × 8, or the valid rows × cols of one at an edge (computed into
- * the thread's `tile` scratch, then copied).
+ * the thread's `tile` scratch, then copied). A full 6×8 tile starts its sums from C or the bias where it can.
  */
 export function gemmTile(ap: usize, aStep: usize, bp: usize, K: i32, c: usize, ldc: usize, rows: i32, cols: i32, mode: i32, bias: usize, tile: usize): void {
   const full = rows == GEMM_TILE_ROWS && cols == 8;
+  const adds = mode == STORE ? STORE : ADD;
   if (GEMM_TILE_ROWS == 6) {
-    if (full && mode == STORE && bias == 0) {
-      micro6x8(ap, aStep, bp, K, c, ldc);
+    if (full && mode != ADD_BLOCK && (mode == STORE || bias == 0)) {
+      if (mode == ADD) micro6x8(ap, aStep, bp, K, c, ldc, c, ldc);
+      else micro6x8(ap, aStep, bp, K, bias != 0 ? bias : ZERO_ROW, 0, c, ldc);
       return;
     }
-    micro6x8(ap, aStep, bp, K, tile, 32);
-    if (full) finish6x8(tile, c, ldc, mode, bias);
-    else finishEdge(tile, c, ldc, rows, cols, mode, bias);
+    micro6x8(ap, aStep, bp, K, ZERO_ROW, 0, tile, 32);
+    if (full) finish6x8(tile, c, ldc, bias);
+    else finishEdge(tile, c, ldc, rows, cols, adds, bias);
   } else if (full) {
-    microPacked(ap, aStep, bp, K, c, ldc, mode, bias);
+    microPacked(ap, aStep, bp, K, c, ldc, adds, bias);
   } else {
     microPacked(ap, aStep, bp, K, tile, 32, STORE, 0);
-    finishEdge(tile, c, ldc, rows, cols, mode, bias);
+    finishEdge(tile, c, ldc, rows, cols, adds, bias);
   }
 }
 
@@ -124,7 +131,7 @@ export function finishEdge(tile: usize, c: usize, ldc: usize, rows: i32, cols: i
       let v = load<f32>(tile + (<usize>i << 5) + (<usize>j << 2));
       if (bias != 0) v += load<f32>(bias + (<usize>j << 2));
       const out = c + <usize>i * ldc + (<usize>j << 2);
-      store<f32>(out, mode == ADD ? load<f32>(out) + v : v);
+      store<f32>(out, mode != STORE ? load<f32>(out) + v : v);
     }
   }
 }
@@ -136,7 +143,7 @@ export function finishTransposed(tile: usize, c: usize, ldc: usize, rows: i32, c
     for (let i = 0; i < rows; i++) {
       const v = load<f32>(tile + (<usize>i << 5) + (<usize>j << 2));
       const out = column + (<usize>i << 2);
-      store<f32>(out, mode == ADD ? load<f32>(out) + v : v);
+      store<f32>(out, mode != STORE ? load<f32>(out) + v : v);
     }
   }
 }

@@ -2,7 +2,7 @@
 // @ts-nocheck
 import { argI, argP, claim, scratchOf, sharedScratch } from './control';
 import { GEMM_TILE_ROWS } from './fma';
-import { ADD, STORE, finishTransposed, gemmTile } from './gemm';
+import { ADD, ADD_BLOCK, STORE, finishTransposed, gemmTile } from './gemm';
 import { packCols, packRows, packRowsA, packRowsA6, packTransposedA, packTransposedA6 } from './pack';
 
 /** B-columns (8 panels) per chunk of the packing task. */
@@ -105,7 +105,7 @@ export function gemmTask(tid: i32): void {
     const firstMode = kb == 0 ? mode : STORE;
     for (let k0 = kFirst; k0 < kEnd; k0 += KC) {
       const kc = min(KC, K - k0);
-      const stepMode = k0 == kFirst ? firstMode : ADD, stepBias = k0 == 0 ? bias : 0;
+      const stepMode = k0 == kFirst ? firstMode : ADD_BLOCK, stepBias = k0 == 0 ? bias : 0;
       if (!inPlace) {
         if (GEMM_TILE_ROWS == 6) packRowsA6(a, ars, m0, mc, k0, kc, own);
         else packRowsA(a, ars, m0, mc, k0, kc, own);

@@ -51,6 +51,8 @@ export const TANH_K: usize = TABLE + 528;
 export const TANH_C: usize = TABLE + 544;
 export const TANH_3C: usize = TABLE + 560;
 export const MINUS_HALF: usize = TABLE + 576;
+/** 8 zero floats: the start of a GEMM tile's sums when there is no bias and nothing to add to. */
+export const ZERO_ROW: usize = TABLE + 592;
 
 /** Fills the constant table; called once, before any kernel runs. */
 export function init_constants(): void {
@@ -75,6 +77,7 @@ export function init_constants(): void {
   v128.store(SQRT_HALF, f32x4.splat(0.7071067811865476)); v128.store(INV_SQRT_2PI, f32x4.splat(0.3989422804014327));
   v128.store(TANH_K, f32x4.splat(0.7978845608028654)); v128.store(TANH_C, f32x4.splat(0.044715));
   v128.store(TANH_3C, f32x4.splat(3 * 0.044715)); v128.store(MINUS_HALF, f32x4.splat(-0.5));
+  v128.store(ZERO_ROW, f32x4.splat(0)); v128.store(ZERO_ROW, f32x4.splat(0), 16);
 }
 
 function k(address: usize): v128 {
