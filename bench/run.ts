@@ -2,7 +2,8 @@
  * `npm run bench`: the reference GPT trained by our engine and by PyTorch, alternately, in separate processes, and
  * the ratio of their tokens/s (median over the pairs, since this machine is shared and noisy).
  *   npm run bench -- [--backend wasm|cpu|webgpu] [--pairs N] [--steps N] [--warmup N]
- * PyTorch is Debian's python3-torch with OpenBLAS (OPENBLAS_NUM_THREADS=1, 2 torch threads, as the reference).
+ * PyTorch is Debian's python3-torch with OpenBLAS (OPENBLAS_NUM_THREADS=1, 2 torch threads, as the reference). The
+ * ceiling our GFLOP/s is set against is measured first (bench/peak.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
@@ -10,9 +11,6 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-/** fp32 FLOP/s of this machine's 2 AVX2 cores (2 × 2 FMA × 8 lanes × ~3 GHz); WebAssembly SIMD is 128-bit: ≈ half. */
-const CEILING_GFLOPS = 190;
-const WASM_CEILING_GFLOPS = CEILING_GFLOPS / 2;
 const here = dirname(fileURLToPath(import.meta.url));
 const python = process.env.LOSSLAB_PYTHON ?? '/usr/bin/python3';
 
@@ -27,14 +25,23 @@ interface Measurement {
   version?: string;
 }
 
-function measure(command: string, args: string[], env: NodeJS.ProcessEnv): Measurement {
+/** What bench/peak.ts measured: the machine's ceilings. */
+interface Peak {
+  wasm_gflops_per_core: number;
+  cores: number;
+  clock_ghz: number | null;
+  native_isa: string;
+  native_gflops: number | null;
+}
+
+function measure<T = Measurement>(command: string, args: string[], env: NodeJS.ProcessEnv): T {
   const result = spawnSync(command, args, { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 1_800_000 });
   const line = result.stdout.trim().split('\n').pop() ?? '';
   if (result.status !== 0 || !line.startsWith('{')) {
     const tail = result.stderr.trim().split('\n').slice(-5).join('\n');
     throw new Error(`${command} ${args.join(' ')} failed (${result.status ?? result.signal}): ${tail}`);
   }
-  return JSON.parse(line) as Measurement;
+  return JSON.parse(line) as T;
 }
 
 const median = (xs: number[]): number => {
@@ -61,6 +68,11 @@ function main(): void {
   console.log(`reference GPT (d_model 128, 4 layers, 4 heads, context 128, batch 16, byte vocab), ` +
     `${steps} timed steps after ${warmup}; ${pairs} pairs`);
   console.log(`machine load average before: ${loadAverage()}`);
+  const peak = measure<Peak>(process.execPath, ['--import', 'tsx', join(here, 'peak.ts')], {});
+  const wasmCeiling = peak.wasm_gflops_per_core * peak.cores;
+  console.log(`machine ceiling, measured (bench/peak.ts): one core runs the wasm GEMM at ${peak.wasm_gflops_per_core.toFixed(1)} GFLOP/s` +
+    (peak.clock_ghz === null ? '' : ` (≈ ${peak.clock_ghz.toFixed(2)} GHz at 2 FMA × 4 lanes per cycle); native ${peak.native_isa} fp32 ` +
+      `on ${peak.cores} cores ≈ ${(peak.native_gflops ?? 0).toFixed(0)} GFLOP/s`));
   const rows: { ours: Measurement; torch: Measurement }[] = [];
   for (let i = 0; i < pairs; i++) {
     // Alternate which side goes first, so a drift in the machine's load favours neither.
@@ -89,9 +101,11 @@ function main(): void {
   const fastestRatio = median(rows.map((r) => r.torch.fastest_step_ms / r.ours.fastest_step_ms));
   console.log(`fastest step against fastest step (median of ${pairs} pairs; less disturbed by other load): ${fastestRatio.toFixed(2)}× ` +
     `(ours ${median(rows.map((r) => r.ours.fastest_step_ms)).toFixed(0)} ms, PyTorch ${median(rows.map((r) => r.torch.fastest_step_ms)).toFixed(0)} ms)`);
-  const ofCeiling = (100 * ourGflops) / CEILING_GFLOPS, ofWasm = (100 * ourGflops) / WASM_CEILING_GFLOPS;
-  console.log(`our throughput: ${ourGflops.toFixed(1)} GFLOP/s = ${ofCeiling.toFixed(0)}% of the machine's ≈ ${CEILING_GFLOPS} GFLOP/s fp32 ` +
-    `ceiling (${ofWasm.toFixed(0)}% of the ≈ ${WASM_CEILING_GFLOPS} reachable with 128-bit WebAssembly SIMD)`);
+  const ofWasm = (100 * ourGflops) / wasmCeiling;
+  const ofNative = peak.native_gflops === null ? '' : `, ${((100 * ourGflops) / peak.native_gflops).toFixed(0)}% of the native ` +
+    `${peak.native_isa} ceiling (≈ ${peak.native_gflops.toFixed(0)}, which WebAssembly's 128-bit SIMD cannot reach)`;
+  console.log(`our throughput: ${ourGflops.toFixed(1)} GFLOP/s = ${ofWasm.toFixed(0)}% of the ≈ ${wasmCeiling.toFixed(0)} GFLOP/s ` +
+    `reachable with WebAssembly SIMD on ${peak.cores} cores${ofNative}`);
 }
 
 main();
