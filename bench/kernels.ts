@@ -28,13 +28,17 @@ async function main(): Promise<void> {
   const k = backend.kernels;
   const rng = new Rng(5);
   const tensor = (n: number, std = 1): WasmStorage => backend.upload(Float32Array.from({ length: n }, () => rng.normal() * std));
-  const linear = (I: number, O: number, count: number): Probe[] => {
+  /** A linear layer's probes; the feed-forward block's up-projection runs GELU inside, its down-projection gates dx by the slope. */
+  const linear = (I: number, O: number, count: number, mlp: 'up' | 'down' | null = null): Probe[] => {
     const x = tensor(N * I), w = tensor(O * I, 0.05), b = tensor(O), y = tensor(N * O), dy = tensor(N * O);
-    const dx = tensor(N * I), dw = tensor(O * I), db = tensor(O);
+    const dx = tensor(N * I), dw = tensor(O * I), db = tensor(O), slope = tensor(mlp === null ? 0 : N * Math.max(I, O));
     const s = { N, I, O };
+    const act = mlp === 'up' ? { kind: 'gelu' as const, slope } : undefined;
+    const gate = mlp === 'down' ? slope : null;
     return [
-      { name: `linear ${I}→${O} forward`, perStep: count, flops: 2 * N * I * O, run: () => k.linearForward(x, w, b, y, s) },
-      { name: `linear ${I}→${O} backward`, perStep: count, flops: 4 * N * I * O, run: () => k.linearBackward(dy, x, w, dx, dw, db, s) },
+      { name: `linear ${I}→${O} forward${act ? ' + gelu' : ''}`, perStep: count, flops: 2 * N * I * O, run: () => k.linearForward(x, w, b, y, s, act) },
+      { name: `linear ${I}→${O} backward${gate ? ' (dx · slope)' : ''}`, perStep: count, flops: 4 * N * I * O,
+        run: () => k.linearBackward(dy, x, w, dx, dw, db, s, gate) },
     ];
   };
   const qkv = tensor(N * 3 * C), dqkv = tensor(N * 3 * C), y = tensor(N * C), lse = tensor(B * H * T), dy = tensor(N * C);
@@ -43,22 +47,19 @@ async function main(): Promise<void> {
   const attn = { B, Tq: T, Tk: T, C, H, causal: true, packed: true };
   const causalFlops = 2 * B * H * (T * (T + 1) / 2) * (C / H);
   const x = tensor(N * C, 2), w = tensor(C), bias = tensor(C), mean = tensor(N), rstd = tensor(N), out = tensor(N * C);
-  const hidden = tensor(N * F, 2), act = tensor(N * F), slope = tensor(N * F), dHidden = tensor(N * F);
   const logits = tensor(N * V, 2), targets = backend.upload(Int32Array.from({ length: N }, () => rng.int(V)));
   const loss = tensor(1), rowLse = tensor(N), dLoss = backend.upload(Float32Array.from([1])), dLogits = tensor(N * V);
   const ce = { N, V, ignoreIndex: -1, smoothing: 0, scale: 1 / N };
   const p = tensor(F * C), g = tensor(F * C), m = tensor(F * C), vv = tensor(F * C);
   const adam = { lr: 3e-4, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1, decoupled: true, step: 3 };
   const probes: Probe[] = [
-    ...linear(C, 3 * C, L), ...linear(C, C, L), ...linear(C, F, L), ...linear(F, C, L),
+    ...linear(C, 3 * C, L), ...linear(C, C, L), ...linear(C, F, L, 'up'), ...linear(F, C, L, 'down'),
     ...linear(C, V, 1).map((pr) => ({ ...pr, name: `${pr.name} (head)` })),
     { name: 'attention forward', perStep: L, flops: 2 * causalFlops, run: () => k.attentionForward(qkv, qkv, qkv, null, y, lse, weights, attn) },
     { name: 'attention backward', perStep: L, flops: 5 * causalFlops, run: () => k.attentionBackward(dy, qkv, qkv, qkv, null, y, lse, weights, dqkv, dqkv, dqkv, attn) },
     { name: 'layer norm forward', perStep: 2 * L + 1, flops: 0, run: () => k.layerNormForward(x, w, bias, out, mean, rstd, { N, C, eps: 1e-5 }) },
     { name: 'layer norm backward', perStep: 2 * L + 1, flops: 0,
       run: () => k.layerNormBackward(dy, x, w, mean, rstd, dx, dw, db, { N, C, eps: 1e-5 }) },
-    { name: 'gelu forward', perStep: L, flops: 0, run: () => k.activationForward('gelu', hidden, act, slope, N * F) },
-    { name: 'gelu backward', perStep: L, flops: 0, run: () => k.multiplyAccumulate(act, slope, dHidden, N * F) },
     { name: 'cross-entropy forward', perStep: 1, flops: 0, run: () => k.crossEntropyForward(logits, targets, loss, rowLse, ce) },
     { name: 'cross-entropy backward', perStep: 1, flops: 0, run: () => k.crossEntropyBackward(dLoss, logits, targets, rowLse, dLogits, ce) },
     { name: 'residual add (forward)', perStep: 2 * L + 1, flops: 0, run: () => k.add(x, y, out, N * C) },

@@ -14,8 +14,8 @@ type KernelFunction = (...args: unknown[]) => void;
 
 /** A row name for one call: the kernel, with the shape that tells its calls apart where one kernel has several. */
 function rowName(name: string, args: unknown[]): string {
-  const shape = args[args.length - 1] as Record<string, unknown> | number;
-  if (name.startsWith('linear') && typeof shape === 'object') return `${name} ${String(shape.I)}→${String(shape.O)}`;
+  const shape = args.find((arg): arg is Record<string, unknown> => typeof arg === 'object' && arg !== null && 'I' in arg);
+  if (name.startsWith('linear') && shape) return `${name} ${String(shape.I)}→${String(shape.O)}`;
   if (name.startsWith('activation')) return `${name} ${String(args[0])}`;
   return name;
 }

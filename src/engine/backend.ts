@@ -15,6 +15,8 @@ export interface Storage {
 }
 
 export interface LinearShape { N: number; I: number; O: number }
+/** An activation applied to a linear layer's output inside its kernel, and where its slope goes. */
+export interface LinearActivation<S extends Storage = Storage> { kind: ActivationKind; slope: S }
 export interface EmbeddingShape { N: number; C: number; V: number }
 export interface LayerNormShape { N: number; C: number; eps: number }
 /**
@@ -42,10 +44,16 @@ export interface Kernels<S extends Storage = Storage> {
   /** out[n] = factor · x[n] (out may be x) */
   scale(x: S, factor: number, out: S, n: number): void;
   fill(x: S, value: number, n: number): void;
-  /** y[N,O] = x[N,I] · w[O,I]ᵀ + b[O] */
-  linearForward(x: S, w: S, b: S | null, y: S, s: LinearShape): void;
-  /** dx[N,I] += dy·w; dw[O,I] += dyᵀ·x; db[O] += Σ_N dy */
-  linearBackward(dy: S, x: S, w: S, dx: S | null, dw: S | null, db: S | null, s: LinearShape): void;
+  /**
+   * y[N,O] = x[N,I] · w[O,I]ᵀ + b[O]; with `act`, y = act(that) and act.slope[N,O] = act′(that): activationForward
+   * fused in, so the pre-activation tensor is never written.
+   */
+  linearForward(x: S, w: S, b: S | null, y: S, s: LinearShape, act?: LinearActivation<S>): void;
+  /**
+   * dx[N,I] += dy·w; dw[O,I] += dyᵀ·x; db[O] += Σ_N dy. With `dxGate`, dx[N,I] += (dy·w) ⊙ dxGate: when x is an
+   * activation's output and dxGate its saved slope, dx is the gradient of the pre-activation in one pass.
+   */
+  linearBackward(dy: S, x: S, w: S, dx: S | null, dw: S | null, db: S | null, s: LinearShape, dxGate?: S | null): void;
   /** y[N,C] = w[idx[N], :] */
   embeddingForward(idx: S, w: S, y: S, s: EmbeddingShape): void;
   /** dw[idx[n], :] += dy[n, :] */

@@ -1,4 +1,4 @@
-import type { Backend, BackendName, Kernels, Storage } from '../../src/engine/backend';
+import type { ActivationKind, Backend, BackendName, Kernels, Storage } from '../../src/engine/backend';
 import { Rng } from '../../src/engine/rng';
 
 type Data = Float32Array | Int32Array;
@@ -72,6 +72,17 @@ export function kernelCases(): KernelCase[] {
       k.linearBackward(t.dy, t.x, t.w, t.dx, t.dw, t.db, { N, I, O });
     },
   });
+  // The fused activation and the gated dx: on the wasm backend they are GEMM epilogues (tile edges, 1 and 2 threads).
+  const linearThroughActivation = (N: number, I: number, O: number, kind: ActivationKind): KernelCase => ({
+    name: `linear ${N}×${I}→${O} through ${kind}, dx gated by the slope`,
+    tensors: { x: normal(rng, N * I), w: normal(rng, O * I, 0.3), b: normal(rng, O), y: new Float32Array(N * O), slope: new Float32Array(N * O),
+      dy: normal(rng, N * O), gate: normal(rng, N * I), dx: normal(rng, N * I), dw: normal(rng, O * I), db: normal(rng, O) },
+    compare: ['y', 'slope', 'dx', 'dw', 'db'],
+    run: (k, t) => {
+      k.linearForward(t.x, t.w, t.b, t.y, { N, I, O }, { kind, slope: t.slope });
+      k.linearBackward(t.dy, t.x, t.w, t.dx, t.dw, t.db, { N, I, O }, t.gate);
+    },
+  });
   const padded = Int32Array.from({ length: 3 * 7 }, (_, i) => (i >= 7 && i < 14) || i % 7 === 6 ? 1 : 0);
   const ln = (C: number, withDx: boolean, withDw: boolean, withDb: boolean): KernelCase => ({
     name: `layer norm C=${C} (dx ${withDx}, dw ${withDw}, db ${withDb})`,
@@ -91,6 +102,10 @@ export function kernelCases(): KernelCase[] {
     linear(129, 64, 65),
     // Parallel on the wasm backend: large chunks, then a tail of small ones, over rows (row-major A) and dW tiles.
     linear(1000, 64, 150),
+    linearThroughActivation(70, 130, 67, 'gelu'),
+    linearThroughActivation(13, 24, 40, 'gelu_tanh'),
+    linearThroughActivation(1000, 64, 150, 'relu'),
+    linearThroughActivation(40, 600, 20, 'gelu'),
     attentionCase('attention causal, 150 positions, head size 16', rng, { B: 2, Tq: 150, Tk: 150, C: 32, H: 2, causal: true }, null),
     attentionCase('attention cross, a fully padded batch row', rng, { B: 3, Tq: 4, Tk: 7, C: 24, H: 3, causal: false }, padded),
     attentionCase('attention causal with Tq < Tk and padding', rng, { B: 3, Tq: 5, Tk: 7, C: 24, H: 3, causal: true }, padded),

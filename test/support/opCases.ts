@@ -5,6 +5,7 @@ import { attention, selfAttention } from '../../src/engine/ops/attention';
 import { crossEntropy } from '../../src/engine/ops/crossEntropy';
 import { add, scale, sliceLast } from '../../src/engine/ops/elementwise';
 import { embedding } from '../../src/engine/ops/embedding';
+import { feedForward } from '../../src/engine/ops/feedForward';
 import { layerNorm } from '../../src/engine/ops/layerNorm';
 import { linear } from '../../src/engine/ops/linear';
 import { Rng } from '../../src/engine/rng';
@@ -77,6 +78,12 @@ export function opCases(): OpCase[] {
       run: (g, [logits, t]) => crossEntropy(g, logits, t, { ignoreIndex: 0, labelSmoothing: 0.1, scale: 0.25 }) },
     { name: 'slice_last', op: 'slice_last', attrs: { start: 3, width: 4 }, inputs: [floats(rng, [B * T, 3 * 4])],
       run: (g, [x]) => sliceLast(g, x, 3, 4) },
+    { name: 'feed_forward', op: 'feed_forward', attrs: { activation: 'gelu' },
+      inputs: [floats(rng, [B, T, C]), floats(rng, [12, C], 0.5), floats(rng, [12]), floats(rng, [C, 12], 0.5), floats(rng, [C])],
+      run: (g, [x, w1, b1, w2, b2]) => feedForward(g, x, { weight: w1, bias: b1 }, { weight: w2, bias: b2 }, 'gelu') },
+    { name: 'feed_forward_relu_nobias', op: 'feed_forward', attrs: { activation: 'relu' },
+      inputs: [floats(rng, [B * T, C]), floats(rng, [16, C], 0.5), floats(rng, [5, 16], 0.5)],
+      run: (g, [x, w1, w2]) => feedForward(g, x, { weight: w1, bias: null }, { weight: w2, bias: null }, 'relu') },
     { name: 'add', op: 'add', attrs: {}, inputs: [floats(rng, [B, T, C]), floats(rng, [B, T, C])], run: (g, [a, b]) => add(g, a, b) },
     { name: 'scale', op: 'scale', attrs: { factor: 2.5 }, inputs: [floats(rng, [B, T, C])], run: (g, [x]) => scale(g, x, 2.5) },
   ];

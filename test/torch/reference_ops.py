@@ -56,6 +56,23 @@ def op_self_attention(inputs, attrs):
     return op_attention([query, key, value, *inputs[1:]], attrs)
 
 
+ACTIVATIONS = {
+    "gelu": lambda x: F.gelu(x, approximate="none"),
+    "gelu_tanh": lambda x: F.gelu(x, approximate="tanh"),
+    "relu": F.relu,
+}
+
+
+def op_feed_forward(inputs, attrs):
+    """down(act(up(x))): inputs x, up weight, [up bias,] down weight[, down bias] (both biases or neither)."""
+    activate = ACTIVATIONS[attrs["activation"]]
+    if len(inputs) == 5:
+        x, w1, b1, w2, b2 = inputs
+    else:
+        (x, w1, w2), b1, b2 = inputs, None, None
+    return F.linear(activate(F.linear(x, w1, b1)), w2, b2)
+
+
 def op_cross_entropy(inputs, attrs):
     summed = F.cross_entropy(
         inputs[0],
@@ -76,9 +93,10 @@ DIFFERENTIABLE_OPS = {
     "linear": op_linear,
     "embedding": op_embedding,
     "layer_norm": op_layer_norm,
-    "gelu": lambda inputs, _a: F.gelu(inputs[0], approximate="none"),
-    "gelu_tanh": lambda inputs, _a: F.gelu(inputs[0], approximate="tanh"),
-    "relu": lambda inputs, _a: F.relu(inputs[0]),
+    "gelu": lambda inputs, _a: ACTIVATIONS["gelu"](inputs[0]),
+    "gelu_tanh": lambda inputs, _a: ACTIVATIONS["gelu_tanh"](inputs[0]),
+    "relu": lambda inputs, _a: ACTIVATIONS["relu"](inputs[0]),
+    "feed_forward": op_feed_forward,
     "attention": op_attention,
     "self_attention": op_self_attention,
     "cross_entropy": op_cross_entropy,

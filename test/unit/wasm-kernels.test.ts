@@ -8,6 +8,7 @@ import { attention } from '../../src/engine/ops/attention';
 import { crossEntropy } from '../../src/engine/ops/crossEntropy';
 import { add, dropout, scale, sliceLast } from '../../src/engine/ops/elementwise';
 import { embedding } from '../../src/engine/ops/embedding';
+import { feedForward } from '../../src/engine/ops/feedForward';
 import { layerNorm } from '../../src/engine/ops/layerNorm';
 import { linear } from '../../src/engine/ops/linear';
 import { Rng } from '../../src/engine/rng';
@@ -48,6 +49,8 @@ function cases(): OpCase[] {
     c('causal attention T=70 D=12, padded', [floats(rng, [2, 70, 24]), floats(rng, [2, 70, 24]), floats(rng, [2, 70, 24]), padding(2, 70, [0, 9])], attend(2, true)),
     c('cross attention 19 × 41, padded', [floats(rng, [2, 19, 32]), floats(rng, [2, 41, 32]), floats(rng, [2, 41, 32]), padding(2, 41, [5, 40])], attend(4, false)),
     c('causal attention 4×128×128 (bench shape)', [floats(rng, [4, 128, 128]), floats(rng, [4, 128, 128]), floats(rng, [4, 128, 128])], attend(4, true)),
+    c('feed forward 301 rows, 45 → 70 → 29, gelu', [floats(rng, [301, 45]), floats(rng, [70, 45], 0.3), floats(rng, [70]), floats(rng, [29, 70], 0.3),
+      floats(rng, [29])], (g, [x, w1, b1, w2, b2]) => feedForward(g, x, { weight: w1, bias: b1 }, { weight: w2, bias: b2 }, 'gelu')),
     ...(['gelu', 'gelu_tanh', 'relu'] as const).map((kind) => c(`${kind} 20001`, [floats(rng, [20001], 3)], (g, [x]) => activation(g, kind, x))),
     c('cross entropy 130 × 77, smoothing', [floats(rng, [130, 77], 3), ints(rng, [130], 77)], (g, [z, t]) =>
       crossEntropy(g, z, t, { ignoreIndex: 0, labelSmoothing: 0.1, scale: 1 / 97 })),

@@ -1,6 +1,4 @@
-import type { ActivationKind } from '../backend';
 import type { Graph } from '../graph';
-import { activation } from '../ops/activation';
 import { attention, selfAttention } from '../ops/attention';
 import { sliceLast, sliceRows } from '../ops/elementwise';
 import { layerNorm } from '../ops/layerNorm';
@@ -33,10 +31,8 @@ export function createLayerNorm(params: ParameterSet, prefix: string, C: number,
 export const applyLinear = (g: Graph, x: Tensor, p: Affine): Tensor => linear(g, x, p.weight, p.bias);
 export const applyLayerNorm = (g: Graph, x: Tensor, p: Affine): Tensor => layerNorm(g, x, p.weight, p.bias);
 
-/** Feed-forward block: down(activation(up(x))). */
-export function feedForward(g: Graph, x: Tensor, up: Affine, down: Affine, kind: ActivationKind): Tensor {
-  return applyLinear(g, activation(g, kind, applyLinear(g, x, up)), down);
-}
+/** Feed-forward block: down(activation(up(x))), one fused op. */
+export { feedForward } from '../ops/feedForward';
 
 export interface AttentionMasks {
   causal: boolean;

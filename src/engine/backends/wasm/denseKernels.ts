@@ -1,4 +1,7 @@
-import { attentionLayout, type AttentionShape, type CrossEntropyShape, type LayerNormShape, type LinearShape } from '../../backend';
+import {
+  attentionLayout, type AttentionShape, type CrossEntropyShape, type LayerNormShape, type LinearActivation, type LinearShape,
+} from '../../backend';
+import { ACTIVATION_IDS } from './elementwiseKernels';
 import type { WasmRuntime } from './runtime';
 import { PARALLEL_MIN_WORK, STORE, accumulateMode, input, optionalInput, output, type WasmStorage } from './storage';
 
@@ -16,6 +19,10 @@ interface Product {
   c: number; ldc: number; cTransposed?: boolean;
   M: number; N: number; K: number;
   mode: number; bias?: number;
+  /** An activation (assembly/activation.ts id) applied to each tile of C after its last K block, slopes to `slope`. */
+  act?: { id: number; slope: number };
+  /** C (mode)= (A·B) ⊙ gate, gate in C's layout. */
+  gate?: number;
 }
 
 /** Small chunks per thread in a parallel GEMM's last rows (one thread's worth of large chunks, cut finer). */
@@ -36,7 +43,7 @@ function gemm(rt: WasmRuntime, p: Product): void {
   const KC = Math.min(K, 512);
   const parallel = M * N * K >= 4 * PARALLEL_MIN_WORK && rt.threads > 1;
   const inPlace = p.ars === 4;
-  const split = parallel && inPlace && K > KC && !p.bias;
+  const split = parallel && inPlace && K > KC && !p.bias && !p.act && !p.gate;
   const kBlocks = split ? Math.ceil(K / KC) : 1;
   let mParts = Math.ceil(M / 128), nParts = inPlace ? Math.ceil(N / 64) : 1;
   let MB = blockOf(M, mParts, rows), NB = blockOf(N, nParts, 8);
@@ -51,24 +58,31 @@ function gemm(rt: WasmRuntime, p: Product): void {
   rt.ensureScratch(rt.gemmThreadBytes(inPlace ? 0 : MB, KC), rt.packedBytes(M, N, K, p.ars) + 4 * (kBlocks - 1) * M * N);
   rt.call('GEMM_PACK', [p.a, p.ars, p.aks, p.b, p.ldb, p.bTransposed ? 1 : 0, M, N, K], [], parallel);
   const cT = p.cTransposed ? 1 : 0;
-  rt.call('GEMM', [p.c, p.ldc, M, N, K, p.mode, p.bias ?? 0, MB, NB, KC, p.a, p.ars, p.aks, cT, bigRows, MS, split ? 1 : 0], [], parallel);
+  const epilogue = [p.act?.id ?? -1, p.act?.slope ?? 0, p.gate ?? 0];
+  rt.call('GEMM', [p.c, p.ldc, M, N, K, p.mode, p.bias ?? 0, MB, NB, KC, p.a, p.ars, p.aks, cT, bigRows, MS, split ? 1 : 0, ...epilogue], [],
+    parallel);
   if (split) rt.call('GEMM_REDUCE', [p.c, p.ldc, M, N, K, KC, p.ars, cT], [], true);
 }
 
-export function linearForward(x: S, w: S, b: S | null, y: S, { N, I, O }: LinearShape): void {
+/** y = x·wᵀ + b, or act(that) with its slopes, the activation run on each tile of y as the product finishes it. */
+export function linearForward(x: S, w: S, b: S | null, y: S, { N, I, O }: LinearShape, act?: LinearActivation<S>): void {
   const xp = input(x), wp = input(w), bias = optionalInput(b);
   const yp = output(y, N * O);
-  gemm(y.runtime, { a: xp, ars: I * 4, aks: 4, b: wp, ldb: I * 4, bTransposed: true, c: yp, ldc: O * 4, M: N, N: O, K: I, mode: STORE, bias });
+  const epilogue = act ? { id: ACTIVATION_IDS[act.kind], slope: output(act.slope, N * O) } : undefined;
+  gemm(y.runtime, { a: xp, ars: I * 4, aks: 4, b: wp, ldb: I * 4, bTransposed: true, c: yp, ldc: O * 4, M: N, N: O, K: I, mode: STORE, bias,
+    act: epilogue });
 }
 
 /**
- * dx = dy·w, dw = dyᵀ·x, db = Σ dy. dw reads its wider operand transposed in place (no packing of the N-row
- * matrix): dyᵀ·x when O ≥ I, else (xᵀ·dy)ᵀ, written transposed.
+ * dx = dy·w (⊙ dxGate, applied to each tile before it meets dx), dw = dyᵀ·x, db = Σ dy. dw reads its wider operand
+ * transposed in place (no packing of the N-row matrix): dyᵀ·x when O ≥ I, else (xᵀ·dy)ᵀ, written transposed.
  */
-export function linearBackward(dy: S, x: S, w: S, dx: S | null, dw: S | null, db: S | null, { N, I, O }: LinearShape): void {
+export function linearBackward(dy: S, x: S, w: S, dx: S | null, dw: S | null, db: S | null, { N, I, O }: LinearShape,
+  dxGate?: S | null): void {
   const rt = dy.runtime;
   const dyp = input(dy), xp = input(x), wp = input(w);
-  if (dx) gemm(rt, { a: dyp, ars: O * 4, aks: 4, b: wp, ldb: I * 4, c: dx.ptr, ldc: I * 4, M: N, N: I, K: O, mode: accumulateMode(dx, N * I) });
+  const gate = dxGate ? input(dxGate) : undefined;
+  if (dx) gemm(rt, { a: dyp, ars: O * 4, aks: 4, b: wp, ldb: I * 4, c: dx.ptr, ldc: I * 4, M: N, N: I, K: O, mode: accumulateMode(dx, N * I), gate });
   if (dw) {
     const mode = accumulateMode(dw, O * I);
     if (O >= I) gemm(rt, { a: dyp, ars: 4, aks: O * 4, b: xp, ldb: I * 4, c: dw.ptr, ldc: I * 4, M: O, N: I, K: N, mode });

@@ -4,7 +4,7 @@ import { ADD, PARALLEL_MIN_WORK, STORE, STORE_ZERO_REST, accumulateMode, input, 
 type S = WasmStorage;
 
 /** Activation ids of assembly/activation.ts. */
-const ACTIVATION_IDS: Record<ActivationKind, number> = { gelu: 0, gelu_tanh: 1, relu: 2 };
+export const ACTIVATION_IDS: Record<ActivationKind, number> = { gelu: 0, gelu_tanh: 1, relu: 2 };
 
 const wide = (n: number): boolean => n >= PARALLEL_MIN_WORK;
 

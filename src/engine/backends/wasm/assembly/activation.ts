@@ -70,6 +70,20 @@ function forwardRange(kind: i32, x: usize, y: usize, slope: usize, i: i32, end: 
   }
 }
 
+/**
+ * act in place over a rows × cols block of C (row stride ld bytes), its slopes to the same places of `slope`: a
+ * GEMM's epilogue, run on each tile right after its last K block (still in L1). Called with a runtime kind, which
+ * picks one of the constant-kind loops.
+ */
+export function activateBlock(kind: i32, c: usize, slope: usize, ld: usize, rows: i32, cols: i32): void {
+  for (let r = 0; r < rows; r++) {
+    const row = c + <usize>r * ld, slopeRow = slope + <usize>r * ld;
+    if (kind == GELU) inline.always(forwardRange(GELU, row, row, slopeRow, 0, cols));
+    else if (kind == GELU_TANH) inline.always(forwardRange(GELU_TANH, row, row, slopeRow, 0, cols));
+    else inline.always(forwardRange(RELU, row, row, slopeRow, 0, cols));
+  }
+}
+
 /** Task ACT_FWD: y = act(x), slope = act′(x) (what the backward multiplies dy by). Args: kind, x, y, slope, n. */
 export function activationForwardTask(_tid: i32): void {
   const kind = argI(0), x = argP(1), y = argP(2), slope = argP(3), n = argI(4);

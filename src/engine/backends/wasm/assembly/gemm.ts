@@ -136,6 +136,42 @@ export function finishEdge(tile: usize, c: usize, ldc: usize, rows: i32, cols: i
   }
 }
 
+/**
+ * C (mode)= `tile` ⊙ gate over the valid rows × cols of a tile computed into `tile` (row stride 32 bytes); gate has
+ * C's layout. An input gradient through an activation's saved slope, so the product is never stored ungated.
+ */
+export function finishGated(tile: usize, c: usize, ldc: usize, gate: usize, rows: i32, cols: i32, mode: i32): void {
+  for (let i = 0; i < rows; i++) {
+    const row = c + <usize>i * ldc, gateRow = gate + <usize>i * ldc, t = tile + (<usize>i << 5);
+    if (cols == 8) {
+      let v0 = f32x4.mul(v128.load(t), v128.load(gateRow)), v1 = f32x4.mul(v128.load(t, 16), v128.load(gateRow, 16));
+      if (mode != STORE) {
+        v0 = f32x4.add(v128.load(row), v0); v1 = f32x4.add(v128.load(row, 16), v1);
+      }
+      v128.store(row, v0); v128.store(row, v1, 16);
+      continue;
+    }
+    for (let j = 0; j < cols; j++) {
+      const o = <usize>j << 2;
+      const v = load<f32>(t + o) * load<f32>(gateRow + o);
+      store<f32>(row + o, mode != STORE ? load<f32>(row + o) + v : v);
+    }
+  }
+}
+
+/** c *= gate over rows × cols (both with row stride ld bytes). */
+export function multiplyRows(c: usize, gate: usize, ld: usize, rows: i32, cols: i32): void {
+  for (let i = 0; i < rows; i++) {
+    const row = c + <usize>i * ld, gateRow = gate + <usize>i * ld;
+    let j = 0;
+    for (; j + 4 <= cols; j += 4) {
+      const o = <usize>j << 2;
+      v128.store(row + o, f32x4.mul(v128.load(row + o), v128.load(gateRow + o)));
+    }
+    for (; j < cols; j++) store<f32>(row + (<usize>j << 2), load<f32>(row + (<usize>j << 2)) * load<f32>(gateRow + (<usize>j << 2)));
+  }
+}
+
 /** Copies the valid rows × cols of a tile computed into `tile` (row stride 32 bytes) to Cᵀ: tile(i, j) → c + j·ldc + 4i. */
 export function finishTransposed(tile: usize, c: usize, ldc: usize, rows: i32, cols: i32, mode: i32): void {
   for (let j = 0; j < cols; j++) {

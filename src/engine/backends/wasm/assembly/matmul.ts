@@ -2,7 +2,8 @@
 // @ts-nocheck
 import { argI, argP, claim, scratchOf, sharedScratch } from './control';
 import { GEMM_TILE_ROWS } from './fma';
-import { ADD, ADD_BLOCK, STORE, finishTransposed, gemmTile } from './gemm';
+import { activateBlock } from './activation';
+import { ADD, ADD_BLOCK, STORE, finishGated, finishTransposed, gemmTile, multiplyRows } from './gemm';
 import { packCols, packRows, packRowsA, packRowsA6, packTransposedA, packTransposedA6 } from './pack';
 
 /** B-columns (8 panels) per chunk of the packing task. */
@@ -79,12 +80,17 @@ export function gemmPackTask(_tid: i32): void {
  * GEMM_REDUCE then adds in block order (a long-K product whose small C would otherwise be cut into thin chunks that
  * each stream all of K). Every output sums its k in the same order whichever thread runs its chunk, split or not:
  * results do not depend on the thread count.
- * Args: c, ldc, M, N, K, mode, bias, MB, NB, KC, a, ars, aks, cTransposed, bigRows, MS, split.
+ * Two epilogues, neither with split K or a transposed C, both over a finished chunk row by row (C's rows still in
+ * L2, the other operand streamed; per tile, its rows' lines would be fetched in 32-byte halves far apart): `act` ≥ 0
+ * applies that activation in place and writes its slopes to `slope` (C's layout); `gate` ≠ 0 multiplies the product
+ * by gate (C's layout), which adding to C (mode ADD) must do per tile, before the sum meets C.
+ * Args: c, ldc, M, N, K, mode, bias, MB, NB, KC, a, ars, aks, cTransposed, bigRows, MS, split, act, slope, gate.
  */
 export function gemmTask(tid: i32): void {
   const c = argP(0), ldc = argP(1), M = argI(2), N = argI(3), K = argI(4), mode = argI(5), bias = argP(6);
   const MB = argI(7), NB = argI(8), KC = argI(9), a = argP(10), ars = argP(11), aks = argP(12), cTransposed = argI(13) != 0;
-  const bigRows = argI(14), MS = argI(15), split = argI(16) != 0;
+  const bigRows = argI(14), MS = argI(15), split = argI(16) != 0, act = argI(17), slope = argP(18), gate = argP(19);
+  const gateTiles = gate != 0 && mode != STORE, gateChunks = gate != 0 && mode == STORE;
   const inPlace = ars == 4;
   const kBlocks = split ? (K + KC - 1) / KC : 1;
   const partials = partialsOf(M, N, K, ars), partialLd: usize = <usize>(cTransposed ? M : N) << 2;
@@ -131,12 +137,21 @@ export function gemmTask(tid: i32): void {
           if (cTransposed) {
             gemmTile(a0, aStep, panel, kc, tile, 32, GEMM_TILE_ROWS, 8, STORE, 0, tile);
             finishTransposed(tile, out + <usize>(n0 + p) * ld + (<usize>(m0 + i) << 2), ld, rows, cols, stepMode);
+            continue;
+          }
+          const at = <usize>(m0 + i) * ld + (<usize>(n0 + p) << 2);
+          if (gateTiles) {
+            gemmTile(a0, aStep, panel, kc, tile, 32, GEMM_TILE_ROWS, 8, STORE, 0, tile);
+            finishGated(tile, out + at, ld, gate + at, rows, cols, stepMode);
           } else {
-            gemmTile(a0, aStep, panel, kc, out + <usize>(m0 + i) * ld + (<usize>(n0 + p) << 2), ld, rows, cols, stepMode, biasHere, tile);
+            gemmTile(a0, aStep, panel, kc, out + at, ld, rows, cols, stepMode, biasHere, tile);
           }
         }
       }
     }
+    const chunkAt = <usize>m0 * ldc + (<usize>n0 << 2);
+    if (act >= 0) activateBlock(act, c + chunkAt, slope + chunkAt, ldc, mc, nc);
+    if (gateChunks) multiplyRows(c + chunkAt, gate + chunkAt, ldc, mc, nc);
   }
 }
 

@@ -1,6 +1,7 @@
-import type { EmbeddingShape, LinearShape } from '../../../backend';
+import type { EmbeddingShape, LinearActivation, LinearShape } from '../../../backend';
 import type { GpuContext, GpuStorage } from '../context';
 import { Uniforms, type ProgramSpec } from '../program';
+import { activationForward, multiplyAccumulate } from './elementwise';
 
 const MATMUL_OVERWRITE: ProgramSpec = { shader: 'matmul', bindings: ['read', 'read', 'read', 'write'] };
 const MATMUL_ACCUMULATE: ProgramSpec = { shader: 'matmul', bindings: ['read', 'read', 'read', 'readwrite'] };
@@ -34,16 +35,29 @@ export function matmul(ctx: GpuContext, c: MatmulCall): void {
     [Math.ceil(c.N / TILE), Math.ceil(c.M / TILE)]);
 }
 
-/** y[N,O] = x[N,I] · w[O,I]ᵀ + b[O] */
-export function linearForward(x: GpuStorage, w: GpuStorage, b: GpuStorage | null, y: GpuStorage, { N, I, O }: LinearShape): void {
-  matmul(y.context, { M: N, N: O, K: I, a: x, transA: false, b: w, transB: true, bias: b, out: y, accumulate: false });
+/** y[N,O] = x[N,I] · w[O,I]ᵀ + b[O], through `act` when given (the product goes to a pooled buffer, then the activation). */
+export function linearForward(x: GpuStorage, w: GpuStorage, b: GpuStorage | null, y: GpuStorage, { N, I, O }: LinearShape,
+  act?: LinearActivation<GpuStorage>): void {
+  const ctx = y.context;
+  const out = act ? ctx.alloc(N * O) : y;
+  matmul(ctx, { M: N, N: O, K: I, a: x, transA: false, b: w, transB: true, bias: b, out, accumulate: false });
+  if (!act) return;
+  activationForward(act.kind, out, y, act.slope, N * O);
+  ctx.release(out);
 }
 
-/** dx[N,I] += dy·w; dw[O,I] += dyᵀ·x; db[O] += Σ_N dy */
+/** dx[N,I] += dy·w (⊙ dxGate: the product goes to a pooled buffer first); dw[O,I] += dyᵀ·x; db[O] += Σ_N dy */
 export function linearBackward(dy: GpuStorage, x: GpuStorage, w: GpuStorage, dx: GpuStorage | null, dw: GpuStorage | null,
-  db: GpuStorage | null, { N, I, O }: LinearShape): void {
+  db: GpuStorage | null, { N, I, O }: LinearShape, dxGate?: GpuStorage | null): void {
   const ctx = dy.context;
-  if (dx) matmul(ctx, { M: N, N: I, K: O, a: dy, transA: false, b: w, transB: false, bias: null, out: dx, accumulate: true });
+  if (dx) {
+    const product = dxGate ? ctx.alloc(N * I) : dx;
+    matmul(ctx, { M: N, N: I, K: O, a: dy, transA: false, b: w, transB: false, bias: null, out: product, accumulate: true });
+    if (dxGate) {
+      multiplyAccumulate(product, dxGate, dx, N * I);
+      ctx.release(product);
+    }
+  }
   if (dw) matmul(ctx, { M: O, N: I, K: N, a: dy, transA: true, b: x, transB: false, bias: null, out: dw, accumulate: true });
   if (db) ctx.dispatch(COLUMN_SUM, {}, new Uniforms().u32(N).u32(O).flag(ctx.addsInto(db, O, dy)), [dy, db], [Math.ceil(O / 16)]);
 }
