@@ -19,7 +19,7 @@ interface Product {
   c: number; ldc: number; cTransposed?: boolean;
   M: number; N: number; K: number;
   mode: number; bias?: number;
-  /** An activation (assembly/activation.ts id) applied to each tile of C after its last K block, slopes to `slope`. */
+  /** An activation (assembly/activation.ts id) applied to each finished chunk of C, its slopes to `slope` (C's layout). */
   act?: { id: number; slope: number };
   /** C (mode)= (A·B) ⊙ gate, gate in C's layout. */
   gate?: number;

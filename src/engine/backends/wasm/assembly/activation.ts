@@ -72,8 +72,8 @@ function forwardRange(kind: i32, x: usize, y: usize, slope: usize, i: i32, end: 
 
 /**
  * act in place over a rows × cols block of C (row stride ld bytes), its slopes to the same places of `slope`: a
- * GEMM's epilogue, run on each tile right after its last K block (still in L1). Called with a runtime kind, which
- * picks one of the constant-kind loops.
+ * GEMM's epilogue, run over each finished chunk of C while its rows are in L2. Called with a runtime kind, which
+ * picks one of the constant-kind loops per row.
  */
 export function activateBlock(kind: i32, c: usize, slope: usize, ld: usize, rows: i32, cols: i32): void {
   for (let r = 0; r < rows; r++) {
