@@ -2,6 +2,7 @@ import type { Graph } from '../graph';
 import { attention, selfAttention } from '../ops/attention';
 import { sliceLast, sliceRows } from '../ops/elementwise';
 import { layerNorm } from '../ops/layerNorm';
+import type { Affine } from '../ops/feedForward';
 import { linear } from '../ops/linear';
 import type { Tensor } from '../tensor';
 import { constant, normal, xavierUniform } from './init';
@@ -9,10 +10,7 @@ import type { ParameterSet } from './parameters';
 import type { Rng } from '../rng';
 
 /** Weight and optional bias of a torch.nn.Linear / LayerNorm, looked up by their state-dict prefix. */
-export interface Affine {
-  weight: Tensor;
-  bias: Tensor | null;
-}
+export type { Affine } from '../ops/feedForward';
 
 export type WeightInit = 'gpt2' | 'xavier';
 

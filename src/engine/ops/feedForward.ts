@@ -2,8 +2,8 @@ import type { ActivationKind } from '../backend';
 import type { Graph } from '../graph';
 import type { Tensor } from '../tensor';
 
-/** A linear layer's weight [O,I] and optional bias [O]. */
-export interface LinearWeights {
+/** Weight and optional bias of an affine layer (torch.nn.Linear: [O,I] and [O]; LayerNorm: [C] and [C]). */
+export interface Affine {
   weight: Tensor;
   bias: Tensor | null;
 }
@@ -13,7 +13,7 @@ export interface LinearWeights {
  * kernel (no pre-activation tensor), and its backward, the saved slope, is applied inside the down-projection's
  * dx product (no gradient of the hidden tensor). x[…,I] → hidden [N,F] → y[…,O].
  */
-export function feedForward(g: Graph, x: Tensor, up: LinearWeights, down: LinearWeights, kind: ActivationKind): Tensor {
+export function feedForward(g: Graph, x: Tensor, up: Affine, down: Affine, kind: ActivationKind): Tensor {
   const [F, I] = up.weight.shape;
   const O = down.weight.shape[0];
   const N = x.size / I;
