@@ -3,7 +3,7 @@
 import { argI, argP, claim } from './control';
 import { CHUNK } from './elementwise';
 import { madd } from './fma';
-import { HALF, INV_SQRT_2PI, MINUS_HALF, ONE, SQRT_HALF, TANH_3C, TANH_C, TANH_K, ZERO, erf4, exp4, tanh4 } from './vecmath';
+import { HALF, INV_SQRT_2PI, MINUS_HALF, ONE, TANH_3C, TANH_C, TANH_K, ZERO, exp4, normalTail4, tanh4 } from './vecmath';
 
 /** Activation kinds, in the order runtime.ts passes them. */
 export const GELU: i32 = 0;
@@ -12,17 +12,18 @@ export const RELU: i32 = 2;
 
 /**
  * act(x) and act′(x) at four lanes, stored to y and slope (`count` < 4: only that many lanes, at an array's tail).
- * GELU takes Φ from erf (accurate in the tails, where x·Φ(x) is tiny) and φ from one e^{−x²/2}. Inlined with
- * constant kind and count, so each kind's loop has no branches.
+ * GELU takes φ from one e^{−x²/2} and Φ from the normal tail at |x| given φ: one exp serves both, and the lower
+ * tail, where x·Φ(x) is tiny, keeps its relative accuracy. Inlined with constant kind and count.
  */
 function activate4(kind: i32, x: v128, y: usize, slope: usize, count: i32): void {
   const half = v128.load(HALF), one = v128.load(ONE);
   let value: v128, derivative: v128;
   if (kind == GELU) {
-    const cdf = f32x4.mul(half, f32x4.add(one, inline.always(erf4(f32x4.mul(x, v128.load(SQRT_HALF))))));
-    const e = inline.always(exp4(f32x4.mul(v128.load(MINUS_HALF), f32x4.mul(x, x))));
+    const density = f32x4.mul(v128.load(INV_SQRT_2PI), inline.always(exp4(f32x4.mul(v128.load(MINUS_HALF), f32x4.mul(x, x)))));
+    const tail = inline.always(normalTail4(f32x4.abs(x), density));
+    const cdf = v128.bitselect(f32x4.sub(one, tail), tail, f32x4.ge(x, v128.load(ZERO)));
     value = f32x4.mul(x, cdf);
-    derivative = madd(x, f32x4.mul(v128.load(INV_SQRT_2PI), e), cdf);
+    derivative = madd(x, density, cdf);
   } else if (kind == GELU_TANH) {
     const x2 = f32x4.mul(x, x);
     const th = inline.always(tanh4(f32x4.mul(v128.load(TANH_K), f32x4.add(x, f32x4.mul(v128.load(TANH_C), f32x4.mul(x, x2))))));

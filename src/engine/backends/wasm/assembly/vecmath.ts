@@ -27,32 +27,24 @@ const EXP_P4: usize = TABLE + 160;
 const EXP_P5: usize = TABLE + 176;
 export const ONE: usize = TABLE + 192;
 const BIAS_127: usize = TABLE + 208;
-const ERF_MIN: usize = TABLE + 224;
-const ERF_MAX: usize = TABLE + 240;
-const ERF_A0: usize = TABLE + 256;
-const ERF_A1: usize = TABLE + 272;
-const ERF_A2: usize = TABLE + 288;
-const ERF_A3: usize = TABLE + 304;
-const ERF_A4: usize = TABLE + 320;
-const ERF_A5: usize = TABLE + 336;
-const ERF_A6: usize = TABLE + 352;
-const ERF_B0: usize = TABLE + 368;
-const ERF_B1: usize = TABLE + 384;
-const ERF_B2: usize = TABLE + 400;
-const ERF_B3: usize = TABLE + 416;
-const ERF_B4: usize = TABLE + 432;
-export const HALF: usize = TABLE + 448;
-export const ZERO: usize = TABLE + 464;
-const TWO: usize = TABLE + 480;
+/** Constants of the normal distribution's upper tail (normalTail4). */
+const NORMAL_P: usize = TABLE + 224;
+const NORMAL_B1: usize = TABLE + 240;
+const NORMAL_B2: usize = TABLE + 256;
+const NORMAL_B3: usize = TABLE + 272;
+const NORMAL_B4: usize = TABLE + 288;
+const NORMAL_B5: usize = TABLE + 304;
+export const HALF: usize = TABLE + 320;
+export const ZERO: usize = TABLE + 336;
+const TWO: usize = TABLE + 352;
 /** Constants of activation.ts (the table is shared so there is one place that writes it). */
-export const SQRT_HALF: usize = TABLE + 496;
-export const INV_SQRT_2PI: usize = TABLE + 512;
-export const TANH_K: usize = TABLE + 528;
-export const TANH_C: usize = TABLE + 544;
-export const TANH_3C: usize = TABLE + 560;
-export const MINUS_HALF: usize = TABLE + 576;
+export const INV_SQRT_2PI: usize = TABLE + 368;
+export const TANH_K: usize = TABLE + 384;
+export const TANH_C: usize = TABLE + 400;
+export const TANH_3C: usize = TABLE + 416;
+export const MINUS_HALF: usize = TABLE + 432;
 /** 8 zero floats: the start of a GEMM tile's sums when there is no bias and nothing to add to. */
-export const ZERO_ROW: usize = TABLE + 592;
+export const ZERO_ROW: usize = TABLE + 448;
 
 /** Fills the constant table; called once, before any kernel runs. */
 export function init_constants(): void {
@@ -65,16 +57,12 @@ export function init_constants(): void {
   v128.store(EXP_P2, f32x4.splat(8.3334519073e-3)); v128.store(EXP_P3, f32x4.splat(4.1665795894e-2));
   v128.store(EXP_P4, f32x4.splat(1.6666665459e-1)); v128.store(EXP_P5, f32x4.splat(5.0000001201e-1));
   v128.store(ONE, f32x4.splat(1)); v128.store(BIAS_127, i32x4.splat(127));
-  v128.store(ERF_MIN, f32x4.splat(-4)); v128.store(ERF_MAX, f32x4.splat(4));
-  v128.store(ERF_A0, f32x4.splat(-2.72614225801306e-10)); v128.store(ERF_A1, f32x4.splat(2.77068142495902e-08));
-  v128.store(ERF_A2, f32x4.splat(-2.10102402082508e-06)); v128.store(ERF_A3, f32x4.splat(-5.69250639462346e-05));
-  v128.store(ERF_A4, f32x4.splat(-7.34990630326855e-04)); v128.store(ERF_A5, f32x4.splat(-2.95459980854025e-03));
-  v128.store(ERF_A6, f32x4.splat(-1.60960333262415e-02));
-  v128.store(ERF_B0, f32x4.splat(-1.45660718464996e-05)); v128.store(ERF_B1, f32x4.splat(-2.13374055278905e-04));
-  v128.store(ERF_B2, f32x4.splat(-1.68282697438203e-03)); v128.store(ERF_B3, f32x4.splat(-7.37332916720468e-03));
-  v128.store(ERF_B4, f32x4.splat(-1.42647390514189e-02));
+  // Abramowitz & Stegun 26.2.17: Q(x) = φ(x)·t·(b1 + b2·t + … + b5·t⁴), t = 1/(1 + p·x), |error| < 7.5e-8 for x ≥ 0.
+  v128.store(NORMAL_P, f32x4.splat(0.2316419)); v128.store(NORMAL_B1, f32x4.splat(0.319381530));
+  v128.store(NORMAL_B2, f32x4.splat(-0.356563782)); v128.store(NORMAL_B3, f32x4.splat(1.781477937));
+  v128.store(NORMAL_B4, f32x4.splat(-1.821255978)); v128.store(NORMAL_B5, f32x4.splat(1.330274429));
   v128.store(HALF, f32x4.splat(0.5)); v128.store(ZERO, f32x4.splat(0)); v128.store(TWO, f32x4.splat(2));
-  v128.store(SQRT_HALF, f32x4.splat(0.7071067811865476)); v128.store(INV_SQRT_2PI, f32x4.splat(0.3989422804014327));
+  v128.store(INV_SQRT_2PI, f32x4.splat(0.3989422804014327));
   v128.store(TANH_K, f32x4.splat(0.7978845608028654)); v128.store(TANH_C, f32x4.splat(0.044715));
   v128.store(TANH_3C, f32x4.splat(3 * 0.044715)); v128.store(MINUS_HALF, f32x4.splat(-0.5));
   v128.store(ZERO_ROW, f32x4.splat(0)); v128.store(ZERO_ROW, f32x4.splat(0), 16);
@@ -103,23 +91,16 @@ export function exp4(x: v128): v128 {
 }
 
 /**
- * erf(x) per lane: a rational approximation in x² on [−4, 4] (Eigen's float erf), absolute error below 5e-7;
- * beyond ±4, erf is ±1 in float32.
+ * The standard normal's upper tail Q(a) = 1 − Φ(a) per lane, for a ≥ 0 given its density φ(a): A&S 26.2.17,
+ * absolute error below 7.5e-8. GELU already needs φ, so Φ costs one division and a degree-5 polynomial.
  */
-export function erf4(x: v128): v128 {
-  x = f32x4.pmin(f32x4.pmax(x, k(ERF_MIN)), k(ERF_MAX));
-  const x2 = f32x4.mul(x, x);
-  let p = madd(k(ERF_A0), x2, k(ERF_A1));
-  p = madd(p, x2, k(ERF_A2));
-  p = madd(p, x2, k(ERF_A3));
-  p = madd(p, x2, k(ERF_A4));
-  p = madd(p, x2, k(ERF_A5));
-  p = madd(p, x2, k(ERF_A6));
-  let q = madd(k(ERF_B0), x2, k(ERF_B1));
-  q = madd(q, x2, k(ERF_B2));
-  q = madd(q, x2, k(ERF_B3));
-  q = madd(q, x2, k(ERF_B4));
-  return f32x4.div(f32x4.mul(x, p), q);
+export function normalTail4(a: v128, density: v128): v128 {
+  const t = f32x4.div(k(ONE), madd(a, k(NORMAL_P), k(ONE)));
+  let p = madd(k(NORMAL_B5), t, k(NORMAL_B4));
+  p = madd(p, t, k(NORMAL_B3));
+  p = madd(p, t, k(NORMAL_B2));
+  p = madd(p, t, k(NORMAL_B1));
+  return f32x4.mul(f32x4.mul(p, t), density);
 }
 
 /** tanh(x) per lane as sign(x)·(1 − 2/(e^{2|x|} + 1)). */
