@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CpuBackend } from '../../src/engine/backends/cpu';
 import { backendsUnderTest } from '../support/backends';
+import { assertGeluLowerTail } from '../support/geluTail';
 import { kernelCases, runKernelCase } from '../support/kernelCases';
 import { opCases, runCase, upstreamGradient } from '../support/opCases';
 
@@ -26,6 +27,10 @@ function relativeError(ours: ArrayLike<number>, reference: ArrayLike<number>): n
 
 const cpu = new CpuBackend();
 const others = backendsUnderTest().filter((b) => b.name !== 'cpu');
+
+describe('GELU keeps its relative accuracy in the lower tail, where x·Φ(x) is tiny, on every backend', () => {
+  for (const { name, create } of backendsUnderTest()) it(name, async () => assertGeluLowerTail(await create()));
+});
 
 for (const { name: backendName, create } of others) {
   describe(`every op's forward and backward equals the CPU backend (${backendName})`, () => {

@@ -7,13 +7,16 @@ const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 const TANH_K = Math.sqrt(2 / Math.PI);
 const TANH_C = 0.044715;
 
-/** erf(x) from erfc's Chebyshev fit (Numerical Recipes), fractional error below 1.2e-7 everywhere. */
-export function erf(x: number): number {
+/**
+ * erfc(x) from its Chebyshev fit (Numerical Recipes), fractional error below 1.2e-7 everywhere. GELU takes
+ * Φ(x) = erfc(−x/√2)/2 from it: ½(1 + erf) would cancel to nothing in the lower tail, where x·Φ(x) is tiny.
+ */
+export function erfc(x: number): number {
   const z = Math.abs(x);
   const t = 1 / (1 + 0.5 * z);
-  const erfc = t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 +
+  const tail = t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 +
     t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
-  return x >= 0 ? 1 - erfc : erfc - 1;
+  return x >= 0 ? tail : 2 - tail;
 }
 
 /** y = act(x) and slope = act′(x). */
@@ -22,7 +25,7 @@ export function activationForward(kind: ActivationKind, x: F32, y: F32, slope: F
     case 'gelu':
       for (let i = 0; i < n; i++) {
         const v = x[i];
-        const cdf = 0.5 * (1 + erf(v * SQRT_HALF));
+        const cdf = 0.5 * erfc(-v * SQRT_HALF);
         y[i] = v * cdf;
         slope[i] = cdf + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v);
       }

@@ -12,7 +12,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   if (i >= params.n) { return; }
   let v = x[i];
   if (KIND == 0u) {
-    let cdf = 0.5 * (1.0 + erf_approx(v * SQRT_HALF));
+    let cdf = 0.5 * erfc_approx(-v * SQRT_HALF);
     y[i] = v * cdf;
     slope[i] = cdf + v * INV_SQRT_2PI * exp(-0.5 * v * v);
   } else if (KIND == 1u) {

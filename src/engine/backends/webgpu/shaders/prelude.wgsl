@@ -19,14 +19,15 @@ const INV_SQRT_2PI: f32 = 0.39894228040143268;
 const TANH_K: f32 = 0.79788456080286536;
 const TANH_C: f32 = 0.044715;
 
-// erf from erfc's Chebyshev fit (Numerical Recipes), fractional error below 1.2e-7: the CPU backend's formula.
-fn erf_approx(x: f32) -> f32 {
+// erfc from its Chebyshev fit (Numerical Recipes), fractional error below 1.2e-7 everywhere: the CPU backend's
+// formula. GELU takes Φ(x) = erfc(−x/√2)/2 from it, so Φ keeps its relative accuracy where it is tiny.
+fn erfc_approx(x: f32) -> f32 {
   let z = abs(x);
   let t = 1.0 / (1.0 + 0.5 * z);
   let poly = -z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 +
     t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
-  let erfc = t * exp(poly);
-  return select(erfc - 1.0, 1.0 - erfc, x >= 0.0);
+  let tail = t * exp(poly);
+  return select(2.0 - tail, tail, x >= 0.0);
 }
 
 // tanh with its argument clamped: some drivers compute tanh through exp and return NaN for large |x|.
