@@ -100,7 +100,7 @@ export function layerNormBackward(dy: S, x: S, w: S, mean: S, rstd: S, dx: S | n
   { N, C }: LayerNormShape): void {
   const rt = dy.runtime;
   const parallel = N * C >= PARALLEL_MIN_WORK;
-  rt.ensureScratch(0, rt.layerNormScratchBytes(N, C));
+  rt.ensureScratch(8 * C, rt.layerNormScratchBytes(N, C));
   const args = [input(dy), input(x), input(w), input(mean), input(rstd)];
   const dxMode = dx ? accumulateMode(dx, N * C) : STORE;
   rt.call('LN_BWD_ROWS', [...args, dx ? dx.ptr : 0, N, C, dxMode], [], parallel);

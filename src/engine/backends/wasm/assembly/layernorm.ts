@@ -1,10 +1,10 @@
 /* eslint-disable @typescript-eslint/ban-ts-comment -- AssemblyScript, compiled by scripts/build-wasm.mjs, not by tsc */
 // @ts-nocheck
-import { argF, argI, argP, claim, sharedScratch } from './control';
+import { argF, argI, argP, claim, scratchOf, sharedScratch } from './control';
 import { madd } from './fma';
 import { ADD } from './gemm';
 import { hsum } from './vecmath';
-import { zeroFloats } from './blocks';
+import { copyFloats, zeroFloats } from './blocks';
 
 /** Rows per chunk of the LayerNorm tasks; also the granularity of the dw/db partial sums. */
 export const LN_ROWS: i32 = 32;
@@ -78,15 +78,17 @@ export function layerNormForwardTask(_tid: i32): void {
 
 /**
  * Task LN_BWD_ROWS: dx (mode)= rstd·(dy·w − mean(dy·w) − norm·mean(dy·w·norm)) per row, and per chunk of LN_ROWS rows
- * the partial sums of dy·norm and dy into shared scratch [chunk][2][C]. Args: dy, x, w, mean, rstd, dx (0 = none), N, C, dxMode.
+ * the partial sums of dy·norm and dy into shared scratch [chunk][2][C]. A chunk adds its rows into the thread's own
+ * scratch and copies the sums out once: adding into the shared slot row after row made 2 threads slower than one
+ * (every row rewrote lines that the reducing thread had last read). Args: dy, x, w, mean, rstd, dx (0 = none), N, C, dxMode.
  */
-export function layerNormBackwardRowsTask(_tid: i32): void {
+export function layerNormBackwardRowsTask(tid: i32): void {
   const dy = argP(0), x = argP(1), w = argP(2), meanIn = argP(3), rstdIn = argP(4), dx = argP(5), N = argI(6), C = argI(7);
   const dxMode = argI(8);
   const partials = sharedScratch();
+  const pw = scratchOf(tid), pb = pw + (<usize>C << 2);
   const chunks = (N + LN_ROWS - 1) / LN_ROWS;
   for (let chunk = claim(chunks); chunk >= 0; chunk = claim(chunks)) {
-    const pw = partials + (<usize>chunk * <usize>C << 3), pb = pw + (<usize>C << 2);
     zeroFloats(pw, 2 * C);
     const end = min(N, (chunk + 1) * LN_ROWS);
     for (let n = chunk * LN_ROWS; n < end; n++) {
@@ -134,6 +136,7 @@ export function layerNormBackwardRowsTask(_tid: i32): void {
         store<f32>(dx + row + o, dxMode == ADD ? load<f32>(dx + row + o) + v : v);
       }
     }
+    copyFloats(partials + (<usize>chunk * <usize>C << 3), pw, 2 * C);
   }
 }
 
