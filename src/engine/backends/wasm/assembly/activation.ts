@@ -1,6 +1,6 @@
 /* eslint-disable @typescript-eslint/ban-ts-comment -- AssemblyScript, compiled by scripts/build-wasm.mjs, not by tsc */
 // @ts-nocheck
-import { argI, argP, claim } from './control';
+import { argI, argP, claimRows } from './control';
 import { CHUNK } from './elementwise';
 import { madd } from './fma';
 import { HALF, INV_SQRT_2PI, MINUS_HALF, ONE, TANH_3C, TANH_C, TANH_K, ZERO, exp4, normalTail4, tanh4 } from './vecmath';
@@ -89,7 +89,7 @@ export function activateBlock(kind: i32, c: usize, slope: usize, ld: usize, rows
 export function activationForwardTask(_tid: i32): void {
   const kind = argI(0), x = argP(1), y = argP(2), slope = argP(3), n = argI(4);
   const chunks = (n + CHUNK - 1) / CHUNK;
-  for (let chunk = claim(chunks); chunk >= 0; chunk = claim(chunks)) {
+  for (let chunk = claimRows(chunks); chunk >= 0; chunk = claimRows(chunks)) {
     const start = chunk * CHUNK, end = min(n, start + CHUNK);
     if (kind == GELU) inline.always(forwardRange(GELU, x, y, slope, start, end));
     else if (kind == GELU_TANH) inline.always(forwardRange(GELU_TANH, x, y, slope, start, end));

@@ -1,7 +1,7 @@
 /* eslint-disable @typescript-eslint/ban-ts-comment -- AssemblyScript, compiled by scripts/build-wasm.mjs, not by tsc */
 // @ts-nocheck
 import { scaleFloats } from './blocks';
-import { argI, argP, claim, scratchOf } from './control';
+import { argI, argP, claimRows, scratchOf } from './control';
 import { ADD, STORE } from './gemm';
 import {
   A_TILES, DY_PACK, DY_TILES, FULL, GRADS, K_PACK, K_T, LOWER, PROBS, QB, Q_PACK, Q_TILES, ROW_SCALE, TILE, UPPER, V_T,
@@ -24,7 +24,7 @@ export function attentionForwardTask(tid: i32): void {
   const kT = scratchPart(base, Tk, D, K_T), vPack = scratchPart(base, Tk, D, K_PACK), qTiles = scratchPart(base, Tk, D, Q_TILES);
   const probs = scratchPart(base, Tk, D, PROBS), pTiles = scratchPart(base, Tk, D, A_TILES);
   const tile = scratchPart(base, Tk, D, TILE), rowScale = scratchPart(base, Tk, D, ROW_SCALE);
-  for (let chunk = claim(B * H); chunk >= 0; chunk = claim(B * H)) {
+  for (let chunk = claimRows(B * H); chunk >= 0; chunk = claimRows(B * H)) {
     const b = chunk / H, h = chunk % H;
     const head = <usize>(h * D) << 2;
     const kb = k + <usize>(b * Tk) * inBytes + head, vb = v + <usize>(b * Tk) * inBytes + head;
@@ -76,7 +76,7 @@ export function attentionBackwardTask(tid: i32): void {
   const probs = scratchPart(base, Tk, D, PROBS), grads = scratchPart(base, Tk, D, GRADS), aTiles = scratchPart(base, Tk, D, A_TILES);
   const tile = scratchPart(base, Tk, D, TILE);
   const lower = causal ? LOWER : FULL, upper = causal ? UPPER : FULL;
-  for (let chunk = claim(B * H); chunk >= 0; chunk = claim(B * H)) {
+  for (let chunk = claimRows(B * H); chunk >= 0; chunk = claimRows(B * H)) {
     const b = chunk / H, h = chunk % H;
     const head = <usize>(h * D) << 2;
     const kb = k + <usize>(b * Tk) * inBytes + head, vb = v + <usize>(b * Tk) * inBytes + head;

@@ -18,7 +18,7 @@ export const TICKET: usize = CTRL + 20;
 export const SCRATCH: usize = CTRL + 24;
 export const SCRATCH_BYTES: usize = CTRL + 28;
 export const SHARED: usize = CTRL + 32;
-/** (ticket << 32) | next unclaimed chunk, as one 64-bit word so a claim can never take a chunk of another task. */
+/** (ticket << 32) | chunks taken from the back << 16 | from the front: one 64-bit word, so a claim can never take a chunk of another task. */
 export const NEXT_CHUNK: usize = CTRL + 40;
 /** Arguments as JS writes them for the next run: 32 i32 then 16 f64. */
 export const STAGING: usize = CTRL + 64;
@@ -43,10 +43,13 @@ let ticket: i32 = 0;
 let holding = false;
 /** The chunk count of the task this thread last claimed from. */
 let total: i32 = 0;
+/** Whether this thread takes row chunks from the last one down (claimRows). */
+let fromBack = false;
 
 /** Thread `tid` starts taking part in the task with ticket `t`, reading its arguments at `argsAt`. */
 export function joinTask(tid: i32, t: i32, argsAt: usize): void {
   counter = CHUNKS_RUN + (<usize>tid << 2);
+  fromBack = tid == 1;
   ticket = t;
   args = argsAt;
   holding = false;
@@ -114,24 +117,46 @@ export function sharedScratch(): usize {
   return <usize>load<i32>(SHARED);
 }
 
+/** Chunk counts up to this can be claimed from both ends (16 bits each); a larger task is claimed from the front. */
+const TWO_ENDED_MAX: i32 = 0xffff;
+
 /**
  * Reports the chunk this thread was working on as done, then claims the next chunk of the current task (of
  * `chunks`), or returns −1 when none is left or the task is no longer current. Chunks are independent, so which
  * thread runs one does not change any result; a thread that wakes late can never take a chunk of a later task.
+ * Chunks are taken in order from the first.
  */
 export function claim(chunks: i32): i32 {
+  return claimFrom(chunks, false);
+}
+
+/**
+ * claim for a task whose chunks follow the rows of its tensors: thread 1 takes them from the last one down, the
+ * others from the first up, so with 2 threads each core keeps its end of the rows from one such task to the next
+ * (attention backward then finds what its forward wrote on the same core: −1.5 ms per reference GPT step).
+ */
+export function claimRows(chunks: i32): i32 {
+  return claimFrom(chunks, fromBack && chunks <= TWO_ENDED_MAX);
+}
+
+/** The low 16 bits of the claim word count chunks taken from the front, the next 16 those taken from the back. */
+function claimFrom(chunks: i32, takeBack: bool): i32 {
   total = chunks;
   if (holding) {
     holding = false;
     if (atomic.add<i32>(DONE, 1) + 1 == chunks) atomic.notify(DONE, -1);
   }
+  const twoEnded = chunks <= TWO_ENDED_MAX;
   let word = atomic.load<i64>(NEXT_CHUNK);
-  while (<i32>(word >>> 32) == ticket && <i32>word < chunks) {
-    const seen = atomic.cmpxchg<i64>(NEXT_CHUNK, word, word + 1);
+  while (<i32>(word >>> 32) == ticket) {
+    const low = <i32>word;
+    const front = twoEnded ? low & 0xffff : low, back = twoEnded ? low >>> 16 : 0;
+    if (front + back >= chunks) return -1;
+    const seen = atomic.cmpxchg<i64>(NEXT_CHUNK, word, word + (takeBack ? 0x10000 : 1));
     if (seen == word) {
       holding = true;
       store<i32>(counter, load<i32>(counter) + 1);
-      return <i32>word;
+      return takeBack ? chunks - 1 - back : front;
     }
     word = seen;
   }

@@ -1,6 +1,6 @@
 /* eslint-disable @typescript-eslint/ban-ts-comment -- AssemblyScript, compiled by scripts/build-wasm.mjs, not by tsc */
 // @ts-nocheck
-import { argF, argI, argP, claim, sharedScratch } from './control';
+import { argF, argI, argP, claim, claimRows, sharedScratch } from './control';
 import { ADD } from './gemm';
 import { exp4, hmax, hsum } from './vecmath';
 import { zeroFloats } from './blocks';
@@ -17,7 +17,7 @@ export function crossEntropyRowsTask(_tid: i32): void {
   const rowLoss = sharedScratch();
   const chunks = (N + CE_ROWS - 1) / CE_ROWS;
   const V4 = V & ~3;
-  for (let chunk = claim(chunks); chunk >= 0; chunk = claim(chunks)) {
+  for (let chunk = claimRows(chunks); chunk >= 0; chunk = claimRows(chunks)) {
     const end = min(N, (chunk + 1) * CE_ROWS);
     for (let n = chunk * CE_ROWS; n < end; n++) {
       const row = logits + (<usize>n * <usize>V << 2);
@@ -80,7 +80,7 @@ export function crossEntropyBackwardTask(_tid: i32): void {
   const vg = f32x4.splat(g), vu = f32x4.splat(uniform);
   const chunks = (N + CE_ROWS - 1) / CE_ROWS;
   const V4 = V & ~3;
-  for (let chunk = claim(chunks); chunk >= 0; chunk = claim(chunks)) {
+  for (let chunk = claimRows(chunks); chunk >= 0; chunk = claimRows(chunks)) {
     const end = min(N, (chunk + 1) * CE_ROWS);
     for (let n = chunk * CE_ROWS; n < end; n++) {
       const row = logits + (<usize>n * <usize>V << 2), out = dLogits + (<usize>n * <usize>V << 2);

@@ -1,6 +1,6 @@
 /* eslint-disable @typescript-eslint/ban-ts-comment -- AssemblyScript, compiled by scripts/build-wasm.mjs, not by tsc */
 // @ts-nocheck
-import { argF, argI, argP, claim } from './control';
+import { argF, argI, argP, claim, claimRows } from './control';
 import { madd } from './fma';
 import { ADD } from './gemm';
 import { copyFloats, zeroFloats } from './blocks';
@@ -15,7 +15,7 @@ export const STORE_ZERO_REST: i32 = 2;
 export function addTask(_tid: i32): void {
   const a = argP(0), b = argP(1), out = argP(2), n = argI(3);
   const chunks = (n + CHUNK - 1) / CHUNK;
-  for (let chunk = claim(chunks); chunk >= 0; chunk = claim(chunks)) {
+  for (let chunk = claimRows(chunks); chunk >= 0; chunk = claimRows(chunks)) {
     const end = min(n, (chunk + 1) * CHUNK);
     let i = chunk * CHUNK;
     for (; i + 4 <= end; i += 4) {
@@ -32,7 +32,7 @@ export function axpyTask(_tid: i32): void {
   const factor = <f32>argF(0);
   const vf = f32x4.splat(factor);
   const chunks = (n + CHUNK - 1) / CHUNK;
-  for (let chunk = claim(chunks); chunk >= 0; chunk = claim(chunks)) {
+  for (let chunk = claimRows(chunks); chunk >= 0; chunk = claimRows(chunks)) {
     const end = min(n, (chunk + 1) * CHUNK);
     let i = chunk * CHUNK;
     for (; i + 4 <= end; i += 4) {
@@ -53,7 +53,7 @@ export function fillTask(_tid: i32): void {
   const x = argP(0), n = argI(1), value = <f32>argF(0);
   const chunks = (n + CHUNK - 1) / CHUNK;
   const v = f32x4.splat(value);
-  for (let chunk = claim(chunks); chunk >= 0; chunk = claim(chunks)) {
+  for (let chunk = claimRows(chunks); chunk >= 0; chunk = claimRows(chunks)) {
     const end = min(n, (chunk + 1) * CHUNK);
     let i = chunk * CHUNK;
     for (; i + 4 <= end; i += 4) v128.store(x + (<usize>i << 2), v);
@@ -66,7 +66,7 @@ export function sliceForwardTask(_tid: i32): void {
   const x = argP(0), y = argP(1), N = argI(2), W = argI(3), start = argI(4), width = argI(5);
   const rows = max(1, CHUNK / max(1, width));
   const chunks = (N + rows - 1) / rows;
-  for (let chunk = claim(chunks); chunk >= 0; chunk = claim(chunks)) {
+  for (let chunk = claimRows(chunks); chunk >= 0; chunk = claimRows(chunks)) {
     const end = min(N, (chunk + 1) * rows);
     for (let r = chunk * rows; r < end; r++) {
       copyFloats(y + (<usize>r * <usize>width << 2), x + ((<usize>r * <usize>W + <usize>start) << 2), width);
@@ -82,7 +82,7 @@ export function sliceBackwardTask(_tid: i32): void {
   const dy = argP(0), dx = argP(1), N = argI(2), W = argI(3), start = argI(4), width = argI(5), mode = argI(6);
   const rows = max(1, CHUNK / max(1, W));
   const chunks = (N + rows - 1) / rows;
-  for (let chunk = claim(chunks); chunk >= 0; chunk = claim(chunks)) {
+  for (let chunk = claimRows(chunks); chunk >= 0; chunk = claimRows(chunks)) {
     const end = min(N, (chunk + 1) * rows);
     for (let r = chunk * rows; r < end; r++) {
       const src = dy + (<usize>r * <usize>width << 2), row = dx + (<usize>r * <usize>W << 2), dst = row + (<usize>start << 2);
@@ -138,7 +138,7 @@ export function dropoutForwardTask(_tid: i32): void {
 export function mulAccTask(_tid: i32): void {
   const a = argP(0), b = argP(1), out = argP(2), n = argI(3), mode = argI(4);
   const chunks = (n + CHUNK - 1) / CHUNK;
-  for (let chunk = claim(chunks); chunk >= 0; chunk = claim(chunks)) {
+  for (let chunk = claimRows(chunks); chunk >= 0; chunk = claimRows(chunks)) {
     const end = min(n, (chunk + 1) * CHUNK);
     let i = chunk * CHUNK;
     if (mode == ADD) {
@@ -165,7 +165,7 @@ export function embeddingForwardTask(_tid: i32): void {
   const idx = argP(0), w = argP(1), y = argP(2), N = argI(3), C = argI(4);
   const rowBytes = <usize>C << 2;
   const chunks = (N + 63) >> 6;
-  for (let chunk = claim(chunks); chunk >= 0; chunk = claim(chunks)) {
+  for (let chunk = claimRows(chunks); chunk >= 0; chunk = claimRows(chunks)) {
     const end = min(N, (chunk + 1) << 6);
     for (let n = chunk << 6; n < end; n++) {
       copyFloats(y + <usize>n * rowBytes, w + <usize>load<i32>(idx + (<usize>n << 2)) * rowBytes, C);

@@ -1,6 +1,6 @@
 /* eslint-disable @typescript-eslint/ban-ts-comment -- AssemblyScript, compiled by scripts/build-wasm.mjs, not by tsc */
 // @ts-nocheck
-import { argF, argI, argP, claim, scratchOf, sharedScratch } from './control';
+import { argF, argI, argP, claim, claimRows, scratchOf, sharedScratch } from './control';
 import { madd } from './fma';
 import { ADD } from './gemm';
 import { hsum } from './vecmath';
@@ -52,7 +52,7 @@ export function layerNormForwardTask(_tid: i32): void {
   const x = argP(0), w = argP(1), b = argP(2), y = argP(3), meanOut = argP(4), rstdOut = argP(5), N = argI(6), C = argI(7);
   const eps = <f32>argF(0);
   const chunks = (N + LN_ROWS - 1) / LN_ROWS;
-  for (let chunk = claim(chunks); chunk >= 0; chunk = claim(chunks)) {
+  for (let chunk = claimRows(chunks); chunk >= 0; chunk = claimRows(chunks)) {
     const end = min(N, (chunk + 1) * LN_ROWS);
     for (let n = chunk * LN_ROWS; n < end; n++) {
       const row = <usize>n * <usize>C << 2;
@@ -88,7 +88,7 @@ export function layerNormBackwardRowsTask(tid: i32): void {
   const partials = sharedScratch();
   const pw = scratchOf(tid), pb = pw + (<usize>C << 2);
   const chunks = (N + LN_ROWS - 1) / LN_ROWS;
-  for (let chunk = claim(chunks); chunk >= 0; chunk = claim(chunks)) {
+  for (let chunk = claimRows(chunks); chunk >= 0; chunk = claimRows(chunks)) {
     zeroFloats(pw, 2 * C);
     const end = min(N, (chunk + 1) * LN_ROWS);
     for (let n = chunk * LN_ROWS; n < end; n++) {
