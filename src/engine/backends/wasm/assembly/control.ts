@@ -136,17 +136,20 @@ export function claim(chunks: i32): i32 {
  * (attention backward then finds what its forward wrote on the same core: −1.5 ms per reference GPT step).
  */
 export function claimRows(chunks: i32): i32 {
-  return claimFrom(chunks, fromBack && chunks <= TWO_ENDED_MAX);
+  return claimFrom(chunks, fromBack);
 }
 
-/** The low 16 bits of the claim word count chunks taken from the front, the next 16 those taken from the back. */
-function claimFrom(chunks: i32, takeBack: bool): i32 {
+/**
+ * The low 16 bits of the claim word count chunks taken from the front, the next 16 those taken from the back;
+ * `back` asks for the last chunk left, which a task of more than TWO_ENDED_MAX chunks still takes from the front.
+ */
+function claimFrom(chunks: i32, back: bool): i32 {
   total = chunks;
   if (holding) {
     holding = false;
     if (atomic.add<i32>(DONE, 1) + 1 == chunks) atomic.notify(DONE, -1);
   }
-  const twoEnded = chunks <= TWO_ENDED_MAX;
+  const twoEnded = chunks <= TWO_ENDED_MAX, takeBack = back && twoEnded;
   let word = atomic.load<i64>(NEXT_CHUNK);
   while (<i32>(word >>> 32) == ticket) {
     const low = <i32>word;
