@@ -3,7 +3,9 @@
 import { argI, argP, claimRows } from './control';
 import { CHUNK } from './elementwise';
 import { madd } from './fma';
-import { HALF, INV_SQRT_2PI, MINUS_HALF, ONE, TANH_3C, TANH_C, TANH_K, ZERO, exp4, normalTail4, tanh4 } from './vecmath';
+import {
+  HALF, LOG2_INV_SQRT_2PI, MINUS_HALF_LOG2E, ONE, TANH_3C, TANH_C, TANH_K, ZERO, exp2Negative4, normalTail4, tanh4,
+} from './vecmath';
 
 /** Activation kinds, in the order runtime.ts passes them. */
 export const GELU: i32 = 0;
@@ -12,14 +14,15 @@ export const RELU: i32 = 2;
 
 /**
  * act(x) and act′(x) at four lanes, stored to y and slope (`count` < 4: only that many lanes, at an array's tail).
- * GELU takes φ from one e^{−x²/2} and Φ from the normal tail at |x| given φ: one exp serves both, and the lower
- * tail, where x·Φ(x) is tiny, keeps its relative accuracy. Inlined with constant kind and count.
+ * GELU takes φ = 2^(−x²·log₂e/2 + log₂(1/√(2π))) from one exp2 and Φ from the normal tail at |x| given φ: one
+ * exponential serves both, and the lower tail, where x·Φ(x) is tiny, keeps its relative accuracy. Inlined with
+ * constant kind and count.
  */
 function activate4(kind: i32, x: v128, y: usize, slope: usize, count: i32): void {
   const half = v128.load(HALF), one = v128.load(ONE);
   let value: v128, derivative: v128;
   if (kind == GELU) {
-    const density = f32x4.mul(v128.load(INV_SQRT_2PI), inline.always(exp4(f32x4.mul(v128.load(MINUS_HALF), f32x4.mul(x, x)))));
+    const density = inline.always(exp2Negative4(madd(f32x4.mul(x, x), v128.load(MINUS_HALF_LOG2E), v128.load(LOG2_INV_SQRT_2PI))));
     const tail = inline.always(normalTail4(f32x4.abs(x), density));
     const cdf = v128.bitselect(f32x4.sub(one, tail), tail, f32x4.ge(x, v128.load(ZERO)));
     value = f32x4.mul(x, cdf);

@@ -7,7 +7,7 @@
 import { zeroFloats } from './blocks';
 import { madd } from './fma';
 import { STORE, finishEdge, microPacked } from './gemm';
-import { exp4, hmax, hsum } from './vecmath';
+import { exp2Negative4, hmax, hsum } from './vecmath';
 
 /** Query rows per block: bounds the P and dS buffers to QB × Tk floats per thread. */
 export const QB: i32 = 128;
@@ -70,40 +70,44 @@ function visible4(keyPad: usize, j: i32, lim: i32): v128 {
   return v128.and(inRange, i32x4.eq(v128.load(keyPad + (<usize>j << 2)), i32x4.splat(0)));
 }
 
+/** −a·log₂e rounded once: the offset that turns e^(x − a) into 2^(x·log₂e − a·log₂e). */
+function negativeLog2(a: f32): f32 {
+  return <f32>(-<f64>a * 1.4426950408889634);
+}
+
 /**
  * One row of the forward pass: e_j = exp(s_j·scale − max) over the visible keys [0, lim) (the causal limit),
  * stored unnormalised (y is scaled by 1/Σe afterwards, a pass over D floats instead of over the row), zeros on
  * [lim, len). Writes 1/Σe at `inverseSum` and returns the log-sum-exp (−∞, and an all-zero row, when no key is
- * visible). Without key padding the whole vectors below `lim` skip the mask; reads past `lim` stay inside the
- * padded row.
+ * visible). The exponential is 2^(s_j·scale·log₂e − max·log₂e): one multiply-add, then exp2. The max is taken
+ * over s and scaled once (scale > 0, and rounding keeps order). Without key padding the whole vectors below `lim`
+ * skip the mask; reads past `lim` stay inside the padded row.
  */
 export function softmaxRow(row: usize, lim: i32, len: i32, keyPad: usize, scale: f32, inverseSum: usize): f32 {
-  const vs = f32x4.splat(scale);
   const unmasked = keyPad == 0 ? lim & ~3 : 0;
   let mx4 = NEG_INF;
   let j = 0;
-  for (; j < unmasked; j += 4) mx4 = f32x4.pmax(mx4, f32x4.mul(v128.load(row + (<usize>j << 2)), vs));
+  for (; j < unmasked; j += 4) mx4 = f32x4.pmax(mx4, v128.load(row + (<usize>j << 2)));
   for (; j < lim; j += 4) {
-    const v = f32x4.mul(v128.load(row + (<usize>j << 2)), vs);
-    mx4 = f32x4.pmax(mx4, v128.bitselect(v, NEG_INF, inline.always(visible4(keyPad, j, lim))));
+    mx4 = f32x4.pmax(mx4, v128.bitselect(v128.load(row + (<usize>j << 2)), NEG_INF, inline.always(visible4(keyPad, j, lim))));
   }
-  const mx = hmax(mx4);
+  const mx = hmax(mx4) * scale;
   if (mx == -Infinity) {
     zeroFloats(row, len);
     store<f32>(inverseSum, 0);
     return -Infinity;
   }
-  const vm = f32x4.splat(mx);
+  const vs = f32x4.splat(<f32>(<f64>scale * 1.4426950408889634)), vm = f32x4.splat(negativeLog2(mx));
   let sum4 = f32x4.splat(0);
   for (j = 0; j < unmasked; j += 4) {
     const p = row + (<usize>j << 2);
-    const e = inline.always(exp4(f32x4.sub(f32x4.mul(v128.load(p), vs), vm)));
+    const e = inline.always(exp2Negative4(madd(v128.load(p), vs, vm)));
     v128.store(p, e);
     sum4 = f32x4.add(sum4, e);
   }
   for (; j < lim; j += 4) {
     const p = row + (<usize>j << 2);
-    const e = v128.and(inline.always(exp4(f32x4.sub(f32x4.mul(v128.load(p), vs), vm))), inline.always(visible4(keyPad, j, lim)));
+    const e = v128.and(inline.always(exp2Negative4(madd(v128.load(p), vs, vm))), inline.always(visible4(keyPad, j, lim)));
     v128.store(p, e);
     sum4 = f32x4.add(sum4, e);
   }
@@ -115,8 +119,8 @@ export function softmaxRow(row: usize, lim: i32, len: i32, keyPad: usize, scale:
 }
 
 /**
- * One row of the backward pass, in one sweep: P_j = exp(s_j·scale − lse) (masked) into `pRow`, and
- * dS_j = P_j·(dP_j − rowDot)·scale in place of dP in `gRow`; both zero on [lim, len).
+ * One row of the backward pass, in one sweep: P_j = exp(s_j·scale − lse) (masked, as exp2 like softmaxRow) into
+ * `pRow`, and dS_j = P_j·(dP_j − rowDot)·scale in place of dP in `gRow`; both zero on [lim, len).
  */
 export function gradientRow(pRow: usize, gRow: usize, lim: i32, len: i32, keyPad: usize, scale: f32, lse: f32, rowDot: f32): void {
   if (lse == -Infinity) {
@@ -124,18 +128,19 @@ export function gradientRow(pRow: usize, gRow: usize, lim: i32, len: i32, keyPad
     zeroFloats(gRow, len);
     return;
   }
-  const vs = f32x4.splat(scale), vl = f32x4.splat(lse), vd = f32x4.splat(rowDot);
+  const vs = f32x4.splat(scale), vd = f32x4.splat(rowDot);
+  const vs2 = f32x4.splat(<f32>(<f64>scale * 1.4426950408889634)), vl = f32x4.splat(negativeLog2(lse));
   const unmasked = keyPad == 0 ? lim & ~3 : 0;
   let j = 0;
   for (; j < unmasked; j += 4) {
     const o = <usize>j << 2;
-    const p = inline.always(exp4(f32x4.sub(f32x4.mul(v128.load(pRow + o), vs), vl)));
+    const p = inline.always(exp2Negative4(madd(v128.load(pRow + o), vs2, vl)));
     v128.store(pRow + o, p);
     v128.store(gRow + o, f32x4.mul(f32x4.mul(p, f32x4.sub(v128.load(gRow + o), vd)), vs));
   }
   for (; j < lim; j += 4) {
     const o = <usize>j << 2;
-    const p = v128.and(inline.always(exp4(f32x4.sub(f32x4.mul(v128.load(pRow + o), vs), vl))), inline.always(visible4(keyPad, j, lim)));
+    const p = v128.and(inline.always(exp2Negative4(madd(v128.load(pRow + o), vs2, vl))), inline.always(visible4(keyPad, j, lim)));
     v128.store(pRow + o, p);
     v128.store(gRow + o, f32x4.mul(f32x4.mul(p, f32x4.sub(v128.load(gRow + o), vd)), vs));
   }

@@ -1,6 +1,6 @@
 /* eslint-disable @typescript-eslint/ban-ts-comment -- AssemblyScript, compiled by scripts/build-wasm.mjs, not by tsc */
 // @ts-nocheck
-import { argI, argP, claim, scratchOf, sharedScratch } from './control';
+import { argI, argP, claim, claimRows, scratchOf, sharedScratch } from './control';
 import { GEMM_TILE_ROWS } from './fma';
 import { activateBlock } from './activation';
 import { ADD, ADD_BLOCK, STORE, finishGated, finishTransposed, gemmTile, multiplyRows } from './gemm';
@@ -98,13 +98,15 @@ export function gemmTask(tid: i32): void {
   const tile = scratchOf(tid), own = tile + <usize>TILE_BYTES;
   const panelBytes = <usize>K << 5, tileStep = <usize>(GEMM_TILE_ROWS << 2);
   const chunksN = (N + NB - 1) / NB;
-  const bigChunks = (bigRows + MB - 1) / MB * chunksN;
-  const blockChunks = bigChunks + (M - bigRows + MS - 1) / MS * chunksN;
+  const bigChunks = (bigRows + MB - 1) / MB * chunksN, topChunks = (bigRows / MB + 1) / 2 * chunksN;
+  const smallChunks = (M - bigRows + MS - 1) / MS * chunksN;
+  const blockChunks = bigChunks + smallChunks;
   const chunks = blockChunks * kBlocks;
-  for (let claimed = claim(chunks); claimed >= 0; claimed = claim(chunks)) {
-    const kb = claimed / blockChunks, chunk = claimed % blockChunks;
-    const small = chunk >= bigChunks;
-    const m0 = small ? bigRows + (chunk - bigChunks) / chunksN * MS : chunk / chunksN * MB, n0 = (chunk % chunksN) * NB;
+  for (let claimed = claimRows(chunks); claimed >= 0; claimed = claimRows(chunks)) {
+    const kb = claimed / blockChunks, at = claimed % blockChunks;
+    const small = at >= topChunks && at < topChunks + smallChunks;
+    const chunk = small ? at - topChunks : at < topChunks ? at : at - smallChunks;
+    const m0 = small ? bigRows + chunk / chunksN * MS : chunk / chunksN * MB, n0 = (chunk % chunksN) * NB;
     const mc = min(small ? MS : MB, M - m0), nc = min(NB, N - n0);
     const kFirst = kb * KC, kEnd = split ? min(K, kFirst + KC) : K;
     const out = kb == 0 ? c : partials + <usize>(kb - 1) * <usize>M * <usize>N * 4, ld = kb == 0 ? ldc : partialLd;

@@ -38,13 +38,22 @@ export const HALF: usize = TABLE + 320;
 export const ZERO: usize = TABLE + 336;
 const TWO: usize = TABLE + 352;
 /** Constants of activation.ts (the table is shared so there is one place that writes it). */
-export const INV_SQRT_2PI: usize = TABLE + 368;
+export const LOG2_INV_SQRT_2PI: usize = TABLE + 368;
 export const TANH_K: usize = TABLE + 384;
 export const TANH_C: usize = TABLE + 400;
 export const TANH_3C: usize = TABLE + 416;
-export const MINUS_HALF: usize = TABLE + 432;
+export const MINUS_HALF_LOG2E: usize = TABLE + 432;
 /** 8 zero floats: the start of a GEMM tile's sums when there is no bias and nothing to add to. */
 export const ZERO_ROW: usize = TABLE + 448;
+/** Constants of exp2Negative4. */
+const EXP2_MIN: usize = TABLE + 480;
+const EXP2_BIAS: usize = TABLE + 496;
+const EXP2_P0: usize = TABLE + 512;
+const EXP2_P1: usize = TABLE + 528;
+const EXP2_P2: usize = TABLE + 544;
+const EXP2_P3: usize = TABLE + 560;
+const EXP2_P4: usize = TABLE + 576;
+const EXP2_P5: usize = TABLE + 592;
 
 /** Fills the constant table; called once, before any kernel runs. */
 export function init_constants(): void {
@@ -62,10 +71,17 @@ export function init_constants(): void {
   v128.store(NORMAL_B2, f32x4.splat(-0.356563782)); v128.store(NORMAL_B3, f32x4.splat(1.781477937));
   v128.store(NORMAL_B4, f32x4.splat(-1.821255978)); v128.store(NORMAL_B5, f32x4.splat(1.330274429));
   v128.store(HALF, f32x4.splat(0.5)); v128.store(ZERO, f32x4.splat(0)); v128.store(TWO, f32x4.splat(2));
-  v128.store(INV_SQRT_2PI, f32x4.splat(0.3989422804014327));
+  // GELU's density φ(x) = 2^(x²·(−log₂e/2) + log₂(1/√(2π))): one multiply-add before exp2Negative4.
+  v128.store(LOG2_INV_SQRT_2PI, f32x4.splat(-1.3257480647361595));
   v128.store(TANH_K, f32x4.splat(0.7978845608028654)); v128.store(TANH_C, f32x4.splat(0.044715));
-  v128.store(TANH_3C, f32x4.splat(3 * 0.044715)); v128.store(MINUS_HALF, f32x4.splat(-0.5));
+  v128.store(TANH_3C, f32x4.splat(3 * 0.044715)); v128.store(MINUS_HALF_LOG2E, f32x4.splat(-0.7213475204444817));
   v128.store(ZERO_ROW, f32x4.splat(0)); v128.store(ZERO_ROW, f32x4.splat(0), 16);
+  // exp2f (Cephes): 2^r ≈ 1 + r·P(r) on [−½, ½], relative error below 1e-7. The bias turns the rounded sum's bits
+  // (ROUNDER's bits + n) into n + 127, the exponent field of 2^n.
+  v128.store(EXP2_MIN, f32x4.splat(-126)); v128.store(EXP2_BIAS, i32x4.splat(127 - 0x4b400000));
+  v128.store(EXP2_P0, f32x4.splat(1.535336188319500e-4)); v128.store(EXP2_P1, f32x4.splat(1.339887440266574e-3));
+  v128.store(EXP2_P2, f32x4.splat(9.618437357674640e-3)); v128.store(EXP2_P3, f32x4.splat(5.550332471162809e-2));
+  v128.store(EXP2_P4, f32x4.splat(2.402264791363012e-1)); v128.store(EXP2_P5, f32x4.splat(6.931472028550421e-1));
 }
 
 function k(address: usize): v128 {
@@ -88,6 +104,23 @@ export function exp4(x: v128): v128 {
   // 2^n: n's integer value is the difference of the bit patterns; shift it into the exponent field.
   const scale = i32x4.shl(i32x4.add(i32x4.sub(rounded, k(ROUNDER)), k(BIAS_127)), 23);
   return f32x4.mul(p, scale);
+}
+
+/**
+ * 2^u per lane for u ≤ 0 (Cephes exp2f's polynomial, about 1 ulp): no ln 2 split and one clamp, 8 fewer operations
+ * than exp4 for arguments that are already base 2. Below −126 it gives 2^−126 (callers that need 0 there mask).
+ */
+export function exp2Negative4(u: v128): v128 {
+  u = f32x4.pmax(u, k(EXP2_MIN));
+  const rounded = f32x4.add(u, k(ROUNDER));
+  const r = f32x4.sub(u, f32x4.sub(rounded, k(ROUNDER)));
+  let p = madd(k(EXP2_P0), r, k(EXP2_P1));
+  p = madd(p, r, k(EXP2_P2));
+  p = madd(p, r, k(EXP2_P3));
+  p = madd(p, r, k(EXP2_P4));
+  p = madd(p, r, k(EXP2_P5));
+  p = madd(p, r, k(ONE));
+  return f32x4.mul(p, i32x4.shl(i32x4.add(rounded, k(EXP2_BIAS)), 23));
 }
 
 /**
