@@ -70,9 +70,9 @@ function visible4(keyPad: usize, j: i32, lim: i32): v128 {
   return v128.and(inRange, i32x4.eq(v128.load(keyPad + (<usize>j << 2)), i32x4.splat(0)));
 }
 
-/** −a·log₂e rounded once: the offset that turns e^(x − a) into 2^(x·log₂e − a·log₂e). */
-function negativeLog2(a: f32): f32 {
-  return <f32>(-<f64>a * 1.4426950408889634);
+/** a·log₂e rounded once: e^(x·s − a) is 2^(x·(s·log₂e) − a·log₂e). */
+function timesLog2e(a: f32): f32 {
+  return <f32>(<f64>a * 1.4426950408889634);
 }
 
 /**
@@ -89,7 +89,8 @@ export function softmaxRow(row: usize, lim: i32, len: i32, keyPad: usize, scale:
   let j = 0;
   for (; j < unmasked; j += 4) mx4 = f32x4.pmax(mx4, v128.load(row + (<usize>j << 2)));
   for (; j < lim; j += 4) {
-    mx4 = f32x4.pmax(mx4, v128.bitselect(v128.load(row + (<usize>j << 2)), NEG_INF, inline.always(visible4(keyPad, j, lim))));
+    const visible = inline.always(visible4(keyPad, j, lim));
+    mx4 = f32x4.pmax(mx4, v128.bitselect(v128.load(row + (<usize>j << 2)), NEG_INF, visible));
   }
   const mx = hmax(mx4) * scale;
   if (mx == -Infinity) {
@@ -97,7 +98,7 @@ export function softmaxRow(row: usize, lim: i32, len: i32, keyPad: usize, scale:
     store<f32>(inverseSum, 0);
     return -Infinity;
   }
-  const vs = f32x4.splat(<f32>(<f64>scale * 1.4426950408889634)), vm = f32x4.splat(negativeLog2(mx));
+  const vs = f32x4.splat(timesLog2e(scale)), vm = f32x4.splat(-timesLog2e(mx));
   let sum4 = f32x4.splat(0);
   for (j = 0; j < unmasked; j += 4) {
     const p = row + (<usize>j << 2);
@@ -129,7 +130,7 @@ export function gradientRow(pRow: usize, gRow: usize, lim: i32, len: i32, keyPad
     return;
   }
   const vs = f32x4.splat(scale), vd = f32x4.splat(rowDot);
-  const vs2 = f32x4.splat(<f32>(<f64>scale * 1.4426950408889634)), vl = f32x4.splat(negativeLog2(lse));
+  const vs2 = f32x4.splat(timesLog2e(scale)), vl = f32x4.splat(-timesLog2e(lse));
   const unmasked = keyPad == 0 ? lim & ~3 : 0;
   let j = 0;
   for (; j < unmasked; j += 4) {

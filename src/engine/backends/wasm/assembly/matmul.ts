@@ -73,9 +73,9 @@ export function gemmPackTask(_tid: i32): void {
  * scratch, in chunks of MB × NB outputs over K in blocks of KC (a B panel block stays in L1 while the chunk's A
  * tiles stream from L2). Rows from bigRows on come in smaller chunks of MS rows, placed in the claim order
  * between the top and the bottom half's large chunks: claimed from both ends (claimRows), each thread keeps its
- * half of the rows, and threads that end their large chunks at different times even out on the small ones. A given transposed (ars = 4) is read in place; a
- * row-major A is packed by the thread that runs the chunk, MB rows × KC at a time, into its own scratch (where
- * the product then finds it, in L2).
+ * half of the rows, and threads that end their large chunks at different times even out on the small ones. A given
+ * transposed (ars = 4) is read in place; a row-major A is packed by the thread that runs the chunk, MB rows × KC
+ * at a time, into its own scratch (where the product then finds it, in L2).
  * C(m, n) is at c + m·ldc + 4n, or at c + n·ldc + 4m when cTransposed (then without bias). With `split`, each
  * block of KC k is its own chunk: the first block goes to C, the others to partial results in C's layout, which
  * GEMM_REDUCE then adds in block order (a long-K product whose small C would otherwise be cut into thin chunks that

@@ -107,8 +107,8 @@ export function exp4(x: v128): v128 {
 }
 
 /**
- * 2^u per lane for u ≤ 0 (Cephes exp2f's polynomial, about 1 ulp): no ln 2 split and one clamp, 8 fewer operations
- * than exp4 for arguments that are already base 2. Below −126 it gives 2^−126 (callers that need 0 there mask).
+ * 2^u per lane for u ≤ 0 (Cephes exp2f's polynomial, about 1 ulp): no ln 2 split and one clamp, 13 operations
+ * against exp4's 20, for arguments that are already base 2. Below −126 it gives 2^−126 (callers that need 0 there mask).
  */
 export function exp2Negative4(u: v128): v128 {
   u = f32x4.pmax(u, k(EXP2_MIN));
