@@ -11,7 +11,7 @@ const TANH_C = 0.044715;
  * erfc(x) from its Chebyshev fit (Numerical Recipes), fractional error below 1.2e-7 everywhere. GELU takes
  * Φ(x) = erfc(−x/√2)/2 from it: ½(1 + erf) would cancel to nothing in the lower tail, where x·Φ(x) is tiny.
  */
-export function erfc(x: number): number {
+function erfc(x: number): number {
   const z = Math.abs(x);
   const t = 1 / (1 + 0.5 * z);
   const tail = t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 +

@@ -99,7 +99,8 @@ export function gemmTask(tid: i32): void {
   const tile = scratchOf(tid), own = tile + <usize>TILE_BYTES;
   const panelBytes = <usize>K << 5, tileStep = <usize>(GEMM_TILE_ROWS << 2);
   const chunksN = (N + NB - 1) / NB;
-  const bigChunks = (bigRows + MB - 1) / MB * chunksN, topChunks = (bigRows / MB + 1) / 2 * chunksN;
+  const bigBlocks = (bigRows + MB - 1) / MB;
+  const bigChunks = bigBlocks * chunksN, topChunks = (bigBlocks + 1) / 2 * chunksN;
   const smallChunks = (M - bigRows + MS - 1) / MS * chunksN;
   const blockChunks = bigChunks + smallChunks;
   const chunks = blockChunks * kBlocks;
