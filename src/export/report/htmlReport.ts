@@ -1,7 +1,8 @@
 import type { LabConfig } from '../../config/types';
 import type { EvalMetrics, StepMetrics } from '../../engine/train/metrics';
 import type { RunInfo } from '../../protocol/runInfo';
-import { escapeHtml } from './escape';
+import { escapeHtml, htmlText } from './escape';
+import { staticHtmlPage } from './page';
 import { lineChart, type ChartSeries } from './svgChart';
 
 /** What a report shows: a run's record (any part may be missing from an interrupted run). */
@@ -31,16 +32,26 @@ th { color: #5c6370; font-weight: 500; white-space: nowrap; } td { font-variant-
 .status-finished { color: #2b8a3e; } .status-failed { color: #c92a2a; } .status-stopped, .status-paused, .status-running { color: #e67700; }
 `;
 
-const loss = (v: number | null | undefined): string => (v === null || v === undefined ? '–' : v.toFixed(4));
+/** A loss to four decimals; anything but a finite number (a missing or tampered field) as a dash. */
+const loss = (v: unknown): string => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(4) : '–');
+/** A count with thousands separators; anything but a number is shown escaped, as written. */
+const count = (v: unknown): string => (typeof v === 'number' ? v.toLocaleString('en-US') : htmlText(v));
 
+/** Rows of [label, HTML]: labels are escaped here, values are escaped by whoever built them. */
 function table(rows: readonly [string, string][]): string {
   return `<table>${rows.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${v}</td></tr>`).join('')}</table>`;
 }
 
 function durationText(info: RunInfo): string {
-  if (!info.finished_at) return '–';
+  if (typeof info.finished_at !== 'string' || typeof info.started_at !== 'string') return '–';
   const seconds = (Date.parse(info.finished_at) - Date.parse(info.started_at)) / 1000;
   return Number.isFinite(seconds) ? `${seconds.toFixed(1)} s` : '–';
+}
+
+function statusText(info: RunInfo): string {
+  // The class name takes only a known status's letters; the words are escaped.
+  const known = /^[a-z]{1,16}$/.test(String(info.status)) ? String(info.status) : 'unknown';
+  return `<span class="status-${known}">${htmlText(info.status)}</span>${info.message ? ` — ${htmlText(info.message)}` : ''}`;
 }
 
 function facts(input: ReportInput): string {
@@ -48,24 +59,24 @@ function facts(input: ReportInput): string {
   const best = evals.reduce<EvalMetrics | null>((b, e) => (b === null || e.val_loss < b.val_loss ? e : b), null);
   const last = input.steps[input.steps.length - 1];
   const rows: [string, string][] = [
-    ['run', escapeHtml(input.id)],
-    ['status', info ? `<span class="status-${escapeHtml(info.status)}">${escapeHtml(info.status)}</span>${info.message ? ` — ${escapeHtml(info.message)}` : ''}` : '–'],
-    ['steps', info ? `${info.steps_completed} / ${info.total_steps}` : String(last?.step ?? 0)],
+    ['run', htmlText(input.id)],
+    ['status', info ? statusText(info) : '–'],
+    ['steps', info ? `${htmlText(info.steps_completed)} / ${htmlText(info.total_steps)}` : htmlText(last?.step ?? 0)],
     ['final loss', loss(info?.final_loss ?? last?.loss)],
     ['final val loss', loss(info?.final_val_loss ?? evals[evals.length - 1]?.val_loss)],
-    ['best val loss', best ? `${loss(best.val_loss)} at step ${best.step}` : '–'],
-    ['tokens / s (mean)', info?.tokens_per_sec != null ? Math.round(info.tokens_per_sec).toLocaleString('en-US') : '–'],
+    ['best val loss', best ? `${loss(best.val_loss)} at step ${htmlText(best.step)}` : '–'],
+    ['tokens / s (mean)', typeof info?.tokens_per_sec === 'number' ? Math.round(info.tokens_per_sec).toLocaleString('en-US') : '–'],
   ];
   if (info) {
     rows.push(
-      ['parameters', info.parameters.toLocaleString('en-US')],
-      ['vocabulary', `${info.vocab_size} tokens`],
-      ['backend', `${escapeHtml(info.backend.description)} <small>(${escapeHtml(info.backend.reason)})</small>`],
-      ['started', escapeHtml(info.started_at)],
-      ['finished', escapeHtml(info.finished_at ?? '–')],
+      ['parameters', count(info.parameters)],
+      ['vocabulary', `${count(info.vocab_size)} tokens`],
+      ['backend', `${htmlText(info.backend?.description)} <small>(${htmlText(info.backend?.reason)})</small>`],
+      ['started', htmlText(info.started_at)],
+      ['finished', htmlText(info.finished_at)],
       ['duration', durationText(info)],
-      ['config file', escapeHtml(info.config_file)],
-      ['versions', `losslab ${escapeHtml(info.versions.losslab)}, Node ${escapeHtml(info.versions.node)}`],
+      ['config file', htmlText(info.config_file)],
+      ['versions', `losslab ${htmlText(info.versions?.losslab)}, Node ${htmlText(info.versions?.node)}`],
     );
   }
   return table(rows);
@@ -87,6 +98,7 @@ function charts(input: ReportInput): string {
 function valueText(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return `[${value.map(valueText).join(', ')}]`;
+  if (typeof value === 'object') return JSON.stringify(value);
   return String(value);
 }
 
@@ -105,21 +117,15 @@ function configSection(config: LabConfig | null): string {
   return `<div class="config"><div><h3>run</h3>${table(top)}</div>${sections.join('')}</div>`;
 }
 
-/** A self-contained HTML page (inline CSS and SVG, no scripts, nothing fetched) describing one run. */
+/**
+ * A self-contained HTML page (inline CSS and SVG, no scripts, nothing fetched) describing one run, with a strict CSP
+ * of its own: every value from the run folder is escaped, and only the report's own stylesheet may apply.
+ */
 export function renderReport(input: ReportInput, generator: { version: string; generatedAt: string }): string {
   const name = input.info?.name ?? input.configName;
-  const kind = input.config ? `${input.config.model.kind}, ` : '';
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(`${name} ${input.id} — Loss Lab report`)}</title>
-<style>${STYLE}</style>
-</head>
-<body>
-<h1>${escapeHtml(name)}</h1>
-<p class="sub">${escapeHtml(kind)}run ${escapeHtml(input.id)} · generated by losslab ${escapeHtml(generator.version)} at ${escapeHtml(generator.generatedAt)}</p>
+  const kind = input.config ? `${htmlText(input.config.model?.kind)}, ` : '';
+  const body = `<h1>${htmlText(name)}</h1>
+<p class="sub">${kind}run ${htmlText(input.id)} · generated by losslab ${htmlText(generator.version)} at ${htmlText(generator.generatedAt)}</p>
 <h2>Summary</h2>
 ${facts(input)}
 <h2>Curves</h2>
@@ -127,8 +133,6 @@ ${facts(input)}
 ${charts(input)}
 </div>
 <h2>Resolved config</h2>
-${configSection(input.config)}
-</body>
-</html>
-`;
+${configSection(input.config)}`;
+  return staticHtmlPage(`${String(name)} ${String(input.id)} — Loss Lab report`, STYLE, body);
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { escapeHtml } from '../../export/report/escape';
 
 /** What the page is built from: the webview's CSP source and asset URIs (already asWebviewUri'd), and settings. */
 export interface DashboardPageOptions {
@@ -30,24 +31,20 @@ export function dashboardHtml(options: DashboardPageOptions, nonce = randomBytes
     ...(options.trainerScriptUri ? [`connect-src ${cspSource}`, 'worker-src blob:'] : []),
   ].join('; ');
   // A fresh token per request: the page remembers the last one it handled, so a reload does not scroll again.
-  const focus = options.focusChart ? ` data-focus-chart="${attr(options.focusChart)}" data-focus-token="${randomBytes(8).toString('hex')}"` : '';
-  const trainer = options.trainerScriptUri ? ` data-trainer-script="${attr(options.trainerScriptUri)}"` : '';
+  const focus = options.focusChart ? ` data-focus-chart="${escapeHtml(options.focusChart)}" data-focus-token="${randomBytes(8).toString('hex')}"` : '';
+  const trainer = options.trainerScriptUri ? ` data-trainer-script="${escapeHtml(options.trainerScriptUri)}"` : '';
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${attr(csp)}">
+<meta http-equiv="Content-Security-Policy" content="${escapeHtml(csp)}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" nonce="${attr(nonce)}" href="${attr(options.styleUri)}">
+<link rel="stylesheet" nonce="${escapeHtml(nonce)}" href="${escapeHtml(options.styleUri)}">
 <title>Loss Lab Dashboard</title>
 </head>
-<body data-default-smoothing="${attr(String(options.defaultSmoothing))}"${focus}${trainer}>
+<body data-default-smoothing="${escapeHtml(String(options.defaultSmoothing))}"${focus}${trainer}>
 <div id="root"></div>
-<script nonce="${attr(nonce)}" src="${attr(options.scriptUri)}"></script>
+<script nonce="${escapeHtml(nonce)}" src="${escapeHtml(options.scriptUri)}"></script>
 </body>
 </html>`;
-}
-
-function attr(value: string): string {
-  return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }

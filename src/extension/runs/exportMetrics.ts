@@ -6,7 +6,6 @@ import { readRunFolder } from '../../export/metrics/runFolder';
 import { renderReport } from '../../export/report/htmlReport';
 import { showRunError } from './notify';
 import { pickRun, pickRuns } from './runPicker';
-import { withStaticCsp } from './staticPage';
 
 export type MetricsFormat = 'csv' | 'jsonl';
 
@@ -85,10 +84,10 @@ export async function openReportCommand(arg: unknown, version: string): Promise<
     await showRunError(`could not write the report of ${run.info.name} (${run.info.id})`, error);
     return undefined;
   }
-  // The report has no scripts: a script-free webview shows it as a browser would (the file is there to share).
+  // The report carries its own CSP and has no scripts: a script-free webview shows the file's bytes as a browser would.
   const panel = vscode.window.createWebviewPanel('losslab.report', `Report: ${run.info.name} (${run.info.id})`, vscode.ViewColumn.Active, {
     enableScripts: false, localResourceRoots: [],
   });
-  panel.webview.html = withStaticCsp(html);
+  panel.webview.html = html;
   return out;
 }

@@ -3,7 +3,7 @@ import { formatLearningRate } from '../../config/editLearningRate';
 import type { LrFinderResult } from '../../engine/train/lrFinder';
 import { escapeHtml } from '../../export/report/escape';
 import { lineChart } from '../../export/report/svgChart';
-import { staticPageHtml } from './staticPage';
+import { staticHtmlPage } from '../../export/report/page';
 
 const CSS = `
 body { font-family: var(--vscode-font-family); color: var(--vscode-foreground); padding: 8px 16px; }
@@ -34,7 +34,7 @@ export function lrFinderPage(configName: string, result: LrFinderResult): string
   const body = `${chart}
 <p data-testid="lr-suggestion">Suggested learning rate: <strong>${escapeHtml(suggestion)}</strong> (steepest descent of the smoothed loss);
 min-loss/10: ${escapeHtml(formatLearningRate(result.minLossOver10))}. ${escapeHtml(result.points.length.toString())} steps, ${escapeHtml(STOPS[result.stop])}.</p>`;
-  return staticPageHtml(`LR range test — ${configName}`, CSS, body);
+  return staticHtmlPage(`LR range test — ${configName}`, CSS, body);
 }
 
 /** Shows (or replaces) the LR range test panel beside the editor. */

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { escapeAttr } from '../staticPage';
+import { escapeHtml } from '../../../export/report/escape';
 
 /** What the Try Model page is built from: the webview's CSP source and its asset URIs (already asWebviewUri'd). */
 export interface TryModelPageOptions {
@@ -26,14 +26,14 @@ export function tryModelHtml(options: TryModelPageOptions, nonce = randomBytes(1
 <html lang="en">
 <head>
 <meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${escapeAttr(csp)}">
+<meta http-equiv="Content-Security-Policy" content="${escapeHtml(csp)}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" nonce="${escapeAttr(nonce)}" href="${escapeAttr(options.styleUri)}">
-<title>${escapeAttr(options.title)}</title>
+<link rel="stylesheet" nonce="${escapeHtml(nonce)}" href="${escapeHtml(options.styleUri)}">
+<title>${escapeHtml(options.title)}</title>
 </head>
 <body>
 <div id="root"></div>
-<script nonce="${escapeAttr(nonce)}" src="${escapeAttr(options.scriptUri)}"></script>
+<script nonce="${escapeHtml(nonce)}" src="${escapeHtml(options.scriptUri)}"></script>
 </body>
 </html>`;
 }
