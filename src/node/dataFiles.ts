@@ -1,8 +1,12 @@
 import { isUtf8 } from 'node:buffer';
-import { readFile, stat } from 'node:fs/promises';
-import type { LabConfig } from '../config/types';
+import { dataFileReferences } from '../config/rawValues';
+import { LineIndex } from '../config/sourceMap';
+import type { ConfigDiagnostic, LabConfig } from '../config/types';
 import { DataError } from '../engine/data/errors';
 import type { DatasetFiles } from '../engine/data/prepare';
+import { UnsafeFileError, checkRegularFile, formatBytes, readRegularFile } from './safeFile';
+
+export { formatBytes };
 
 /** Datasets are loaded whole into memory; beyond this a run would exhaust the extension host or the browser tab. */
 export const MAX_DATASET_BYTES = 512 * 1024 ** 2;
@@ -15,19 +19,6 @@ export class DataFileError extends DataError {
 export interface ReadDatasetOptions {
   /** Largest file accepted, in bytes; MAX_DATASET_BYTES unless a test needs a small limit. */
   maxBytes?: number;
-}
-
-/** "3.2 GiB", "512 MiB", "40 bytes". */
-export function formatBytes(bytes: number): string {
-  const units = ['GiB', 'MiB', 'KiB'];
-  for (let i = 0; i < units.length; i++) {
-    const size = 1024 ** (units.length - i);
-    if (bytes >= size) {
-      const value = bytes / size;
-      return `${Number.isInteger(value) ? value : value.toFixed(1)} ${units[i]}`;
-    }
-  }
-  return `${bytes} byte${bytes === 1 ? '' : 's'}`;
 }
 
 /** Offset of the first byte that breaks UTF-8 (bad lead byte, bad continuation, overlong, surrogate, > U+10FFFF, cut). */
@@ -77,40 +68,54 @@ function utf8Error(file: string, bytes: Uint8Array, offset: number): DataFileErr
   return new DataFileError(file, line, offset - lineStart + 1, reason);
 }
 
+/** The user's reason a dataset file cannot be used, naming the config key to fix. */
+function datasetProblem(error: UnsafeFileError, configKey: string, maxBytes: number): string {
+  switch (error.code) {
+    case 'ENOENT': return `file not found: check ${configKey} in the config (relative paths are relative to the config file's folder)`;
+    case 'EACCES': return `the file is not readable (permission denied): check its permissions or ${configKey}`;
+    case 'EISDIR': return `the path is a folder, not a file: ${configKey} must name a text file`;
+    case 'EFIFO': return `the path is a pipe (FIFO), not a regular file: ${configKey} must name a text file`;
+    case 'ESOCKET': return `the path is a socket, not a regular file: ${configKey} must name a text file`;
+    case 'ESPECIAL': return `the path is a device or other special file, not a regular file: ${configKey} must name a text file`;
+    case 'ETOOBIG': {
+      const size = error.size === undefined ? `over ${formatBytes(maxBytes)}` : formatBytes(error.size);
+      return `Loss Lab loads datasets into memory; this file is ${size}; the limit is ${formatBytes(maxBytes)} — split it or use a sample`;
+    }
+    default: return `the file cannot be read (${error.code}): check ${configKey}`;
+  }
+}
+
+const emptyProblem = (configKey: string) => `the file is empty: ${configKey} must name a file with training text`;
+
 /**
- * Reads one dataset file as UTF-8 text. `configKey` (e.g. `data.train`) is named in the errors so the user knows
- * which setting to fix.
+ * Why a dataset file cannot be loaded (missing, not a regular file, unreadable, too large, empty), checked without
+ * reading it and without blocking on a FIFO; null when it can. `validate` reports these at the config key.
+ */
+export async function datasetFileProblem(file: string, configKey: string, options: ReadDatasetOptions = {}): Promise<string | null> {
+  const maxBytes = options.maxBytes ?? MAX_DATASET_BYTES;
+  try {
+    const size = await checkRegularFile(file, { maxBytes, what: 'dataset file' });
+    return size === 0 ? emptyProblem(configKey) : null;
+  } catch (error) {
+    if (error instanceof UnsafeFileError) return datasetProblem(error, configKey, maxBytes);
+    throw error;
+  }
+}
+
+/**
+ * Reads one dataset file as UTF-8 text: only a regular file, its size checked before it is read. `configKey`
+ * (e.g. `data.train`) is named in the errors so the user knows which setting to fix.
  */
 export async function readDatasetFile(file: string, configKey: string, options: ReadDatasetOptions = {}): Promise<string> {
   const maxBytes = options.maxBytes ?? MAX_DATASET_BYTES;
-  const fail = (reason: string): DataFileError => new DataFileError(file, 0, 0, reason);
-  const describe = (error: unknown): DataFileError => {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') {
-      return fail(`file not found: check ${configKey} in the config (relative paths are relative to the config file's folder)`);
-    }
-    if (code === 'EACCES' || code === 'EPERM') return fail(`the file is not readable (permission denied): check its permissions or ${configKey}`);
-    return fail(`the file cannot be read: ${(error as Error).message}`);
-  };
-  let size: number;
-  try {
-    const info = await stat(file);
-    if (info.isDirectory()) throw fail(`the path is a folder, not a file: ${configKey} must name a text file`);
-    if (!info.isFile()) throw fail(`the path is not a regular file: ${configKey} must name a text file`);
-    size = info.size;
-  } catch (error) {
-    throw error instanceof DataFileError ? error : describe(error);
-  }
-  if (size === 0) throw fail(`the file is empty: ${configKey} must name a file with training text`);
-  if (size > maxBytes) {
-    throw fail(`Loss Lab loads datasets into memory; this file is ${formatBytes(size)}; the limit is ${formatBytes(maxBytes)} — split it or use a sample`);
-  }
   let bytes: Buffer;
   try {
-    bytes = await readFile(file);
+    bytes = await readRegularFile(file, { maxBytes, what: 'dataset file' });
   } catch (error) {
-    throw describe(error);
+    if (error instanceof UnsafeFileError) throw new DataFileError(file, 0, 0, datasetProblem(error, configKey, maxBytes));
+    throw error;
   }
+  if (bytes.length === 0) throw new DataFileError(file, 0, 0, emptyProblem(configKey));
   if (!isUtf8(bytes)) throw utf8Error(file, bytes, Math.max(firstInvalidUtf8Offset(bytes), 0));
   return bytes.toString('utf8');
 }
@@ -120,4 +125,26 @@ export async function readDatasetFiles(config: LabConfig, options: ReadDatasetOp
   const train = await readDatasetFile(config.data.train, 'data.train', options);
   const val = config.data.val === null ? null : await readDatasetFile(config.data.val, 'data.val', options);
   return { train, val };
+}
+
+/**
+ * An error diagnostic at the value of each data path in a config text (data.train, data.val) whose file cannot be
+ * loaded, as `validate` prints them; paths resolve against `configDir`, as training resolves them.
+ */
+export async function dataFileDiagnostics(source: string, fileName: string, configDir: string): Promise<ConfigDiagnostic[]> {
+  const lines = new LineIndex(source);
+  const found: ConfigDiagnostic[] = [];
+  for (const reference of dataFileReferences(source, fileName, configDir)) {
+    const problem = await datasetFileProblem(reference.resolved, reference.path);
+    if (problem === null) continue;
+    const [offset, end] = reference.range;
+    const start = lines.position(offset);
+    const stop = lines.position(end);
+    const where = reference.resolved === reference.value ? reference.value : `${reference.value} (${reference.resolved})`;
+    found.push({
+      file: fileName, line: start.line, column: start.column, endLine: stop.line, endColumn: stop.column, offset, length: end - offset,
+      path: reference.path, severity: 'error', message: `${where}: ${problem}`,
+    });
+  }
+  return found;
 }

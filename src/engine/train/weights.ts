@@ -25,7 +25,8 @@ export function loadWeights(params: ParameterSet, weights: ReadonlyMap<string, N
   for (const name of weights.keys()) if (!known.has(name)) problems.push(`unexpected ${name}`);
   const written = new Map<object, Float32Array>();
   for (const [name, t] of expected) {
-    const data = (weights.get(name) as NamedTensor).data;
+    const data = weights.get(name)?.data;
+    if (!data) continue;
     const bad = data.findIndex((v) => !Number.isFinite(v));
     if (bad >= 0) problems.push(`${name}[${bad}] is ${data[bad]}: weights must be finite`);
     const twin = written.get(t);
