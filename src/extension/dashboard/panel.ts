@@ -7,6 +7,7 @@ import { validateDashboardMessage, type DashboardToHost, type HostToDashboard, t
 import { pausedByGpuFailure, type RunInfo } from '../../protocol/runInfo';
 import { log } from '../log';
 import type { BrowserTrainerPort, BrowserTrainerRelay, RunMetricsEvent, TrainingEvents } from '../training/events';
+import { explainIfUntrusted } from '../training/workspaceTrust';
 import { dashboardHtml } from './html';
 import { loadRunHistory, readRunInfo, runsFolderFor, type StoredRun } from './runHistory';
 import { RunStoreFollower } from './runStoreFollower';
@@ -277,7 +278,7 @@ export class DashboardPanel implements vscode.Disposable {
     await vscode.commands.executeCommand('losslab.train', this.config);
   }
 
-  // A run paused by a GPU failure has ended: it continues on the CPU from its checkpoint, in its folder.
+  // A run paused by a GPU failure has ended: it continues on the CPU from its checkpoint, in its folder (both paths pass the trust gate).
   private async resume(runId: string): Promise<void> {
     const folder = this.runs.get(runId);
     if (folder === undefined) return log().warn(`dashboard: Resume for unknown run ${runId}`);
@@ -311,7 +312,9 @@ export class DashboardPanel implements vscode.Disposable {
     log().info(`dashboard: saved the ${chart} chart to ${target.fsPath}`);
   }
 
+  // A button that would train in an untrusted workspace is answered by the trust gate's own warning.
   private reportError(message: string, error: unknown): void {
+    if (explainIfUntrusted(error)) return;
     const detail = error instanceof Error ? error.message : String(error);
     log().error(`${message}: ${detail}`);
     void vscode.window.showErrorMessage(`${message}: ${detail}`);

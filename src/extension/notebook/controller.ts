@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { TrainingEvents } from '../training/events';
+import { requireWorkspaceTrust, UntrustedWorkspaceError } from '../training/workspaceTrust';
 import { runConfigCell, type LiveRunSink } from './cellRunner';
 import { compareNames, runsByName } from './compare';
 import type { LiveRun } from './liveRun';
@@ -8,8 +9,6 @@ import { cellKind, errorOutput, NOTEBOOK_TYPE, runOutput } from './serializer';
 
 export const CONTROLLER_ID = 'losslab.notebook';
 export const RENDERER_ID = 'losslab.notebook-renderer';
-
-const UNTRUSTED = 'Loss Lab does not train in an untrusted workspace: trust the workspace to run config cells.';
 
 /**
  * The "Loss Lab" kernel of `*.labnb` notebooks: runs cells one after another (cells asked to run while others train
@@ -83,10 +82,12 @@ export class LabNotebookController implements vscode.Disposable, LiveRunSink {
     if (execution.token.isCancellationRequested) return execution.end(false, Date.now());
     let success = false;
     try {
-      if (!vscode.workspace.isTrusted) await execution.replaceOutput(errorOutput(UNTRUSTED));
-      else success = await runConfigCell(cell, execution, this.training, this.diagnostics, this);
+      // Before the cell writes its config file (training.train passes the same gate).
+      requireWorkspaceTrust('run config cells');
+      success = await runConfigCell(cell, execution, this.training, this.diagnostics, this);
     } catch (error) {
-      await execution.replaceOutput(errorOutput(`Loss Lab: ${error instanceof Error ? error.message : String(error)}`)).then(undefined, () => undefined);
+      const message = error instanceof UntrustedWorkspaceError ? error.message : `Loss Lab: ${error instanceof Error ? error.message : String(error)}`;
+      await execution.replaceOutput(errorOutput(message)).then(undefined, () => undefined);
     }
     execution.end(success, Date.now());
   }

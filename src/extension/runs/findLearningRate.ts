@@ -12,6 +12,7 @@ import { userFacing } from '../../node/session';
 import { showLrFinderChart } from './lrChartPanel';
 import { showRunError } from './notify';
 import { configFor } from './runPicker';
+import { requireWorkspaceTrust, trustedOrExplain } from '../training/workspaceTrust';
 
 const DEFAULTS: LrFinderOptions = { start: 1e-6, end: 1, steps: 100 };
 
@@ -33,10 +34,7 @@ class Cancelled extends Error {}
  * cancellable), shows loss vs lr with the suggestion, and offers to write `optimizer.lr` into the config document.
  */
 export async function findLearningRateCommand(arg: unknown, args: unknown): Promise<FindLrOutcome | undefined> {
-  if (!vscode.workspace.isTrusted) {
-    void vscode.window.showWarningMessage('Loss Lab does not train in an untrusted workspace: trust this workspace to find a learning rate.');
-    return undefined;
-  }
+  if (!trustedOrExplain('find a learning rate')) return undefined;
   const config = await configFor(arg, 'Loss Lab: Find Learning Rate');
   if (!config) return undefined;
   const given: FindLrArgs = typeof args === 'object' && args !== null ? (args as FindLrArgs) : {};
@@ -61,6 +59,7 @@ export async function findLearningRateCommand(arg: unknown, args: unknown): Prom
 }
 
 async function rangeTest(configFile: string, options: LrFinderOptions, progress: vscode.Progress<{ message?: string; increment?: number }>, token: vscode.CancellationToken): Promise<LrFinderResult> {
+  requireWorkspaceTrust('find a learning rate');
   const { config } = await loadConfigFile(configFile);
   const data = await userFacing(async () => prepareData(config, await readDatasetFiles(config)));
   // The extension host has no GPU adapter to spare: `auto` means CPU here; an explicit backend is honoured.

@@ -1,6 +1,6 @@
-import * as vscode from 'vscode';
 import { pausedByGpuFailure } from '../../protocol/runInfo';
 import type { TrainingManager } from '../training/trainingManager';
+import { explainIfUntrusted, trustedOrExplain } from '../training/workspaceTrust';
 import { pickRun } from './runPicker';
 import { showRunError } from './notify';
 
@@ -10,24 +10,22 @@ import { showRunError } from './notify';
  * undefined when nothing was resumed.
  */
 export async function resumeRun(training: TrainingManager, arg: unknown): Promise<{ runId: string; folder: string } | undefined> {
-  if (!vscode.workspace.isTrusted) {
-    void vscode.window.showWarningMessage('Loss Lab does not train in an untrusted workspace: trust this workspace to resume a run.');
-    return undefined;
-  }
+  if (!trustedOrExplain('resume a run')) return undefined;
   const run = await pickRun(arg, {
     title: 'Loss Lab: Resume Training',
     accept: (info) => info.status === 'stopped' || info.status === 'failed' || info.status === 'paused',
     noneReason: 'stopped, failed or paused',
   });
   if (!run) return undefined;
-  if (run.info.status === 'paused' && !pausedByGpuFailure(run.info)) {
-    await training.resume(run.info.id);
-    return { runId: run.info.id, folder: run.folder };
-  }
   try {
+    if (run.info.status === 'paused' && !pausedByGpuFailure(run.info)) {
+      await training.resume(run.info.id);
+      return { runId: run.info.id, folder: run.folder };
+    }
     if (pausedByGpuFailure(run.info)) return await training.resumeOnCpu(run.folder, run.info);
     return await training.resumeFromCheckpoint(run.folder, run.info.config_file);
   } catch (error) {
+    if (explainIfUntrusted(error)) return undefined;
     await showRunError(`could not resume ${run.info.name} (${run.info.id})`, error);
     return undefined;
   }

@@ -3,11 +3,10 @@ import { isConfigFileName } from '../../config/diagnostics';
 import type { RunInfo } from '../../protocol/runInfo';
 import { log } from '../log';
 import type { TrainingEvents } from './events';
+import { explainIfUntrusted, trustedOrExplain } from './workspaceTrust';
 
 const CONFIG_GLOB = '**/*.lab.{yaml,yml,json}';
 const EXCLUDE_GLOB = '**/{node_modules,.losslab}/**';
-const UNTRUSTED = 'Loss Lab does not train in an untrusted workspace: training reads the dataset files a config names and writes run folders. '
-  + 'Trust this workspace to train (configs are still validated and previewed meanwhile).';
 
 /** `losslab.train` and `losslab.stop`. */
 export function registerTrainingCommands(context: vscode.ExtensionContext, training: TrainingEvents): void {
@@ -19,11 +18,7 @@ export function registerTrainingCommands(context: vscode.ExtensionContext, train
 
 /** Trains the config given (a Uri), else the active editor's, else one picked; returns the run, or undefined. */
 async function train(training: TrainingEvents, arg: unknown): Promise<{ runId: string; folder: string } | undefined> {
-  if (!vscode.workspace.isTrusted) {
-    const choice = await vscode.window.showWarningMessage(UNTRUSTED, 'Manage Workspace Trust');
-    if (choice) await vscode.commands.executeCommand('workbench.trust.manage');
-    return undefined;
-  }
+  if (!trustedOrExplain('train')) return undefined;
   const configFile = arg instanceof vscode.Uri ? arg : activeConfig() ?? (await pickConfig());
   if (!configFile) return undefined;
   const open = vscode.workspace.textDocuments.find((document) => document.uri.toString() === configFile.toString());
@@ -38,6 +33,7 @@ async function train(training: TrainingEvents, arg: unknown): Promise<{ runId: s
     }
     return run;
   } catch (error) {
+    if (explainIfUntrusted(error)) return undefined;
     const message = error instanceof Error ? error.message : String(error);
     log().error(`could not train ${configFile.fsPath}:\n${message}`);
     void showError(`Loss Lab could not train ${vscode.workspace.asRelativePath(configFile)}: ${message}`);

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { BackendChoice } from '../../config/types';
+import type { BackendChoice, LabConfig } from '../../config/types';
 import { pausedByGpuFailure, type RunInfo } from '../../protocol/runInfo';
 import { log } from '../log';
 import type { BrowserTrainerPort, BrowserTrainerRelay, RunMetricsEvent, TrainingEvents } from './events';
@@ -10,17 +10,27 @@ import { DEFAULT_RESOURCE_LIMITS } from './workerClient';
 import { TRAINING_LOCATIONS, choosePlace, type TrainingLocation } from './trainingLocation';
 import { loadConfigFile } from '../../node/configFile';
 import type { BrowserTrainerToHost } from '../../protocol/browserTrainer';
+import { requireWorkspaceTrust } from './workspaceTrust';
+import { dataOutsideWorkspace } from './dataLocation';
 
 type BrowserTrainerHost = Parameters<BrowserTrainerRelay['useBrowserTrainerHost']>[0];
 
-/** The backend a Train wants: the config's, or losslab.defaultBackend where the config says auto. */
-async function wantedBackend(configFile: string, overrides: Record<string, unknown>, defaultBackend: BackendChoice): Promise<BackendChoice> {
+/** The config a Train resolves to, or null when it has errors (the run reports them, located). */
+async function configOrNull(configFile: string, overrides: Record<string, unknown>): Promise<LabConfig | null> {
   try {
-    const { config } = await loadConfigFile(configFile, overrides);
-    return config.backend === 'auto' ? defaultBackend : config.backend;
+    return (await loadConfigFile(configFile, overrides)).config;
   } catch {
-    return defaultBackend; // the run reports the config's problems, located
+    return null;
   }
+}
+
+/** Data outside the workspace is allowed but said, in the log and a notification that asks nothing. */
+function showDataOutsideWorkspace(configFile: vscode.Uri, config: LabConfig | null): void {
+  const outside = config ? dataOutsideWorkspace(config.data, (vscode.workspace.workspaceFolders ?? []).map((folder) => folder.uri.fsPath)) : [];
+  if (outside.length === 0) return;
+  const message = `${vscode.workspace.asRelativePath(configFile)} trains on data outside the workspace: ${outside.join(', ')}`;
+  log().warn(message);
+  void vscode.window.showInformationMessage(`Loss Lab: ${message}`);
 }
 
 const RESUME_ON_CPU = 'Resume on CPU';
@@ -28,7 +38,8 @@ const ENDED: ReadonlySet<RunInfo['status']> = new Set(['finished', 'stopped', 'f
 
 /**
  * The training side as the rest of the extension sees it: VS Code events over the supervisor (metrics batched to
- * losslab.metricsRate), the `losslab.training` context key, and the notifications a run needs.
+ * losslab.metricsRate), the `losslab.training` context key, and the notifications a run needs. Every entry point
+ * that trains (train, resume, resumeFromCheckpoint, resumeOnCpu) passes the Workspace Trust gate first.
  */
 export class TrainingManager implements TrainingEvents, BrowserTrainerRelay, vscode.Disposable {
   private readonly runChanged = new vscode.EventEmitter<RunInfo>();
@@ -63,11 +74,16 @@ export class TrainingManager implements TrainingEvents, BrowserTrainerRelay, vsc
   }
 
   async train(configFile: vscode.Uri, overrides: Record<string, unknown> = {}): Promise<{ runId: string; folder: string }> {
+    requireWorkspaceTrust('train');
     const settings = vscode.workspace.getConfiguration('losslab', configFile);
     const defaultBackend = settings.get<BackendChoice>('defaultBackend', 'auto');
     const request = await startRunRequest(configFile.fsPath, overrides, { defaultBackend, runFolder: settings.get<string>('runFolder', '') });
     const location = settings.get<TrainingLocation>('trainingLocation', 'auto');
-    const choice = await choosePlace(TRAINING_LOCATIONS.includes(location) ? location : 'auto', await wantedBackend(configFile.fsPath, overrides, defaultBackend),
+    const config = await configOrNull(configFile.fsPath, overrides);
+    showDataOutsideWorkspace(configFile, config);
+    // The config's backend, or losslab.defaultBackend where it says auto.
+    const wanted = config && config.backend !== 'auto' ? config.backend : defaultBackend;
+    const choice = await choosePlace(TRAINING_LOCATIONS.includes(location) ? location : 'auto', wanted,
       (allowFallback) => this.supervisor.probeWebGpu(allowFallback));
     if (choice.withoutGpu) request.withoutGpu = choice.withoutGpu;
     const where = choice.place === 'webview' ? ' in the dashboard webview' : '';
@@ -93,6 +109,7 @@ export class TrainingManager implements TrainingEvents, BrowserTrainerRelay, vsc
 
   /** Continues a stopped or failed run in its folder from its newest complete checkpoint; resolves once it runs again. */
   async resumeFromCheckpoint(runFolder: string, configFile: string): Promise<{ runId: string; folder: string }> {
+    requireWorkspaceTrust('resume a run');
     const defaultBackend = vscode.workspace.getConfiguration('losslab', vscode.Uri.file(configFile)).get<BackendChoice>('defaultBackend', 'auto');
     log().info(`resume ${runFolder}`);
     const { runId, folder } = await this.supervisor.train({
@@ -106,6 +123,7 @@ export class TrainingManager implements TrainingEvents, BrowserTrainerRelay, vsc
    * resolves once it runs again.
    */
   async resumeOnCpu(runFolder: string, info: RunInfo): Promise<{ runId: string; folder: string }> {
+    requireWorkspaceTrust('resume a run');
     const failure = info.gpu_failure;
     const why = failure ? `the GPU failed (${failure.kind}) after step ${failure.step}` : 'resumed on the CPU on request';
     log().info(`resume ${runFolder} on the CPU: ${why}`);
@@ -121,6 +139,7 @@ export class TrainingManager implements TrainingEvents, BrowserTrainerRelay, vsc
   }
 
   async resume(runId: string): Promise<void> {
+    requireWorkspaceTrust('resume a run');
     this.supervisor.resume(runId);
   }
 
