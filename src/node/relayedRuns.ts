@@ -28,6 +28,8 @@ interface RelayedRun {
   prepared: PreparedRun;
   recorder: RunRecorder | null;
   parameterNames: string[];
+  /** The last step recorded (the checkpoint's when resumed): the trainer's next DidStep must continue from it. */
+  lastStep: number;
 }
 
 /**
@@ -53,7 +55,7 @@ export class RelayedRuns {
         : await prepareNewRun({ configFile: request.configFile, overrides: request.overrides, backend: request.backend, outDir: request.outDir });
       const runId = basename(prepared.folder);
       if (this.runs.has(runId)) throw new UserError(`run ${runId} is already training in the dashboard`);
-      this.runs.set(runId, { request, note, prepared, recorder: null, parameterNames: [] });
+      this.runs.set(runId, { request, note, prepared, recorder: null, parameterNames: [], lastStep: prepared.resume?.checkpoint?.step ?? 0 });
       const checkpoint = prepared.resume?.checkpoint ?? null;
       const resume: ResumePoint | undefined = checkpoint
         ? { step: checkpoint.step, weights: tensorsToRecords(checkpoint.weights), state: stateToRecord(checkpoint.state) }
@@ -103,6 +105,7 @@ export class RelayedRuns {
     const send = this.options.send;
     const { runId } = message;
     if (message.type === 'DidStartRun') {
+      if (run.recorder) throw new Error('the browser trainer sent DidStartRun twice');
       const backend = { ...message.backend, reason: `${run.note}; ${message.backend.reason}`, adapter: message.adapter };
       run.recorder = openRunFolder(run.prepared, { backend, parameters: message.parameters, version: this.options.version });
       run.parameterNames = message.parameterNames;
@@ -114,6 +117,7 @@ export class RelayedRuns {
     if (!recorder) throw new Error(`the browser trainer sent ${message.type} before DidStartRun`);
     switch (message.type) {
       case 'DidStep':
+        checkSteps(run, message.metrics.map((m) => m.step), message.parameterNorms.map((n) => n.length));
         message.metrics.forEach((metrics, i) => recorder.step(metrics, run.parameterNames, message.parameterNorms[i] ?? new Float64Array(0)));
         send({ type: 'DidStep', runId, metrics: message.metrics });
         break;
@@ -166,6 +170,22 @@ export class RelayedRuns {
     } finally {
       run.recorder?.close();
     }
+  }
+}
+
+/**
+ * A relayed DidStep (already validated for shape) must continue the run, one step after another up to its last, with
+ * a norm per parameter: a hostile or confused trainer must not write a step twice or past the end.
+ */
+function checkSteps(run: RelayedRun, steps: readonly number[], normCounts: readonly number[]): void {
+  for (const [i, step] of steps.entries()) {
+    if (step !== run.lastStep + 1 || step > run.prepared.config.training.steps) {
+      throw new Error(`the browser trainer sent step ${step} after step ${run.lastStep} of ${run.prepared.config.training.steps}`);
+    }
+    if (normCounts[i] !== run.parameterNames.length) {
+      throw new Error(`the browser trainer sent ${normCounts[i]} gradient norms for step ${step}; the model has ${run.parameterNames.length} parameters`);
+    }
+    run.lastStep = step;
   }
 }
 

@@ -142,3 +142,18 @@ export interface DidFail {
 }
 
 export type BrowserTrainerToHost = DidStartRun | DidStep | DidEval | DidPause | DidCheckpoint | DidFinish | DidFail;
+
+/**
+ * Bounds the host holds every browser-trainer message to (with exact key sets, validateBrowserTrainerMessage): far
+ * above any real run's, low enough that a hostile webview cannot make the host or the run folder grow without end.
+ */
+export const BROWSER_TRAINER_LIMITS = {
+  /** Characters of a sentence (DidPause, DidFail) or a backend / adapter text. */
+  messageChars: 4096,
+  /** Parameters of a model (names in DidStartRun, norms per step). */
+  parameters: 10_000,
+  /** Tensors in a weights or optimizer-state list. */
+  tensors: 40_000,
+  /** Steps in one DidStep (they are gathered for about 30 ms). */
+  stepsPerMessage: 10_000,
+} as const;
