@@ -1,5 +1,5 @@
 import { UserError } from '../node/configFile';
-import type { CliCommand } from './command';
+import { commandHelp, wantsHelp, type CliCommand } from './command';
 import { exportMetricsCommand } from './commands/exportMetrics';
 import { exportOnnxCommand } from './commands/exportOnnx';
 import { exportTorchCommand } from './commands/exportTorch';
@@ -23,20 +23,36 @@ const COMMANDS: readonly CliCommand[] = [
   exportTorchCommand,
 ];
 
-const USAGE = ['Usage:', ...COMMANDS.map((c) => `  losslab ${c.usage}`), '  losslab --version | --help'].join('\n');
+const USAGE = [
+  'Usage:',
+  ...COMMANDS.map((c) => `  losslab ${c.usage}\n      ${c.summary}`),
+  '  losslab --version | --help',
+  '',
+  'losslab COMMAND --help (or losslab help COMMAND) prints that command\'s options.',
+].join('\n');
+
+function commandNamed(name: string): CliCommand {
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) throw new UserError(`losslab: unknown command "${name}"; the commands are ${COMMANDS.map((c) => c.name).join(', ')} (losslab --help describes them)`);
+  return command;
+}
 
 async function main(argv: string[]): Promise<number> {
   const print = (text: string) => process.stdout.write(`${text}\n`);
   const [name, ...args] = argv;
   if (name === '--version' || name === '-v') return (print(LOSSLAB_VERSION), 0);
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') return (print(USAGE), 0);
-  const command = COMMANDS.find((c) => c.name === name);
-  if (!command) throw new UserError(`unknown command "${name}"\n${USAGE}`);
+  if (name === undefined || name === '--help' || name === '-h') return (print(USAGE), 0);
+  if (name === 'help') {
+    if (args.length > 1) throw new UserError(`losslab help: expected at most one command name, got ${args.length}`);
+    return (print(args.length === 0 ? USAGE : commandHelp(commandNamed(args[0]))), 0);
+  }
+  const command = commandNamed(name);
+  if (wantsHelp(args)) return (print(commandHelp(command)), 0);
   try {
     return await command.run(args, { version: LOSSLAB_VERSION, print });
   } catch (error) {
     if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
-      throw new UserError(`losslab ${name}: ${error.message}\nUsage: losslab ${command.usage}`);
+      throw new UserError(`losslab ${name}: ${error.message}\nUsage: losslab ${command.usage}\n(losslab ${name} --help lists the options)`);
     }
     throw error;
   }

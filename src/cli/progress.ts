@@ -1,4 +1,32 @@
+import type { AdapterSummary } from '../engine/backends/webgpu/adapter';
 import type { EvalMetrics, StepMetrics } from '../engine/train/metrics';
+
+/** A typical terminal's width: the startup line fits in it. */
+const LINE_COLUMNS = 80;
+
+/** What the startup lines need of run.json. */
+export interface StartedRun {
+  name: string;
+  parameters: number;
+  backend: { name: string; description: string; reason: string; adapter?: AdapterSummary | null };
+}
+
+/**
+ * The backend line printed when training starts: one terminal line (the backend's description when it fits, its name
+ * otherwise); `verbose` adds why it was chosen and the GPU adapter, which run.json also records.
+ */
+export function backendLines(run: StartedRun, verbose: boolean): string[] {
+  const head = `${run.name}: ${run.parameters.toLocaleString('en-US')} parameters on `;
+  const described = head + run.backend.description;
+  if (!verbose) return [described.length <= LINE_COLUMNS ? described : `${head}${run.backend.name} (--verbose says more)`];
+  const adapter = run.backend.adapter;
+  return [
+    described,
+    `why: ${run.backend.reason}`,
+    ...(adapter ? [`adapter: ${[adapter.vendor, adapter.architecture, adapter.device, adapter.description].filter((s) => s).join(', ')}` +
+      `${adapter.isFallbackAdapter ? ' (software fallback)' : ''}`] : []),
+  ];
+}
 
 /** Progress output: one redrawn bar on a TTY, plain lines (every `every` steps) otherwise. */
 export class Progress {

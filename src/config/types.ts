@@ -12,7 +12,9 @@ export interface LabConfig {
   training: TrainingConfig;
 }
 
-export type BackendChoice = 'auto' | 'cpu' | 'webgpu';
+export type BackendChoice = 'auto' | 'cpu' | 'cpu-reference' | 'webgpu';
+/** Every `backend` value, in the schema's order (the CLI's `--backend` and the worker protocol check against it). */
+export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'cpu', 'cpu-reference', 'webgpu'];
 export type Activation = 'gelu' | 'gelu_tanh' | 'relu';
 export type ModelKind = 'gpt' | 'encoder-decoder';
 export type VocabKind = 'byte' | 'char' | 'word';

@@ -6,7 +6,7 @@
  * shared parameters and of micro-batches accumulate without extra copies.
  */
 export type DType = 'f32' | 'i32';
-export type BackendName = 'cpu' | 'webgpu' | 'wasm';
+export type BackendName = 'cpu-reference' | 'webgpu' | 'wasm';
 export type ActivationKind = 'gelu' | 'gelu_tanh' | 'relu';
 
 /** A backend's handle to device memory; CPU uses typed arrays, GPU backends their own buffer objects. */

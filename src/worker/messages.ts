@@ -1,8 +1,7 @@
-import type { BackendChoice } from '../config/types';
+import { BACKEND_CHOICES as BACKENDS, type BackendChoice } from '../config/types';
 import type { HostToWorker } from '../protocol/worker';
 import { isBoundedString, isPlainObject } from '../protocol/guards';
 
-const BACKENDS: readonly BackendChoice[] = ['auto', 'cpu', 'webgpu'];
 const MAX_ID_CHARS = 128;
 const MAX_PATH_CHARS = 4096;
 const MAX_OVERRIDES = 256;

@@ -141,7 +141,7 @@ export class WorkerRuns {
   /** The host's default backend applies only where the config leaves the choice to `auto`, or where WebGPU must not be used. */
   private async backendFor(request: StartRun): Promise<BackendChoice | undefined> {
     if (!request.backend || request.backend === 'auto') return undefined;
-    if (request.withoutGpu !== undefined && request.backend === 'cpu') return 'cpu';
+    if (request.withoutGpu !== undefined && (request.backend === 'cpu' || request.backend === 'cpu-reference')) return request.backend;
     try {
       const { config } = await loadConfigFile(request.configFile, request.overrides);
       return config.backend === 'auto' ? request.backend : undefined;

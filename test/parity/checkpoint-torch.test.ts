@@ -61,7 +61,7 @@ describe('checkpoints load into PyTorch (load_state_dict(strict=True), torch.opt
       const dir = tempDir('losslab-ckpt-torch-');
       writeFileSync(join(dir, s.file), s.text);
       const config = join(dir, 'ckpt.lab.yaml');
-      writeFileSync(config, `name: ckpt\nseed: 4\nbackend: cpu\n${s.yaml.trim().replace(/ }$/, ', checkpoint_interval: 4, eval_interval: 0 }')}\n`);
+      writeFileSync(config, `name: ckpt\nseed: 4\nbackend: cpu-reference\n${s.yaml.trim().replace(/ }$/, ', checkpoint_interval: 4, eval_interval: 0 }')}\n`);
       const run = join(dir, 'run');
       const batches = join(dir, 'batches.safetensors');
       const cli = await runCli(['train', config, '--out', run, '--dump-batches', batches, '--quiet']);
@@ -92,7 +92,7 @@ describe('checkpoints load into PyTorch (load_state_dict(strict=True), torch.opt
     const dir = tempDir('losslab-ckpt-torch-');
     writeFileSync(join(dir, 'story.txt'), STORY);
     const config = join(dir, 'ckpt.lab.yaml');
-    writeFileSync(config, `name: ckpt\nseed: 4\nbackend: cpu\n${scenarios[0].yaml.trim().replace(/ }$/, ', checkpoint_interval: 4 }')}\n`);
+    writeFileSync(config, `name: ckpt\nseed: 4\nbackend: cpu-reference\n${scenarios[0].yaml.trim().replace(/ }$/, ', checkpoint_interval: 4 }')}\n`);
     const run = join(dir, 'run');
     const batches = join(dir, 'batches.safetensors');
     assert.equal((await runCli(['train', config, '--out', run, '--dump-batches', batches, '--quiet'])).code, 0);

@@ -129,7 +129,7 @@ describe('losslab export-torch: train.py reproduces the run in PyTorch', () => {
       const dir = tempDir('losslab-export-torch-');
       for (const [name, text] of Object.entries(s.files)) writeFileSync(join(dir, name), text);
       const config = join(dir, 'run.lab.yaml');
-      writeFileSync(config, `name: exported\nseed: ${s.seed ?? 5}\nbackend: cpu\n${s.yaml.trim()}\n`);
+      writeFileSync(config, `name: exported\nseed: ${s.seed ?? 5}\nbackend: cpu-reference\n${s.yaml.trim()}\n`);
       const run = join(dir, 'run');
       const trained = await runCli(['train', config, '--out', run, '--quiet']);
       assert.equal(trained.code, 0, trained.stderr);
@@ -159,7 +159,7 @@ describe('losslab export-torch: train.py reproduces the run in PyTorch', () => {
     const dir = tempDir('losslab-export-torch-');
     writeFileSync(join(dir, 'story.txt'), STORY);
     const config = join(dir, 'run.lab.yaml');
-    writeFileSync(config, `name: exported\nseed: 5\nbackend: cpu\n${gpt()}\ndata: { train: story.txt, vocab: char }\ntraining: { steps: 4, batch_size: 2, checkpoint_interval: 2 }\n`);
+    writeFileSync(config, `name: exported\nseed: 5\nbackend: cpu-reference\n${gpt()}\ndata: { train: story.txt, vocab: char }\ntraining: { steps: 4, batch_size: 2, checkpoint_interval: 2 }\n`);
     assert.equal((await runCli(['train', config, '--out', join(dir, 'run'), '--quiet'])).code, 0);
     const checkpoint = join(dir, 'run', 'checkpoints', 'step-000002.safetensors');
     const result = await runCli(['export-torch', config, '--out', join(dir, 'torch'), '--init-from', checkpoint]);

@@ -76,7 +76,7 @@ describe('every step equals PyTorch on the same initial weights and batches', ()
     it(s.name, async (t) => {
       const dir = tempDir('losslab-parity-');
       writeFileSync(join(dir, s.data.file), s.data.text);
-      writeFileSync(join(dir, 'parity.lab.yaml'), `name: parity\nseed: 3\nbackend: cpu\n${s.yaml.trim()}\n`);
+      writeFileSync(join(dir, 'parity.lab.yaml'), `name: parity\nseed: 3\nbackend: cpu-reference\n${s.yaml.trim()}\n`);
       const run = join(dir, 'run');
       const cli = await runCli(['train', join(dir, 'parity.lab.yaml'), '--out', run, '--save-init', join(dir, 'init.safetensors'),
         '--dump-batches', join(dir, 'batches.safetensors'), '--quiet']);

@@ -47,7 +47,7 @@ function wasmBackend(): Promise<Backend> {
  * joins, so a missing adapter fails the tests instead of skipping them.
  */
 export function backendsUnderTest(): { name: BackendName; create: () => Promise<Backend> }[] {
-  const backends: { name: BackendName; create: () => Promise<Backend> }[] = [{ name: 'cpu', create: async (): Promise<Backend> => new CpuBackend() }, { name: 'wasm', create: wasmBackend }];
+  const backends: { name: BackendName; create: () => Promise<Backend> }[] = [{ name: 'cpu-reference', create: async (): Promise<Backend> => new CpuBackend() }, { name: 'wasm', create: wasmBackend }];
   const required = process.env.LOSSLAB_REQUIRE_WEBGPU === '1';
   const probe = probeWebGpu();
   if (probe.available) backends.push({ name: 'webgpu', create: webGpuBackend });

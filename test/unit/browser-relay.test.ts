@@ -89,7 +89,7 @@ const losses = (folder: string) => lines(folder).filter((l) => !('val_loss' in l
 
 describe('validateBrowserTrainerMessage (what the dashboard relays from the trainer)', () => {
   const tensors = [{ name: 'w', shape: [2], data: new Float32Array(2) }];
-  const state = { step: 3, optimizerStep: 3, optimizerState: tensors, sampler: { mode: 'random-windows', seed: 1, rng: [1, 2, 3, 4], cursor: 0, epoch: 0, size: 100 } };
+  const state = { step: 3, optimizerStep: 3, optimizerState: tensors, sampler: { position: 0, epoch: 0, rng: [1, 2, 3, 4] } };
   const step = { step: 1, loss: 2, lr: 0.1, grad_norm: 1, grad_norm_clipped: 1, tokens: 8, tokens_per_sec: 10, time_ms: 1 };
 
   it('accepts the trainer\'s messages with their typed arrays', () => {
@@ -177,7 +177,7 @@ describe('webview training: the host side of the relay', () => {
       assert.ok(existsSync(join(started.folder, 'vocab.json')));
       assert.ok(readFileSync(join(started.folder, 'grad_norms.jsonl'), 'utf8').trim().split('\n').length === 8);
 
-      const cpu = await supervisor.train({ configFile: config, overrides: { backend: 'cpu' }, outDir: join(dir, 'cpu') });
+      const cpu = await supervisor.train({ configFile: config, overrides: { backend: 'cpu-reference' }, outDir: join(dir, 'cpu') });
       assert.equal((await supervisor.whenRunEnds(cpu.runId)).status, 'finished');
       const reference = losses(cpu.folder);
       losses(started.folder).forEach((loss, i) => assert.ok(Math.abs(loss - reference[i]) <= 1e-4, `step ${i + 1}: ${loss} vs ${reference[i]}`));
@@ -236,7 +236,7 @@ describe('webview training: the host side of the relay', () => {
       assert.equal(resumed.runId, started.runId);
       const done = await supervisor.whenRunEnds(started.runId);
       assert.equal(done.status, 'finished');
-      assert.equal(done.backend.name, 'cpu');
+      assert.equal(done.backend.name, 'wasm');
       assert.deepEqual(lines(started.folder).filter((l) => !('val_loss' in l)).map((l) => l.step), Array.from({ length: 12 }, (_, i) => i + 1));
       assert.deepEqual(runJson(started.folder).resumes?.map((r) => r.from_step), [failure.checkpoint_step]);
       await supervisor.dispose();

@@ -12,7 +12,7 @@ const KILLS = 16;
 /** 1.3 M parameters: a checkpoint is 16 MB (weights + Adam moments), so its write takes measurable time. */
 const CONFIG = `name: kill
 seed: 2
-backend: cpu
+backend: cpu-reference
 model: { kind: gpt, d_model: 192, n_layers: 3, n_heads: 4, context: 16 }
 data: { train: story.txt, vocab: char }
 schedule: { decay: constant }

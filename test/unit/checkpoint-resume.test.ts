@@ -15,7 +15,7 @@ function project(schedule = '{ warmup_steps: 3, decay: cosine }'): { dir: string
   writeFileSync(join(dir, 'story.txt'), TEXT);
   writeFileSync(join(dir, 'resume.lab.yaml'), `name: resume
 seed: 7
-backend: cpu
+backend: cpu-reference
 model: { kind: gpt, d_model: 64, n_layers: 2, n_heads: 4, context: 32, dropout: 0.1 }
 data: { train: story.txt, vocab: char }
 optimizer: { lr: 0.003 }
@@ -72,7 +72,7 @@ describe('losslab train --resume', () => {
     assert.equal(info.status, 'finished');
     assert.equal(info.steps_completed, 12);
     assert.equal(info.resumes.length, 1);
-    assert.equal(info.resumes[0].backend, 'cpu');
+    assert.equal(info.resumes[0].backend, 'cpu-reference');
     assert.deepEqual(readdirSync(join(run, 'checkpoints')).filter((n) => !n.startsWith('step-') && n !== 'final.safetensors'), [], 'no leftovers');
   });
 

@@ -15,7 +15,7 @@ function project(yaml = '', text = TEXT): { dir: string; config: string } {
   writeFileSync(join(dir, 'story.txt'), text);
   writeFileSync(join(dir, 'tiny.lab.yaml'), `name: tiny
 seed: 11
-backend: cpu
+backend: cpu-reference
 model: { kind: gpt, d_model: 16, n_layers: 1, n_heads: 2, context: 16 }
 data: { train: story.txt, vocab: char }
 optimizer: { lr: 0.01 }
@@ -46,7 +46,7 @@ describe('losslab CLI', () => {
     const info = JSON.parse(readFileSync(join(run, 'run.json'), 'utf8'));
     assert.equal(info.status, 'finished');
     assert.equal(info.steps_completed, 6);
-    assert.equal(info.backend.name, 'cpu');
+    assert.equal(info.backend.name, 'cpu-reference');
     assert.equal(info.final_loss, steps[5].loss);
     const resolved = JSON.parse(readFileSync(join(run, 'config.json'), 'utf8'));
     assert.equal(resolved.data.train, join(dir, 'story.txt'));

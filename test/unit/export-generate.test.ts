@@ -114,7 +114,7 @@ async function trainedCopyModel(): Promise<{ run: string; sentences: string[] }>
   writeFileSync(join(dir, 'copy.tsv'), `${rows.join('\n')}\n`);
   writeFileSync(join(dir, 'copy.lab.yaml'), `name: copy
 seed: 2
-backend: cpu
+backend: cpu-reference
 model: { kind: encoder-decoder, d_model: 32, n_encoder_layers: 1, n_decoder_layers: 1, n_heads: 4, d_ff: 64, context: 8 }
 data: { train: copy.tsv, vocab: word, val_fraction: 0.05 }
 optimizer: { lr: 0.01 }
@@ -148,7 +148,7 @@ describe('losslab generate', () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'story.txt'), 'the cat sat on the mat. '.repeat(20));
     writeFileSync(join(dir, 's.lab.yaml'), `name: s
-backend: cpu
+backend: cpu-reference
 model: { kind: gpt, d_model: 16, n_layers: 1, n_heads: 2, context: 16 }
 data: { train: story.txt, vocab: char }
 training: { steps: 2, batch_size: 2, eval_interval: 0 }

@@ -93,7 +93,7 @@ crashed,translate,1,6.5,,0.002,13,1,37,1001,10
     const project = tempDir();
     writeFileSync(join(project, 'story.txt'), 'the cat sat on the mat. '.repeat(30));
     writeFileSync(join(project, 't.lab.yaml'), `name: t
-backend: cpu
+backend: cpu-reference
 model: { kind: gpt, d_model: 16, n_layers: 1, n_heads: 2, context: 16 }
 data: { train: story.txt, vocab: char }
 training: { steps: 4, batch_size: 2, eval_interval: 2, eval_steps: 1 }

@@ -176,7 +176,7 @@ async function trainRun(kind: 'gpt' | 'encoder-decoder'): Promise<string> {
     ? '{ kind: gpt, d_model: 16, n_layers: 1, n_heads: 2, d_ff: 32, context: 16 }'
     : '{ kind: encoder-decoder, d_model: 16, n_encoder_layers: 1, n_decoder_layers: 1, n_heads: 2, d_ff: 32, context: 16 }';
   const sequences = kind === 'gpt' ? ', sequences: lines' : '';
-  writeFileSync(join(dir, 'tiny.lab.yaml'), `name: tiny\nseed: 5\nbackend: cpu\nmodel: ${model}
+  writeFileSync(join(dir, 'tiny.lab.yaml'), `name: tiny\nseed: 5\nbackend: cpu-reference\nmodel: ${model}
 data: { train: ${data}, vocab: ${kind === 'gpt' ? 'char' : 'word'}${sequences} }
 optimizer: { lr: 0.01 }
 training: { steps: 4, batch_size: 4, eval_interval: 0 }

@@ -41,7 +41,7 @@ const info = (run: string): StoredRunInfo => JSON.parse(readFileSync(join(run, '
 
 /** Steps `from + 1 … steps` on the CPU reference backend, straight from the checkpoint of `from` (no session). */
 async function cpuLossesFrom(config: string, run: string, from: number): Promise<number[]> {
-  const loaded = await loadConfigFile(config, { backend: 'cpu' });
+  const loaded = await loadConfigFile(config, { backend: 'cpu-reference' });
   const data = prepareData(loaded.config, await readDatasetFiles(loaded.config));
   const trainer = new Trainer(loaded.config, data, { backend: new CpuBackend() });
   const checkpoint = readCheckpoint(run, from);
@@ -83,15 +83,15 @@ describe('a WebGPU device lost mid-run', { skip }, () => {
     assert.deepEqual(saved, ['step-000002.safetensors', 'step-000002.state.safetensors', 'step-000004.safetensors', 'step-000004.state.safetensors']);
     const gpuStep5 = before[5].loss as number;
 
-    const resumed = await resumeSession({ runDir: run, backend: 'cpu', withoutGpu: 'the GPU failed', version: 'test' });
-    assert.equal(resumed.trainer.backend.name, 'cpu');
+    const resumed = await resumeSession({ runDir: run, backend: 'cpu-reference', withoutGpu: 'the GPU failed', version: 'test' });
+    assert.equal(resumed.trainer.backend.name, 'cpu-reference');
     assert.equal(await resumed.done, 'finished');
     const done = info(run);
     assert.equal(done.status, 'finished');
     assert.equal(done.gpu_failure, null);
     assert.equal(done.message, null);
     assert.equal(done.backend.adapter, null);
-    assert.deepEqual(done.resumes?.map((r) => [r.from_step, r.backend]), [[4, 'cpu']]);
+    assert.deepEqual(done.resumes?.map((r) => [r.from_step, r.backend]), [[4, 'cpu-reference']]);
     assert.ok(existsSync(join(run, 'checkpoints', 'final.safetensors')));
 
     const after = lines(run);

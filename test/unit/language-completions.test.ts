@@ -126,7 +126,7 @@ test('values after `key: `: enum values with descriptions, booleans, the default
   assert.deepEqual(labels('model:\n  bias: ‸\n'), ['true', 'false']);
   assert.deepEqual(labels('optimizer:\n  nesterov: ‸\n'), ['false', 'true']);
   assert.deepEqual(labels('data: {vocab: ‸}\n'), ['byte', 'char', 'word']);
-  assert.deepEqual(labels('backend: we‸'), ['auto', 'cpu', 'webgpu']);
+  assert.deepEqual(labels('backend: we‸'), ['auto', 'cpu', 'cpu-reference', 'webgpu']);
   // Numbers, strings and unknown keys have no values to offer.
   assert.deepEqual(labels('model:\n  d_model: ‸\n'), []);
   assert.deepEqual(labels('name: ‸\n'), []);

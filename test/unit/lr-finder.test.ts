@@ -17,7 +17,7 @@ const TEXT = 'a small cat sat on a small mat and a big dog sat by the door. '.re
 function tinyConfig(extra = ''): LabConfig {
   const result = parseConfigText(`name: tiny
 seed: 3
-backend: cpu
+backend: cpu-reference
 model: { kind: gpt, d_model: 16, n_layers: 1, n_heads: 2, d_ff: 32, context: 16 }
 data: { train: story.txt, vocab: char }
 training: { steps: 10, batch_size: 4 }
@@ -157,7 +157,7 @@ describe('losslab find-lr', () => {
     const text = `# LR finder test
 name: tiny
 seed: 3
-backend: cpu
+backend: cpu-reference
 model: { kind: gpt, d_model: 16, n_layers: 1, n_heads: 2, d_ff: 32, context: 16 }
 data: { train: story.txt, vocab: char }
 optimizer:
@@ -190,7 +190,7 @@ training: { steps: 10, batch_size: 4 }
   it('rejects a bad range', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'story.txt'), TEXT);
-    writeFileSync(join(dir, 't.lab.yaml'), 'name: t\nbackend: cpu\nmodel: { kind: gpt, d_model: 16, n_layers: 1, n_heads: 2, context: 16 }\ndata: { train: story.txt }\n');
+    writeFileSync(join(dir, 't.lab.yaml'), 'name: t\nbackend: cpu-reference\nmodel: { kind: gpt, d_model: 16, n_layers: 1, n_heads: 2, context: 16 }\ndata: { train: story.txt }\n');
     const result = await runCli(['find-lr', join(dir, 't.lab.yaml'), '--start', '1', '--end', '0.1']);
     assert.equal(result.code, 2);
     assert.match(result.stderr, /end 0\.1: expected a learning rate above start \(1\)/);

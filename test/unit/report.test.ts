@@ -47,7 +47,7 @@ describe('losslab report', () => {
     writeFileSync(join(dir, 'story.txt'), 'a small cat sat on a small mat and a big dog sat by the door. '.repeat(20));
     writeFileSync(join(dir, 'r.lab.yaml'), `name: reported
 seed: 4
-backend: cpu
+backend: cpu-reference
 model: { kind: gpt, d_model: 24, n_layers: 1, n_heads: 3, context: 16 }
 data: { train: story.txt, vocab: char }
 optimizer: { lr: 0.02 }

@@ -38,7 +38,7 @@ describe('backend self-test and auto selection', () => {
 
   it('backend: auto picks the fastest backend that passes and says which and why', async () => {
     const { backend, reason } = await selectBackend('auto');
-    assert.notEqual(backend.name, 'cpu', 'a faster backend than the TypeScript reference passes here');
+    assert.notEqual(backend.name, 'cpu-reference', 'a faster backend than the TypeScript reference passes here');
     const expected = `^auto: ${backend.name} \\(.+\\) passed its self-test and ran the probe step fastest, [\\d.]+ ms \\(.*the CPU reference [\\d.]+ ms\\)`;
     assert.match(reason, new RegExp(expected));
     await (backend as Backend & { dispose?: () => Promise<void> }).dispose?.();
@@ -56,9 +56,16 @@ describe('backend self-test and auto selection', () => {
     await plain.dispose();
   });
 
-  it('backend: cpu still gives the reference backend', async () => {
+  it('backend: cpu gives the WebAssembly kernels after their self-test', async () => {
     const { backend, reason } = await selectBackend('cpu');
-    assert.equal(backend.name, 'cpu');
-    assert.equal(reason, 'backend: cpu was requested');
+    assert.equal(backend.name, 'wasm');
+    assert.match(reason, /^backend: cpu was requested; CPU \(WebAssembly SIMD kernels.*\) passed its self-test$/);
+    await (backend as Backend & { dispose?: () => Promise<void> }).dispose?.();
+  });
+
+  it('backend: cpu-reference gives the one-thread TypeScript reference', async () => {
+    const { backend, reason } = await selectBackend('cpu-reference');
+    assert.equal(backend.name, 'cpu-reference');
+    assert.equal(reason, 'backend: cpu-reference was requested (the one-thread TypeScript reference kernels)');
   });
 });

@@ -25,10 +25,10 @@ ${body}`);
   return { dir, config: join(dir, `${name}.lab.yaml`) };
 }
 
-const TINY = 'backend: cpu\noptimizer: { lr: 0.01 }\nschedule: { warmup_steps: 2, decay: cosine }\ntraining: { steps: 8, batch_size: 4, eval_interval: 4, eval_steps: 2 }\n';
-const LONG = 'backend: cpu\ntraining: { steps: 100000, batch_size: 4 }\n';
+const TINY = 'backend: cpu-reference\noptimizer: { lr: 0.01 }\nschedule: { warmup_steps: 2, decay: cosine }\ntraining: { steps: 8, batch_size: 4, eval_interval: 4, eval_steps: 2 }\n';
+const LONG = 'backend: cpu-reference\ntraining: { steps: 100000, batch_size: 4 }\n';
 // Plain SGD at the schema's largest lr without clipping: the loss explodes and step 6's gradient overflows.
-const EXPLODING = 'backend: cpu\noptimizer: { name: sgd, lr: 10 }\nschedule: { warmup_steps: 0, decay: constant }\ntraining: { steps: 40, batch_size: 4, grad_clip: null }\n';
+const EXPLODING = 'backend: cpu-reference\noptimizer: { name: sgd, lr: 10 }\nschedule: { warmup_steps: 0, decay: constant }\ntraining: { steps: 40, batch_size: 4, grad_clip: null }\n';
 
 /** The host's side of one worker: sends messages, records every answer, waits for the one a test needs. */
 class Host {
@@ -204,7 +204,7 @@ describe('training worker (dist/worker.js)', () => {
   });
 
   it('losslab.defaultBackend (StartRun.backend) applies only where the config says auto', async () => {
-    const auto = project('auto', TINY.replace('backend: cpu', 'backend: auto'));
+    const auto = project('auto', TINY.replace('backend: cpu-reference', 'backend: auto'));
     host.send({ type: 'StartRun', requestId: 'auto-webgpu', configFile: auto.config, overrides: {}, backend: 'webgpu', outDir: join(auto.dir, 'run-auto-webgpu') });
     // Whether WebGPU runs on this machine or not, the answer must be about the requested webgpu backend.
     const answer = await host.next((m): m is DidStartRun | DidFail => started('auto-webgpu')(m) || failedRequest('auto-webgpu')(m));
@@ -217,8 +217,8 @@ describe('training worker (dist/worker.js)', () => {
     const pinned = project('pinned', TINY);
     host.send({ type: 'StartRun', requestId: 'pinned', configFile: pinned.config, overrides: {}, backend: 'webgpu', outDir: join(pinned.dir, 'run-pinned') });
     const start = await host.next(started('pinned'));
-    assert.equal(start.info.backend.name, 'cpu');
-    assert.equal(start.info.backend.reason, 'backend: cpu was requested');
+    assert.equal(start.info.backend.name, 'cpu-reference');
+    assert.equal(start.info.backend.reason, 'backend: cpu-reference was requested (the one-thread TypeScript reference kernels)');
     await host.next(finished(start.runId));
   });
 
@@ -285,10 +285,10 @@ describe('training worker: the GPU fails mid-run (LOSSLAB_TEST_GPU_FAULT)', () =
       await new Promise((resolve) => setTimeout(resolve, 200));
       assert.equal(host.of(pause.runId).at(-1)?.type, 'DidPause', 'the pause ends the run: no DidFinish or DidFail follows');
 
-      host.send({ type: 'StartRun', requestId: 'cpu', configFile: config, overrides: {}, resumeFrom: folder, backend: 'cpu', withoutGpu: 'the GPU failed' });
+      host.send({ type: 'StartRun', requestId: 'cpu', configFile: config, overrides: {}, resumeFrom: folder, backend: 'cpu-reference', withoutGpu: 'the GPU failed' });
       const resumed = await host.next(started('cpu'));
       assert.equal(resumed.runId, pause.runId, 'the same run continues');
-      assert.equal(resumed.info.backend.name, 'cpu');
+      assert.equal(resumed.info.backend.name, 'cpu-reference');
       const end = await host.next((m): m is DidFinish => finished(pause.runId)(m), 60_000, host.received.indexOf(resumed));
       assert.equal(end.info.status, 'finished');
       assert.equal(end.info.gpu_failure, null);
@@ -303,7 +303,7 @@ describe('training worker: the GPU fails mid-run (LOSSLAB_TEST_GPU_FAULT)', () =
     try {
       assert.deepEqual(pause.gpuFailure, { kind: 'out-of-memory', step: 1, checkpoint_step: 0 });
       assert.equal(pause.message, 'The GPU ran out of memory during step 2, so the run paused (step 1 is kept): resume on the CPU from the start (no checkpoint was saved yet).');
-      host.send({ type: 'StartRun', requestId: 'cpu', configFile: config, overrides: {}, resumeFrom: folder, backend: 'cpu', withoutGpu: 'the GPU ran out of memory' });
+      host.send({ type: 'StartRun', requestId: 'cpu', configFile: config, overrides: {}, resumeFrom: folder, backend: 'cpu-reference', withoutGpu: 'the GPU ran out of memory' });
       const resumed = await host.next(started('cpu'));
       assert.equal(resumed.info.steps_completed, 0);
       assert.equal((await host.next(finished(pause.runId), 60_000, host.received.indexOf(resumed))).info.status, 'finished');

@@ -20,7 +20,7 @@ import { assertContiguous, trainFixture, type StartedRun } from './support/train
  * backend, so that it is still training when the test stops it (faster backends finish first).
  */
 const RESUMABLE = readFileSync(workspaceFile('tiny.lab.yaml').fsPath, 'utf8')
-  .replace('name: tiny', 'name: resumable\nbackend: cpu')
+  .replace('name: tiny', 'name: resumable\nbackend: cpu-reference')
   .replace('steps: 30', 'steps: 120')
   .replace('eval_steps: 2', 'eval_steps: 2\n  checkpoint_interval: 10');
 

@@ -81,9 +81,9 @@ suite('training location and GPU failures', () => {
     assert.equal(resumed.runId, run.runId);
     const ended = await api.whenRunEnds(run.runId);
     assert.equal(ended.status, 'finished', ended.message ?? '');
-    assert.equal(ended.backend.name, 'cpu');
+    assert.equal(ended.backend.name, 'wasm');
     const info = readRunInfo(run.folder) as ReturnType<typeof readRunInfo> & { resumes?: { from_step: number; backend: string }[] };
-    assert.deepEqual(info.resumes?.map((r) => [r.from_step, r.backend]), [[0, 'cpu']]);
+    assert.deepEqual(info.resumes?.map((r) => [r.from_step, r.backend]), [[0, 'wasm']]);
     assertContiguous(readMetrics(run.folder).steps, 'the resumed run');
     assert.equal(readMetrics(run.folder).steps.length, 30);
   });

@@ -8,8 +8,12 @@ import type { CliCommand } from '../command';
 
 export const exportMetricsCommand: CliCommand = {
   name: 'export-metrics',
-  usage: `export-metrics RUN_DIR… [--format csv|jsonl] [--out FILE]
-               one row per (run, step) of every run, val_loss merged by step; stdout unless --out`,
+  usage: 'export-metrics RUN_DIR… [--format csv|jsonl] [--out FILE]',
+  summary: 'one row per (run, step) of every run, val_loss merged by step; stdout unless --out',
+  options: [
+    ['--format csv|jsonl', 'the output format (default: jsonl when --out ends in .jsonl, csv otherwise)'],
+    ['--out FILE', 'write to FILE instead of stdout'],
+  ],
   async run(args, { print }) {
     const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { format: { type: 'string' }, out: { type: 'string' } } });
     if (positionals.length === 0) throw new UserError('losslab export-metrics needs one or more run folders');

@@ -8,8 +8,9 @@ import type { CliCommand } from '../command';
 
 export const exportOnnxCommand: CliCommand = {
   name: 'export-onnx',
-  usage: `export-onnx RUN_DIR|CHECKPOINT [--out model.onnx]
-               write the trained model as ONNX (opset 17) for onnxruntime; default RUN_DIR/model.onnx`,
+  usage: 'export-onnx RUN_DIR|CHECKPOINT [--out model.onnx]',
+  summary: 'write the trained model as ONNX (opset 17) for onnxruntime',
+  options: [['--out FILE', 'where to write the model (default RUN_DIR/model.onnx)']],
   async run(args, { print, version }) {
     const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { out: { type: 'string' } } });
     if (positionals.length !== 1) throw new UserError('losslab export-onnx needs one run folder or checkpoint file');

@@ -20,8 +20,14 @@ function numberOption(name: string, text: string | undefined, fallback: number):
 
 export const findLrCommand: CliCommand = {
   name: 'find-lr',
-  usage: `find-lr CONFIG [--start 1e-6] [--end 1] [--steps 100] [--write]
-               LR range test: loss vs an exponentially growing lr; --write puts the suggestion into optimizer.lr`,
+  usage: 'find-lr CONFIG [--start 1e-6] [--end 1] [--steps 100] [--write]',
+  summary: 'LR range test: the loss against an exponentially growing learning rate, and a suggested lr',
+  options: [
+    ['--start LR', 'the first learning rate (default 1e-6)'],
+    ['--end LR', 'the last learning rate (default 1)'],
+    ['--steps N', 'training steps from start to end (default 100)'],
+    ['--write', 'put the suggestion into the config\'s optimizer.lr'],
+  ],
   async run(args, { print }) {
     const { values, positionals } = parseArgs({
       args, allowPositionals: true,

@@ -33,9 +33,15 @@ async function onnxBytes(runDir: string, version: string): Promise<Uint8Array> {
 
 export const generateCommand: CliCommand = {
   name: 'generate',
-  usage: `generate RUN_DIR [--prompt TEXT] [--max-tokens N] [--temperature T] [--top-k K] [--seed S]
-               continue the prompt (gpt) or translate it (encoder-decoder) with the exported ONNX model;
-               temperature 0 is greedy (the default for encoder-decoder; gpt defaults to 1)`,
+  usage: 'generate RUN_DIR [--prompt TEXT] [--max-tokens N] [--temperature T] [--top-k K] [--seed S]',
+  summary: 'continue the prompt (gpt) or translate it (encoder-decoder) with the exported ONNX model',
+  options: [
+    ['--prompt TEXT', 'the text to continue or translate (a stream-trained gpt needs one)'],
+    ['--max-tokens N', 'tokens to generate at most (default 200 for gpt, the context for encoder-decoder)'],
+    ['--temperature T', '0 is greedy (default 1 for gpt, 0 for encoder-decoder)'],
+    ['--top-k K', 'sample among the K likeliest tokens only (default 0: all)'],
+    ['--seed S', 'the sampling seed (default 1)'],
+  ],
   async run(args, { print, version }) {
     const { values, positionals } = parseArgs({
       args, allowPositionals: true, options: {

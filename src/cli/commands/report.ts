@@ -8,8 +8,9 @@ import type { CliCommand } from '../command';
 
 export const reportCommand: CliCommand = {
   name: 'report',
-  usage: `report RUN_DIR [--out report.html]
-               a self-contained HTML report of a run (charts, facts, config); default RUN_DIR/report.html`,
+  usage: 'report RUN_DIR [--out report.html]',
+  summary: 'a self-contained HTML report of a run (charts, facts, config)',
+  options: [['--out FILE', 'where to write the report (default RUN_DIR/report.html)']],
   async run(args, { print, version }) {
     const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { out: { type: 'string' } } });
     if (positionals.length !== 1) throw new UserError('losslab report needs one run folder');

@@ -6,7 +6,12 @@ import { overridesOf, singleConfig } from '../overrides';
 
 export const scheduleCommand: CliCommand = {
   name: 'schedule',
-  usage: 'schedule CONFIG [--steps N] [--set KEY=VALUE]…   print the learning rate of every step without training',
+  usage: 'schedule CONFIG [--steps N] [--set KEY=VALUE]…',
+  summary: 'print the learning rate of every step without training',
+  options: [
+    ['--steps N', 'override training.steps'],
+    ['--set KEY=VALUE', 'override any config key, e.g. --set schedule.warmup_steps=10 (repeatable)'],
+  ],
   async run(args, { print }) {
     const { values, positionals } = parseArgs({
       args, allowPositionals: true, options: { steps: { type: 'string' }, set: { type: 'string', multiple: true } },

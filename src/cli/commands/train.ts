@@ -1,19 +1,29 @@
 import { parseArgs } from 'node:util';
-import type { BackendChoice } from '../../config/types';
+import { BACKEND_CHOICES as BACKENDS, type BackendChoice } from '../../config/types';
 import { UserError, formatDiagnostic } from '../../node/configFile';
 import { gpuFaultFromEnv, injectGpuFault } from '../../node/gpuFault';
 import { resumeSession, startSession, type SessionObserver } from '../../node/session';
 import type { CliCommand } from '../command';
 import { overridesOf, singleConfig } from '../overrides';
-import { Progress } from '../progress';
-
-const BACKENDS: readonly BackendChoice[] = ['auto', 'cpu', 'webgpu'];
+import { Progress, backendLines } from '../progress';
 
 export const trainCommand: CliCommand = {
   name: 'train',
-  usage: `train CONFIG [--steps N] [--set KEY=VALUE]… [--backend auto|cpu|webgpu] [--out DIR] [--metrics FILE]
-               [--init-from F.safetensors] [--save-init F.safetensors] [--dump-batches F.safetensors] [--quiet]
-               [--resume RUN_DIR]   continue a stopped or crashed run from its newest complete checkpoint`,
+  usage: 'train CONFIG [--steps N] [--backend NAME] [--out DIR] [--resume RUN_DIR] [options]',
+  summary: 'train the config\'s model into a new run folder, or continue a stopped or crashed run with --resume',
+  options: [
+    ['--steps N', 'override training.steps'],
+    ['--set KEY=VALUE', 'override any config key, e.g. --set optimizer.lr=0.001 (repeatable)'],
+    ['--backend NAME', `override the config's backend: ${BACKENDS.join(', ')} (cpu-reference is the slow reference)`],
+    ['--out DIR', 'the run folder (default .losslab/runs/NAME/RUN_ID beside the config)'],
+    ['--metrics FILE', 'also append every metrics line to FILE'],
+    ['--init-from F.safetensors', 'start from these weights instead of a random initialisation'],
+    ['--save-init F.safetensors', 'write the initial weights to F'],
+    ['--dump-batches F.safetensors', 'write every batch the run used to F'],
+    ['--resume RUN_DIR', 'continue RUN_DIR from its newest complete checkpoint'],
+    ['-q, --quiet', 'print nothing but errors'],
+    ['--verbose', 'also print why the backend was chosen and the GPU adapter'],
+  ],
   async run(args, { version }) {
     const { values, positionals } = parseArgs({
       args,
@@ -21,7 +31,7 @@ export const trainCommand: CliCommand = {
       options: {
         steps: { type: 'string' }, set: { type: 'string', multiple: true }, backend: { type: 'string' }, out: { type: 'string' },
         metrics: { type: 'string' }, 'init-from': { type: 'string' }, 'save-init': { type: 'string' },
-        'dump-batches': { type: 'string' }, quiet: { type: 'boolean', short: 'q' }, resume: { type: 'string' },
+        'dump-batches': { type: 'string' }, quiet: { type: 'boolean', short: 'q' }, resume: { type: 'string' }, verbose: { type: 'boolean' },
       },
     });
     const configFile = singleConfig('train', positionals);
@@ -40,7 +50,7 @@ export const trainCommand: CliCommand = {
       onStart: (info, loaded, folder) => {
         for (const w of loaded.warnings) process.stderr.write(`${formatDiagnostic(w)}\n`);
         progress = new Progress(process.stderr, info.total_steps, Boolean(values.quiet));
-        progress.message(`${info.name}: ${info.parameters.toLocaleString('en-US')} parameters on ${info.backend.description} (${info.backend.reason})`);
+        for (const line of backendLines(info, Boolean(values.verbose))) progress.message(line);
         progress.message(`run folder: ${folder}`);
         if (values.resume !== undefined) progress.message(`resuming from the checkpoint of step ${info.steps_completed}`);
       },

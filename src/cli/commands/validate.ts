@@ -5,7 +5,9 @@ import { singleConfig } from '../overrides';
 
 export const validateCommand: CliCommand = {
   name: 'validate',
-  usage: 'validate CONFIG      check a config and print every problem, located',
+  usage: 'validate CONFIG',
+  summary: 'check a config and print every problem, located',
+  options: [],
   async run(args, { print }) {
     const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
     const file = singleConfig('validate', positionals);

@@ -19,11 +19,13 @@ export interface SelectOptions {
   withoutGpu?: string;
 }
 
-/** Resolves `backend: auto | cpu | webgpu` to a working backend. */
+/** Resolves `backend: auto | cpu | cpu-reference | webgpu` to a working backend. */
 export async function selectBackend(choice: BackendChoice, options: SelectOptions = {}): Promise<BackendSelection> {
   switch (choice) {
     case 'cpu':
-      return { backend: new CpuBackend(), reason: 'backend: cpu was requested' };
+      return selectFastCpu();
+    case 'cpu-reference':
+      return { backend: new CpuBackend(), reason: 'backend: cpu-reference was requested (the one-thread TypeScript reference kernels)' };
     case 'auto':
       return selectFastest(options.withoutGpu);
     case 'webgpu': {
@@ -36,6 +38,21 @@ export async function selectBackend(choice: BackendChoice, options: SelectOption
       return { backend: gpu.backend, reason: `backend: webgpu was requested; ${gpu.reason}` };
     }
   }
+}
+
+/** `backend: cpu`: the WebAssembly kernels after the same self-test `auto` runs; the reference only when they cannot run. */
+async function selectFastCpu(): Promise<BackendSelection> {
+  let problem: string;
+  try {
+    const wasm = await WasmBackend.create();
+    const probe = await probeBackend(wasm, new CpuBackend(), 1);
+    if (probe.ok) return { backend: wasm, reason: `backend: cpu was requested; ${wasm.description} passed its self-test` };
+    problem = `failed its self-test (${probe.problem})`;
+    await wasm.dispose?.();
+  } catch (error) {
+    problem = `cannot run here (${error instanceof Error ? error.message : String(error)})`;
+  }
+  return { backend: new CpuBackend(), reason: `backend: cpu was requested, but the WebAssembly kernels ${problem}, so the one-thread CPU reference runs` };
 }
 
 interface Candidate {

@@ -1,11 +1,11 @@
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { copyFile, mkdir, realpath, writeFile } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { LabConfig } from '../../config/types';
 import { CpuBackend } from '../../engine/backends/cpu';
 import { prepareData } from '../../engine/data/prepare';
 import { createModel } from '../../engine/nn';
 import { loadWeights, readWeights } from '../../engine/train/weights';
-import { loadConfigFile } from '../../node/configFile';
+import { UserError, loadConfigFile } from '../../node/configFile';
 import { readDatasetFiles } from '../../node/dataFiles';
 import { readWeightsFile, userFacing, writeWeightsFile } from '../../node/session';
 import { torchTrainScript } from './script';
@@ -18,6 +18,8 @@ export interface TorchExportOptions {
   outDir?: string;
   /** Initial weights (e.g. a checkpoint) instead of the ones the config's seed gives. */
   initFrom?: string;
+  /** Copy data files from outside the config's folder too; without it such a file is refused (the export is meant to be shared). */
+  allowOutsideData?: boolean;
 }
 
 /** A written export. */
@@ -48,6 +50,7 @@ export async function exportTorch(options: TorchExportOptions): Promise<TorchExp
   const folder = resolve(options.outDir ?? join(dirname(loaded.file), '.losslab', 'torch', config.name));
   await mkdir(join(folder, 'data'), { recursive: true });
   const dataFiles = dataCopies(config);
+  if (!options.allowOutsideData) await refuseOutsideData(loaded.file, config);
   for (const { from, to } of dataFiles) await copyFile(from, join(folder, to));
   const exported: LabConfig = {
     ...config,
@@ -61,6 +64,23 @@ export async function exportTorch(options: TorchExportOptions): Promise<TorchExp
     folder, config, parameters: model.params.count, warnings: torchWarnings(config),
     files: ['train.py', 'config.json', 'vocab.json', 'init.safetensors', ...dataFiles.map((f) => f.to)],
   };
+}
+
+/**
+ * A data file outside the config's folder (links followed) is copied into the export only when asked: an export is
+ * made to be handed on, and a config could name any readable file on this machine.
+ */
+async function refuseOutsideData(configFile: string, config: LabConfig): Promise<void> {
+  const folder = await realpath(dirname(configFile));
+  const files = [['data.train', config.data.train], ['data.val', config.data.val]] as const;
+  for (const [key, file] of files) {
+    if (file === null) continue;
+    const inside = relative(folder, await realpath(file).catch(() => resolve(file)));
+    if (inside === '..' || inside.startsWith(`..${sep}`) || isAbsolute(inside)) {
+      throw new UserError(`${configFile}: ${key}: ${file} is outside the config's folder ${folder}; export-torch copies it into the ` +
+        'export only with --allow-outside-data (or move the file beside the config)');
+    }
+  }
 }
 
 /** data/<file name> for the training file and the validation file (renamed when both have the same name). */

@@ -7,11 +7,12 @@ Beside this script: config.json (the resolved Loss Lab config; data paths are re
 init.safetensors (the initial weights by state-dict name) and data/ (the dataset files).
 
   python3 train.py [--max-steps N] [--metrics FILE] [--save FILE] [--device auto|cpu|cuda]
-  torchrun --nproc_per_node N train.py [...]
+  torchrun --nproc_per_node N --rdzv_backend c10d --rdzv_endpoint localhost:0 --redirects 1 --tee 1 train.py [...]
 
 Under torchrun the model is wrapped in DistributedDataParallel (gloo on CPU, nccl on CUDA): every process draws the
 same global batches and trains on its share of their rows, so the metrics equal the single-process run's.
-(torch 1.13's launcher on Python 3.11 fails to parse its own defaults: add "--redirects 1 --tee 1" there.)
+"--redirects 1 --tee 1": torch 1.13's launcher on Python 3.11 fails to parse its own default of 0. The c10d rendezvous
+on localhost:0 takes a free port, so several runs can train at once (torch 1.13's --standalone always takes 29400).
 With model.dropout > 0 the masks come from torch's generator, so losses then differ from Loss Lab's step by step.
 """
 import argparse

@@ -30,7 +30,7 @@ export async function choosePlace(location: TrainingLocation, backend: BackendCh
     case 'webview':
       return { place: 'webview', reason: 'losslab.trainingLocation is webview' };
     case 'auto': {
-      if (backend === 'cpu') return { place: 'extensionHost', reason: '' };
+      if (backend === 'cpu' || backend === 'cpu-reference') return { place: 'extensionHost', reason: '' };
       const found = await probe(backend === 'webgpu');
       if (found.passed) return { place: 'extensionHost', reason: '' };
       const realGpu = found.adapter !== null && !found.adapter.isFallbackAdapter;

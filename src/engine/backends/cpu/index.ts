@@ -19,15 +19,15 @@ const cpuKernels: Kernels<CpuStorage> = {
   sumOfSquares, globalNorm, scaleByElement, adamUpdate, sgdUpdate,
 } as Kernels<CpuStorage>;
 
-for (const name of KERNEL_NAMES) registerKernel('cpu', name, cpuKernels[name] as Kernels[typeof name]);
+for (const name of KERNEL_NAMES) registerKernel('cpu-reference', name, cpuKernels[name] as Kernels[typeof name]);
 
 /** The readable reference backend: plain TypeScript loops over typed arrays, single-threaded. */
 export class CpuBackend implements Backend<CpuStorage> {
-  readonly name = 'cpu' as const;
+  readonly name = 'cpu-reference' as const;
   readonly description = 'CPU (TypeScript reference kernels, 1 thread)';
   /** The reference recomputes attention weights from the log-sum-exp, the memory-lean definition. */
   readonly attentionWeightsBudget = 0;
-  readonly kernels = kernelsOf('cpu', KERNEL_NAMES) as unknown as Kernels<CpuStorage>;
+  readonly kernels = kernelsOf('cpu-reference', KERNEL_NAMES) as unknown as Kernels<CpuStorage>;
 
   alloc(dtype: DType, n: number): CpuStorage {
     return dtype === 'i32' ? new Int32Array(n) : new Float32Array(n);
