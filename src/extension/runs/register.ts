@@ -7,7 +7,7 @@ import { resumeRun } from './resume';
 import { tryModelCommand } from './tryModel/tryModelPanel';
 
 /**
- * Runs that travel: Resume Training, Export to ONNX, Try Model, Find Learning Rate, Export Metrics… and Open Run
+ * Runs that travel: Train: Resume a Run…, Export to ONNX, Try Model, Find Learning Rate, Export Metrics… and Open Run
  * Report. Each takes an optional Uri (a config or a run folder) and otherwise asks; each resolves with what it did.
  */
 export function registerRunCommands(context: vscode.ExtensionContext, training: TrainingManager): void {

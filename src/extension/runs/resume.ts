@@ -12,7 +12,7 @@ import { showRunError } from './notify';
 export async function resumeRun(training: TrainingManager, arg: unknown): Promise<{ runId: string; folder: string } | undefined> {
   if (!trustedOrExplain('resume a run')) return undefined;
   const run = await pickRun(arg, {
-    title: 'Loss Lab: Resume Training',
+    title: 'Loss Lab: Train: Resume a Run…',
     accept: (info) => info.status === 'stopped' || info.status === 'failed' || info.status === 'paused',
     noneReason: 'stopped, failed or paused',
   });

@@ -33,6 +33,8 @@ export interface WebviewFrame {
 export interface VsCodeUi {
   readonly page: UiPage;
   runCommand(title: string, options?: { attempts?: number }): Promise<void>;
+  /** The command palette's rows for `text`, in the order it shows them. */
+  paletteLabels(text: string): Promise<string[]>;
   /** Opens a file through Quick Open; waits for a text editor, or a notebook editor with `{ notebook: true }`. */
   openFile(relativePath: string, options?: { notebook?: boolean }): Promise<void>;
   replaceLine(lineNumber: number, text: string): Promise<void>;

@@ -29,6 +29,21 @@ class VsCodeUi {
   }
 
   /** Runs a command by its palette title ("Loss Lab: Train"); retried while extensions are still registering. */
+  /** The command palette's rows for `text`, in the order it shows them (the palette is closed again). */
+  async paletteLabels(text) {
+    const page = this.page;
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget .quick-input-box input');
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    await input.fill(`>${text}`);
+    const rows = page.locator('.quick-input-list .monaco-list-row .label-name');
+    await rows.first().waitFor({ timeout: 10_000 });
+    await page.waitForTimeout(500);
+    const labels = (await rows.allTextContents()).map((label) => label.trim());
+    await page.keyboard.press('Escape');
+    return labels;
+  }
+
   async runCommand(title, { attempts = 15 } = {}) {
     const page = this.page;
     for (let i = 0; i < attempts; i++) {
