@@ -37,10 +37,12 @@ function shapeText(shape: readonly number[]): string {
   return `[${shape.join(',')}]`;
 }
 
-/** Writes the safetensors format: u64 little-endian header length, a JSON header padded with spaces to 8 bytes, data. */
-export function encodeSafetensors(tensors: Record<string, Tensor>, metadata?: Record<string, string>): Uint8Array {
-  const header: Record<string, unknown> = {};
-  if (metadata && Object.keys(metadata).length > 0) header[METADATA_KEY] = metadata;
+/**
+ * Writes the safetensors format: u64 little-endian header length, a JSON header padded with spaces to 8 bytes, data.
+ * `metadata` may be a function of the data section, for metadata that describes the bytes (a checksum).
+ */
+export function encodeSafetensors(tensors: Record<string, Tensor>, metadata?: Record<string, string> | ((data: Uint8Array) => Record<string, string>)): Uint8Array {
+  const entries: Record<string, unknown> = {};
   let offset = 0;
   for (const [name, tensor] of Object.entries(tensors)) {
     if (name === METADATA_KEY) throw new SafetensorsError(null, `a tensor cannot be named ${METADATA_KEY}`);
@@ -53,25 +55,34 @@ export function encodeSafetensors(tensors: Record<string, Tensor>, metadata?: Re
       throw new SafetensorsError(null, `tensor "${name}": shape ${shapeText(tensor.shape)} has ${elementCount(tensor.shape)} elements but the data has ${tensor.data.length}`);
     }
     const end = offset + tensor.data.length * 4;
-    header[name] = { dtype: tensor.dtype, shape: tensor.shape, data_offsets: [offset, end] };
+    entries[name] = { dtype: tensor.dtype, shape: tensor.shape, data_offsets: [offset, end] };
     offset = end;
   }
+  const data = new Uint8Array(offset);
+  const dataView = new DataView(data.buffer);
+  let at = 0;
+  for (const tensor of Object.values(tensors)) {
+    for (let i = 0; i < tensor.data.length; i++, at += 4) {
+      if (tensor.dtype === 'F32') dataView.setFloat32(at, tensor.data[i], true);
+      else dataView.setInt32(at, tensor.data[i], true);
+    }
+  }
+  const meta = typeof metadata === 'function' ? metadata(data) : metadata;
+  const header = meta && Object.keys(meta).length > 0 ? { [METADATA_KEY]: meta, ...entries } : entries;
   const json = new TextEncoder().encode(JSON.stringify(header));
   const headerLength = Math.ceil((8 + json.length) / 8) * 8 - 8;
   const bytes = new Uint8Array(8 + headerLength + offset);
-  const view = new DataView(bytes.buffer);
-  view.setUint32(0, headerLength, true);
+  new DataView(bytes.buffer).setUint32(0, headerLength, true);
   bytes.set(json, 8);
   bytes.fill(0x20, 8 + json.length, 8 + headerLength);
-  let at = 8 + headerLength;
-  for (const tensor of Object.values(tensors)) {
-    const { data } = tensor;
-    for (let i = 0; i < data.length; i++, at += 4) {
-      if (tensor.dtype === 'F32') view.setFloat32(at, data[i], true);
-      else view.setInt32(at, data[i], true);
-    }
-  }
+  bytes.set(data, 8 + headerLength);
   return bytes;
+}
+
+/** The data section of a safetensors file (the tensor bytes after the header); `bytes` must have decoded. */
+export function safetensorsDataSection(bytes: Uint8Array): Uint8Array {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return bytes.subarray(8 + view.getUint32(4, true) * 2 ** 32 + view.getUint32(0, true));
 }
 
 /** Recognises files people mistake for safetensors, to say what they are instead of "bad header length". */
