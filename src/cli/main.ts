@@ -9,6 +9,7 @@ import { reportCommand } from './commands/report';
 import { scheduleCommand } from './commands/schedule';
 import { trainCommand } from './commands/train';
 import { validateCommand } from './commands/validate';
+import { fileSystemUserError } from './fsErrors';
 
 declare const LOSSLAB_VERSION: string;
 
@@ -54,7 +55,7 @@ async function main(argv: string[]): Promise<number> {
     if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
       throw new UserError(`losslab ${name}: ${error.message}\nUsage: losslab ${command.usage}\n(losslab ${name} --help lists the options)`);
     }
-    throw error;
+    throw fileSystemUserError(error) ?? error;
   }
 }
 

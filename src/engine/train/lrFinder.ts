@@ -48,12 +48,17 @@ export function rangeTestLr(i: number, options: Pick<LrFinderOptions, 'start' | 
   return options.start * Math.pow(options.end / options.start, i / (options.steps - 1));
 }
 
+/** A range test needs about a hundred steps; far more only keeps the machine busy. */
+export const MAX_LR_FINDER_STEPS = 10_000;
+
 /** Checks the options; throws an LrFinderError naming the first bad one. */
 export function checkLrFinderOptions(options: LrFinderOptions): void {
   const { start, end, steps } = options;
   if (!(start > 0) || !Number.isFinite(start)) throw new LrFinderError(`start ${start}: expected a learning rate > 0`);
   if (!(end > start) || !Number.isFinite(end)) throw new LrFinderError(`end ${end}: expected a learning rate above start (${start})`);
-  if (!Number.isInteger(steps) || steps < 3) throw new LrFinderError(`steps ${steps}: expected a whole number ≥ 3`);
+  if (!Number.isInteger(steps) || steps < 3 || steps > MAX_LR_FINDER_STEPS) {
+    throw new LrFinderError(`steps ${steps}: expected a whole number from 3 to ${MAX_LR_FINDER_STEPS}`);
+  }
 }
 
 /** The suggestion rules applied to a recorded curve (at least 3 points); see LrFinderResult. */
