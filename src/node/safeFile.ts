@@ -1,6 +1,10 @@
 import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
+import { MAX_PARAMETERS } from '../config/sizeEstimate';
 import { UserError } from './userError';
+
+/** Weights, checkpoints and ONNX models: the largest model Loss Lab builds as float32, tied weights stored twice, plus a header. */
+export const MAX_WEIGHTS_BYTES = 2 * MAX_PARAMETERS * Float32Array.BYTES_PER_ELEMENT + 64 * 1024 ** 2;
 
 /**
  * A path that is not a readable regular file of an acceptable size; `reason` is worded for the user. `code` says why:
