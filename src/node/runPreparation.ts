@@ -1,17 +1,19 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { BackendChoice, LabConfig } from '../config/types';
 import type { Backend } from '../engine/backend';
 import { WebGpuBackend } from '../engine/backends/webgpu/backend';
 import { prepareData, type PreparedData } from '../engine/data/prepare';
 import type { RunBackend } from '../protocol/runInfo';
-import { fingerprintMismatch, latestCheckpoint, removeCheckpointsAfter, runFingerprint, type Checkpoint, type RunFingerprint } from './checkpoint';
 import { UserError, loadConfigFile, type LoadedConfig } from './configFile';
 import { readDatasetFiles } from './dataFiles';
 import { RunRecorder } from './runRecorder';
 import {
-  RunWriter, newRunId, readMetrics, readRunInfo, runsFolder, truncateRecords, type RunInfo, type StoredRunInfo,
-} from './runStore';
+  RunFolderError, RunWriter, claimNewRunFolder, claimRunFolder, fingerprintMismatch, latestCheckpoint, newRunId, readMetrics, readRunInfo,
+  runFile, setAsideCheckpointsAfter, runFingerprint, runsFolder, truncateRecords, type Checkpoint, type RunFingerprint, type RunInfo,
+  type RunLock, type StoredRunInfo,
+} from './runFolder';
+import { quoteArg } from '../cli/shellWords';
 import { userFacing } from './userFacing';
 
 /** A run whose config and data are loaded and whose folder is chosen; nothing is written yet. */
@@ -22,7 +24,7 @@ export interface PreparedRun {
   fingerprint: RunFingerprint;
   folder: string;
   /** Set when the run continues in its folder; `checkpoint` is null when a GPU failure came before the first one. */
-  resume: { previous: StoredRunInfo; checkpoint: Checkpoint | null } | null;
+  resume: { previous: StoredRunInfo; checkpoint: Checkpoint | null; notices: string[] } | null;
 }
 
 export interface NewRunOptions {
@@ -46,6 +48,10 @@ export async function prepareNewRun(options: NewRunOptions): Promise<PreparedRun
   const { data, fingerprint } = await loadData(loaded.config);
   // A run's id is its folder's name, so listing a runs folder lists run ids.
   const folder = options.outDir ? resolve(options.outDir) : join(runsFolder(loaded.file, loaded.config.name), newRunId());
+  // Checked again under the folder's lock when the run starts; here, so the refusal comes before the model is built.
+  if (existsSync(runFile(folder, 'info')) || existsSync(runFile(folder, 'metrics'))) {
+    throw new RunFolderError(options.outDir ?? folder, null, 'already holds a run: continue it with --resume, or choose another folder (--out)');
+  }
   return { loaded, config: loaded.config, data, fingerprint, folder, resume: null };
 }
 
@@ -59,7 +65,8 @@ export async function prepareResumedRun(options: ResumedRunOptions): Promise<Pre
   try {
     previous = readRunInfo(folder);
   } catch (error) {
-    throw new UserError(`${options.runDir}: not a run folder to resume (${error instanceof Error ? error.message : String(error)})`);
+    if (!(error instanceof RunFolderError)) throw error;
+    throw new UserError(`${options.runDir}: not a run folder to resume (${error.message})`);
   }
   const skipped: string[] = [];
   const checkpoint = latestCheckpoint(folder, skipped);
@@ -67,17 +74,36 @@ export async function prepareResumedRun(options: ResumedRunOptions): Promise<Pre
     const why = skipped.length > 0 ? ` (${skipped.join('; ')})` : '';
     throw new UserError(`${options.runDir}: no complete checkpoint to resume from${why}; training.checkpoint_interval sets how often a run saves one`);
   }
-  const loaded = await loadConfigFile(options.configFile ?? previous.config_file, withBackend(options.overrides, options.backend));
+  const notices = skipped.map((reason) => `passed over a checkpoint that cannot be used: ${reason}`);
+  const configFile = options.configFile ?? previous.config_file;
+  let loaded = await loadConfigFile(configFile, withBackend(options.overrides, options.backend));
+  const keptDecaySteps = checkpoint ? decayStepsOfRun(checkpoint.fingerprint, loaded.config) : null;
+  if (keptDecaySteps !== null) {
+    loaded = await loadConfigFile(configFile, withBackend({ ...options.overrides, 'schedule.decay_steps': keptDecaySteps }, options.backend));
+    notices.push(`schedule: decay_steps stays at ${keptDecaySteps} from the run, so the ${loaded.config.schedule.decay} decay ends there and the lr stays at min_lr (${loaded.config.schedule.min_lr}) past step ${keptDecaySteps}`);
+  }
   const { config } = loaded;
   const { data, fingerprint } = await loadData(config);
   if (checkpoint) {
     const mismatch = fingerprintMismatch(checkpoint.fingerprint, fingerprint);
     if (mismatch) throw new UserError(`${checkpoint.files.weights}: cannot resume: ${mismatch}`);
     if (checkpoint.step >= config.training.steps) {
-      throw new UserError(`${options.runDir}: already trained ${checkpoint.step} of ${config.training.steps} steps; raise training.steps (--steps N) to train further`);
+      const further = `losslab train ${quoteArg(configFile)} --resume ${quoteArg(options.runDir)} --steps ${2 * checkpoint.step}`;
+      throw new UserError(`${options.runDir}: already trained ${checkpoint.step} of ${config.training.steps} steps; raise training.steps to train further, e.g. ${further}`);
     }
   }
-  return { loaded, config, data, fingerprint, folder, resume: { previous, checkpoint } };
+  return { loaded, config, data, fingerprint, folder, resume: { previous, checkpoint, notices } };
+}
+
+/**
+ * decay_steps defaults to training.steps, so extending a linear or cosine run would change its schedule under it:
+ * where the config leaves decay_steps at that default and the run decayed over another length, the run's length stays.
+ */
+function decayStepsOfRun(saved: RunFingerprint, config: LabConfig): number | null {
+  const schedule = saved.settings.schedule as { decay_steps?: unknown } | undefined;
+  const savedDecaySteps = schedule?.decay_steps;
+  if (typeof savedDecaySteps !== 'number' || config.schedule.decay_steps !== config.training.steps) return null;
+  return savedDecaySteps !== config.schedule.decay_steps ? savedDecaySteps : null;
 }
 
 /** What run.json records of the session besides the prepared run. */
@@ -87,6 +113,8 @@ export interface RunStart {
   version: string;
   /** Also write metrics lines here. */
   metricsFile?: string;
+  /** Hears what the user should know about the folder, such as a dead writer's lock taken over. */
+  onNotice?: (message: string) => void;
 }
 
 /**
@@ -94,6 +122,18 @@ export interface RunStart {
  * checkpoint are dropped from the metrics, so re-doing them leaves the metrics equal to an uninterrupted run's.
  */
 export function openRunFolder(prepared: PreparedRun, start: RunStart): RunRecorder {
+  const { folder, resume } = prepared;
+  // The lock comes first: nothing in the folder changes unless this process is its one writer.
+  const lock = resume ? claimRunFolder(folder, start.onNotice) : claimNewRunFolder(folder, start.onNotice);
+  try {
+    return recorderFor(prepared, start, lock);
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+}
+
+function recorderFor(prepared: PreparedRun, start: RunStart, lock: RunLock): RunRecorder {
   const { config, data, folder, loaded, resume } = prepared;
   const common = {
     status: 'running' as const, backend: start.backend, versions: { losslab: start.version, node: process.version },
@@ -103,7 +143,7 @@ export function openRunFolder(prepared: PreparedRun, start: RunStart): RunRecord
   if (resume) {
     const from = resume.checkpoint?.step ?? 0;
     truncateRecords(folder, from);
-    removeCheckpointsAfter(folder, from);
+    for (const notice of setAsideCheckpointsAfter(folder, from)) start.onNotice?.(notice);
     const { steps, evals } = readMetrics(folder);
     info = {
       ...resume.previous, ...common, steps_completed: from,
@@ -116,8 +156,8 @@ export function openRunFolder(prepared: PreparedRun, start: RunStart): RunRecord
       steps_completed: 0, parameters: start.parameters, vocab_size: data.vocab.size, final_loss: null, final_val_loss: null, tokens_per_sec: null,
     } satisfies RunInfo;
   }
-  const writer = new RunWriter(folder, info, config, loaded.source, start.metricsFile ?? null);
-  if (!resume) writeFileSync(join(folder, 'vocab.json'), `${JSON.stringify(data.vocab.toJSON())}\n`);
+  const writer = new RunWriter(lock, info, config, loaded.source, start.metricsFile ?? null);
+  if (!resume) writeFileSync(runFile(folder, 'vocab'), `${JSON.stringify(data.vocab.toJSON())}\n`);
   const metadata = { config: config.name, model_kind: config.model.kind, vocab: JSON.stringify(data.vocab.toJSON()) };
   return new RunRecorder(writer, prepared.fingerprint, metadata, resume?.checkpoint?.step ?? 0);
 }

@@ -4,8 +4,8 @@ import type { RunPhase, RunStatus } from '../engine/train/run';
 import type { TrainerState } from '../engine/train/trainer';
 import type { NamedTensor } from '../engine/train/weights';
 import type { GpuFailure } from '../protocol/runInfo';
-import { writeCheckpoint, type RunFingerprint } from './checkpoint';
-import type { RunInfo, RunWriter } from './runStore';
+import { writeCheckpoint, type RunFingerprint } from './runFolder';
+import type { RunInfo, RunWriter } from './runFolder';
 
 /**
  * The run folder's side of one training session, whoever computes it (a Trainer in this process, or a browser
@@ -13,6 +13,10 @@ import type { RunInfo, RunWriter } from './runStore';
  */
 export class RunRecorder {
   private lastCheckpointStep: number;
+  /** The non-finite step that paused the run, until it runs again; its wording follows how the run ends. */
+  private pausedBy: NonFiniteReport | null = null;
+  /** A non-finite step used up a batch since the last checkpoint, so that checkpoint's data position is behind. */
+  private batchSkippedSinceCheckpoint = false;
 
   constructor(
     readonly writer: RunWriter,
@@ -44,25 +48,43 @@ export class RunRecorder {
     this.writer.evaluation(metrics);
   }
 
+  /** A non-finite step paused the run: run.json says which step and why, in the words the UI shows. */
   nonFinite(report: NonFiniteReport): void {
-    this.writer.nonFinite(report);
+    this.pausedBy = report;
+    this.batchSkippedSinceCheckpoint = true;
+    this.writer.status('paused', nonFiniteMessage(report, 'paused'));
   }
 
-  /** Records 'running' (again) or 'stopped'; 'paused' and 'failed' come with their reasons through nonFinite, gpuFailure and fail. */
+  /**
+   * Records 'running' (again), 'stopped' or 'finished'; 'paused' and 'failed' come with their reasons through
+   * nonFinite, gpuFailure and fail. A run stopped while paused by a non-finite step says so in those words.
+   */
   status(status: RunStatus): void {
-    if (status === 'running' || status === 'stopped' || status === 'finished') this.writer.status(status);
+    if (status !== 'running' && status !== 'stopped' && status !== 'finished') return;
+    const pausedBy = this.pausedBy;
+    this.pausedBy = null;
+    if (status === 'stopped' && pausedBy) this.writer.status('stopped', nonFiniteMessage(pausedBy, 'stopped'));
+    else {
+      // Running again after a non-finite pause: the pause's message no longer describes the run.
+      if (status === 'running' && pausedBy) this.writer.info.message = null;
+      this.writer.status(status);
+    }
   }
 
   /** Writes the checkpoint of `state.step` (weights and trainer state) so the run can resume from it. */
   checkpoint(weights: Map<string, NamedTensor>, state: TrainerState): void {
     writeCheckpoint(this.writer.folder, { weights, state, fingerprint: this.fingerprint, metadata: this.metadata });
     this.lastCheckpointStep = state.step;
+    this.batchSkippedSinceCheckpoint = false;
   }
 
-  /** After the last step or a stop: a checkpoint of `step` unless it has one, then checkpoints/final.safetensors. */
+  /**
+   * After the last step or a stop: a checkpoint of `step` unless the newest one holds this very state (a skipped
+   * non-finite batch moves the data position, so its step's checkpoint is rewritten), then checkpoints/final.safetensors.
+   */
   async finish(step: number, weights: Map<string, NamedTensor>, state: () => Promise<TrainerState> | TrainerState): Promise<void> {
     if (step === 0) return;
-    if (step > this.lastCheckpointStep) this.checkpoint(weights, await state());
+    if (step > this.lastCheckpointStep || this.batchSkippedSinceCheckpoint) this.checkpoint(weights, await state());
     this.writer.checkpoint('final', toStored(weights), { step: String(step), ...this.metadata });
   }
 
@@ -86,6 +108,12 @@ export class RunRecorder {
   close(): void {
     this.writer.close();
   }
+}
+
+/** "step 7: the loss is NaN; the update was skipped and the run stopped" (or "paused" while it waits). */
+export function nonFiniteMessage(report: NonFiniteReport, outcome: 'paused' | 'stopped'): string {
+  const what = report.parameter ? `the gradient of ${report.parameter} is not finite (loss ${report.loss})` : `the loss is ${report.loss}`;
+  return `step ${report.step}: ${what}; the update was skipped and the run ${outcome}`;
 }
 
 /** "The WebGPU device was lost during step 4; steps 1–3 are kept: resume on the CPU from checkpoint step 2." */

@@ -1,4 +1,4 @@
-import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { writeFile, mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { BackendChoice } from '../config/types';
 import { selectBackend } from '../engine/backends/select';
@@ -12,9 +12,11 @@ import { Trainer, type StepResult } from '../engine/train/trainer';
 import type { NamedTensor } from '../engine/train/weights';
 import type { GpuFailure } from '../protocol/runInfo';
 import { UserError, type LoadedConfig } from './configFile';
+import { nonFiniteFaultFromEnv } from './nonFiniteFault';
 import { openRunFolder, prepareNewRun, prepareResumedRun, runBackend } from './runPreparation';
 import { toStored, type RunRecorder } from './runRecorder';
-import type { RunInfo, RunWriter } from './runStore';
+import { verifyChecksum, type RunInfo, type RunWriter } from './runFolder';
+import { MAX_WEIGHTS_BYTES, readRegularFile } from './safeFile';
 import { userFacing } from './userFacing';
 
 export interface SessionOptions {
@@ -57,6 +59,8 @@ export interface SessionObserver {
   onEval?(metrics: EvalMetrics): void;
   onNonFinite?(report: NonFiniteReport): void;
   onStatus?(status: RunStatus): void;
+  /** Something the user should know before training goes on: a dead writer's lock taken over, a schedule kept, a checkpoint passed over. */
+  onNotice?(message: string): void;
 }
 
 /** A run that is set up and ready to go. */
@@ -79,10 +83,12 @@ export async function startSession(options: SessionOptions, observer: SessionObs
     backend: selection.backend,
     initialWeights,
     onBatch: options.dumpBatches ? (step, micro, batch) => dumpBatch(dumped, step, micro, batch) : undefined,
+    nonFiniteFault: nonFiniteFaultFromEnv(process.env.LOSSLAB_TEST_NONFINITE),
   }), options.initFrom);
   if (options.saveInit) await writeWeightsFile(options.saveInit, await trainer.weights(), { kind: 'initial weights', config: config.name });
   const recorder = openRunFolder(prepared, {
     backend: runBackend(selection.backend, selection.reason), parameters: trainer.model.params.count, version: options.version, metricsFile: options.metricsFile,
+    onNotice: observer.onNotice,
   });
   observer.onStart?.(recorder.info, prepared.loaded, recorder.folder);
   const dumpBatches = options.dumpBatches ? { file: options.dumpBatches, batches: dumped } : null;
@@ -108,7 +114,9 @@ export async function resumeSession(options: ResumeOptions, observer: SessionObs
   }
   const recorder = openRunFolder(prepared, {
     backend: runBackend(selection.backend, selection.reason), parameters: trainer.model.params.count, version: options.version, metricsFile: options.metricsFile,
+    onNotice: observer.onNotice,
   });
+  for (const notice of prepared.resume?.notices ?? []) observer.onNotice?.(notice);
   observer.onStart?.(recorder.info, prepared.loaded, recorder.folder);
   return launch(trainer, recorder, null, observer);
 }
@@ -197,15 +205,20 @@ export async function writeWeightsFile(file: string, weights: Map<string, NamedT
   await writeBinary(file, encodeSafetensors(toStored(weights), metadata));
 }
 
-/** Reads a weights file for --init-from; a missing, corrupt or foreign file is a UserError naming it. */
+/**
+ * Reads a weights file for --init-from: only a regular file within MAX_WEIGHTS_BYTES; a missing, corrupt or
+ * foreign file, a checkpoint's optimizer state or integer tensors are a UserError naming it.
+ */
 export async function readWeightsFile(file: string): Promise<Map<string, NamedTensor>> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(file);
-  } catch (error) {
-    throw new UserError(`${file}: cannot read the weights file (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
-  }
+  const bytes = await readRegularFile(file, { maxBytes: MAX_WEIGHTS_BYTES, what: 'weights file' });
   const decoded = await userFacing(async () => decodeSafetensors(bytes, file));
+  // Weights from elsewhere (PyTorch's, or an older Loss Lab's) carry no checksum; one that is there must match.
+  verifyChecksum(bytes, decoded, file, 'if-present');
+  if (decoded.metadata.optimizer_step !== undefined || file.endsWith('.state.safetensors')) {
+    const weightsFile = file.endsWith('.state.safetensors') ? `${file.slice(0, -'.state.safetensors'.length)}.safetensors` : 'the checkpoint\'s step-N.safetensors';
+    throw new UserError(`${file}: this is a checkpoint's optimizer state, not model weights: use ${weightsFile}`);
+  }
+  if (decoded.tensors.size === 0) throw new UserError(`${file}: the weights file holds no tensors`);
   const weights = new Map<string, NamedTensor>();
   for (const [name, t] of decoded.tensors) {
     if (t.dtype !== 'F32') throw new UserError(`${file}: tensor ${name} holds integers (${t.storedAs}); weights must be floating point`);

@@ -1,10 +1,13 @@
+import { constants as osConstants } from 'node:os';
 import { parseArgs } from 'node:util';
 import { BACKEND_CHOICES as BACKENDS, type BackendChoice } from '../../config/types';
 import { UserError, formatDiagnostic } from '../../node/configFile';
 import { gpuFaultFromEnv, injectGpuFault } from '../../node/gpuFault';
-import { resumeSession, startSession, type SessionObserver } from '../../node/session';
+import { nonFiniteMessage } from '../../node/runRecorder';
+import { resumeSession, startSession, type SessionObserver, type TrainingSession } from '../../node/session';
 import type { CliCommand } from '../command';
 import { overridesOf, singleConfig } from '../overrides';
+import { quoteArg } from '../shellWords';
 import { Progress, backendLines } from '../progress';
 
 export const trainCommand: CliCommand = {
@@ -44,6 +47,16 @@ export const trainCommand: CliCommand = {
       throw new UserError(`--resume continues a run in its own folder from its checkpoint; it cannot be combined with --${fresh.join(', --')}`);
     }
     let progress = null as Progress | null;
+    let session = null as TrainingSession | null;
+    let stopSignal = null as NodeJS.Signals | null;
+    // The first signal stops after the step in progress (run.json then says stopped); a second one quits at once.
+    const onStopSignal = (signal: NodeJS.Signals) => {
+      if (stopSignal !== null) process.exit(128 + osConstants.signals[signal]);
+      stopSignal = signal;
+      progress?.message(signal === 'SIGINT' ? 'stopping after this step (Ctrl-C again to quit at once)…' : `${signal}: stopping after this step (another signal quits at once)…`);
+      session?.run.stop();
+    };
+    for (const signal of STOP_SIGNALS) process.on(signal, onStopSignal);
     const fault = values.resume === undefined ? gpuFaultFromEnv(process.env.LOSSLAB_TEST_GPU_FAULT) : null;
     const common = { configFile, overrides: overridesOf(values.steps, values.set), backend: backend as BackendChoice | undefined, metricsFile: values.metrics, version };
     const observer: SessionObserver = {
@@ -60,21 +73,20 @@ export const trainCommand: CliCommand = {
       },
       onEval: (m) => progress?.evaluation(m),
       onNonFinite: (r) => {
-        progress?.message(`step ${r.step}: ${r.parameter ? `the gradient of ${r.parameter}` : 'the loss'} is not finite (loss ${r.loss}); stopping`);
-        session.run.stop();
+        progress?.message(nonFiniteMessage(r, 'stopped'));
+        session?.run.stop();
+      },
+      onNotice: (message) => {
+        if (!values.quiet) process.stderr.write(`${message}\n`);
       },
     };
-    const session = values.resume !== undefined
+    session = values.resume !== undefined
       ? await resumeSession({ ...common, runDir: values.resume }, observer)
       : await startSession({
         ...common, outDir: values.out, initFrom: values['init-from'], saveInit: values['save-init'], dumpBatches: values['dump-batches'],
       }, observer);
-    let interrupts = 0;
-    process.on('SIGINT', () => {
-      if (++interrupts > 1) process.exit(130);
-      progress?.message('stopping after this step (Ctrl-C again to quit at once)…');
-      session.run.stop();
-    });
+    // A signal or a non-finite step that came while the session was being set up.
+    if (stopSignal !== null || session.run.status === 'paused') session.run.stop();
     const status = await session.done;
     progress?.end();
     const info = session.writer.info;
@@ -86,11 +98,13 @@ export const trainCommand: CliCommand = {
       process.stderr.write(`${info.message ?? 'the GPU failed; the run paused'}\n` +
         `continue on the CPU: losslab train ${quoteArg(configFile)} --resume ${quoteArg(session.writer.folder)} --backend cpu\n`);
     }
-    return status === 'finished' ? 0 : status === 'stopped' && interrupts > 0 ? 130 : 1;
+    if (status === 'stopped' && info.steps_completed > 0 && !values.quiet) {
+      process.stderr.write(`continue: losslab train ${quoteArg(configFile)} --resume ${quoteArg(session.writer.folder)}\n`);
+    }
+    if (status === 'finished') return 0;
+    return status === 'stopped' && stopSignal !== null ? 128 + osConstants.signals[stopSignal] : 1;
   },
 };
 
-/** An argument as a shell needs it: quoted when it holds anything but safe path characters. */
-function quoteArg(value: string): string {
-  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
-}
+/** Signals that ask a training run to stop cleanly: Ctrl-C, kill's default, and a closed terminal. */
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];

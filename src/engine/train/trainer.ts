@@ -19,6 +19,8 @@ export interface TrainerOptions {
   initialWeights?: ReadonlyMap<string, NamedTensor>;
   /** Sees every batch as it is used (--dump-batches). Steps are 1-based, micro-batches 0-based. */
   onBatch?: (step: number, micro: number, batch: Batch) => void;
+  /** For tests: when it returns true for a step's attempt, that attempt's loss counts as NaN (a one-off non-finite step). */
+  nonFiniteFault?: (step: number) => boolean;
 }
 
 /** The result of one optimizer step. */
@@ -26,7 +28,7 @@ export interface StepResult {
   metrics: StepMetrics;
   /** Pre-clip gradient norm of each parameter, in `parameterNames` order. */
   parameterNorms: Float64Array;
-  /** Set when the loss or a gradient was not finite; the update was then skipped. */
+  /** Set when the loss or a gradient was not finite; the update was then skipped, its batch used up (a retry draws the next). */
   nonFinite: NonFiniteReport | null;
 }
 
@@ -96,6 +98,7 @@ export class Trainer {
     }
     const norms = await clipGradients(this.backend, this.model.params.tensors, clip);
     const lr = learningRate(s, this.config.optimizer.lr, this.config.schedule);
+    if (this.options.nonFiniteFault?.(s)) loss = Number.NaN;
     const nonFinite = this.findNonFinite(s, loss, norms.perParameter);
     if (!nonFinite) {
       this.optimizer.update(lr);
