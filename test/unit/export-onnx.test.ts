@@ -235,6 +235,6 @@ describe('losslab export-onnx', () => {
     assert.match(missing.stderr, /nowhere: no such run folder or checkpoint/);
     const notRun = await runCli(['export-onnx', tempDir()]);
     assert.equal(notRun.code, 2);
-    assert.match(notRun.stderr, /has no checkpoint yet/);
+    assert.match(notRun.stderr, /not a run folder \(it has no run\.json and no checkpoints\/\)/);
   });
 });

@@ -5,6 +5,7 @@ import { exportOnnx } from '../../export/onnx/exportModel';
 import { loadTrainedModel } from '../../export/onnx/trainedModel';
 import { UserError } from '../../node/configFile';
 import type { CliCommand } from '../command';
+import { requireRunFolder } from '../runFolderArgument';
 
 export const exportOnnxCommand: CliCommand = {
   name: 'export-onnx',
@@ -14,6 +15,7 @@ export const exportOnnxCommand: CliCommand = {
   async run(args, { print, version }) {
     const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { out: { type: 'string' } } });
     if (positionals.length !== 1) throw new UserError('losslab export-onnx needs one run folder or checkpoint file');
+    await requireRunFolder('export-onnx', positionals[0]);
     const model = await loadTrainedModel(positionals[0]);
     const out = values.out ?? join(model.runDir, 'model.onnx');
     const bytes = exportOnnx(model, version);

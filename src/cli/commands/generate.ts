@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { exportOnnx } from '../../export/onnx/exportModel';
@@ -7,14 +7,20 @@ import { loadOrtForNode } from '../../export/onnx/ortNode';
 import { generate } from '../../export/onnx/sampling';
 import { loadTrainedModel } from '../../export/onnx/trainedModel';
 import { UserError } from '../../node/configFile';
+import { MAX_WEIGHTS_BYTES, readRegularFile } from '../../node/safeFile';
 import type { CliCommand } from '../command';
+import { requireRunFolder } from '../runFolderArgument';
 
-/** A number option: `integer` ones must be whole; every one must be ≥ `min`. */
-function numberOption(name: string, text: string | undefined, fallback: number, min: number, integer: boolean): number {
-  if (text === undefined) return fallback;
-  const value = Number(text);
-  if (!Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
-    throw new UserError(`--${name} ${text}: expected ${integer ? 'a whole number' : 'a number'} ≥ ${min}`);
+/** More tokens than this would keep the command busy for minutes; a lab sample needs a few hundred. */
+const MAX_GENERATED_TOKENS = 10_000;
+
+/** A number option: `integer` ones must be whole; every one must lie in [min, max]. */
+function numberOption(name: string, text: string | undefined, [min, max]: [number, number], integer: boolean): number | undefined {
+  if (text === undefined) return undefined;
+  const value = text.trim() === '' ? NaN : Number(text);
+  if (!Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
+    const range = max === Infinity ? `≥ ${min}` : `from ${min} to ${max}`;
+    throw new UserError(`--${name} ${text}: expected ${integer ? 'a whole number' : 'a number'} ${range}`);
   }
   return value;
 }
@@ -23,12 +29,28 @@ async function modifiedMs(file: string): Promise<number | null> {
   return stat(file).then((s) => s.mtimeMs, () => null);
 }
 
-/** RUN_DIR/model.onnx when it is newer than the checkpoint; otherwise an export in memory (the run folder is left as it is). */
-async function onnxBytes(runDir: string, version: string): Promise<Uint8Array> {
+/**
+ * RUN_DIR/model.onnx when it is newer than the checkpoint; otherwise an export in memory (the run folder is left as
+ * it is). `file` names the file the bytes came from, null for an export in memory.
+ */
+async function onnxBytes(runDir: string, version: string): Promise<{ bytes: Uint8Array; file: string | null }> {
   const model = await loadTrainedModel(runDir);
-  const exportedAt = await modifiedMs(join(model.runDir, 'model.onnx'));
+  const file = join(model.runDir, 'model.onnx');
+  const exportedAt = await modifiedMs(file);
   const trainedAt = (await modifiedMs(model.checkpointFile)) ?? Infinity;
-  return exportedAt !== null && exportedAt >= trainedAt ? readFile(join(model.runDir, 'model.onnx')) : exportOnnx(model, version);
+  if (exportedAt === null || exportedAt < trainedAt) return { bytes: exportOnnx(model, version), file: null };
+  return { bytes: await readRegularFile(file, { maxBytes: MAX_WEIGHTS_BYTES, what: 'ONNX model' }), file };
+}
+
+/** Loads the ONNX model; a model.onnx that onnxruntime refuses is the user's to re-export. */
+async function loadModel(source: { bytes: Uint8Array; file: string | null }): Promise<OnnxTokenModel> {
+  try {
+    return await OnnxTokenModel.load(loadOrtForNode(), source.bytes);
+  } catch (error) {
+    if (source.file === null) throw error;
+    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw new UserError(`${source.file}: not a model this command can run (${reason}); delete it or export it again with losslab export-onnx`);
+  }
 }
 
 export const generateCommand: CliCommand = {
@@ -49,14 +71,18 @@ export const generateCommand: CliCommand = {
       },
     });
     if (positionals.length !== 1) throw new UserError('losslab generate needs one run folder');
-    const bytes = await onnxBytes(positionals[0], version);
-    const model = await OnnxTokenModel.load(loadOrtForNode(), bytes);
+    await requireRunFolder('generate', positionals[0]);
+    const maxTokens = numberOption('max-tokens', values['max-tokens'], [1, MAX_GENERATED_TOKENS], true);
+    const temperature = numberOption('temperature', values.temperature, [0, 1e6], false);
+    const topK = numberOption('top-k', values['top-k'], [0, Infinity], true);
+    const seed = numberOption('seed', values.seed, [0, 2 ** 32 - 1], true);
+    const model = await loadModel(await onnxBytes(positionals[0], version));
     const { kind, sequences, vocab } = model.info;
     const options = {
-      maxTokens: numberOption('max-tokens', values['max-tokens'], kind === 'gpt' ? 200 : model.context, 1, true),
-      temperature: numberOption('temperature', values.temperature, kind === 'gpt' ? 1 : 0, 0, false),
-      topK: numberOption('top-k', values['top-k'], 0, 0, true),
-      seed: numberOption('seed', values.seed, 1, 0, true),
+      maxTokens: maxTokens ?? (kind === 'gpt' ? 200 : model.context),
+      temperature: temperature ?? (kind === 'gpt' ? 1 : 0),
+      topK: topK ?? 0,
+      seed: seed ?? 1,
       sequences,
     };
     const prompt = values.prompt ?? '';
