@@ -3,6 +3,14 @@ import type { RunStatus } from '../engine/train/run';
 
 export type { AdapterSummary };
 
+/** Every status a run folder can show: the training loop's, plus `interrupted` (run.json says running, its writer is gone). */
+export const RUN_STATUSES = ['running', 'paused', 'stopped', 'finished', 'failed', 'interrupted'] as const satisfies readonly (RunStatus | 'interrupted')[];
+
+export type StoredRunStatus = (typeof RUN_STATUSES)[number];
+
+/** Statuses of a run that no process is training: it can be reported on, resumed (all but finished) or compared. */
+export const ENDED_STATUSES: ReadonlySet<StoredRunStatus> = new Set(['finished', 'stopped', 'failed', 'interrupted']);
+
 /** Where a run trains: the backend, in words, why it was chosen and, on WebGPU, the adapter. */
 export interface RunBackend {
   name: string;
@@ -27,7 +35,7 @@ export interface RunInfo {
   name: string;
   /** The config file the run was started from. */
   config_file: string;
-  status: RunStatus;
+  status: StoredRunStatus;
   backend: RunBackend;
   versions: { losslab: string; node: string };
   started_at: string;

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { it } from 'node:test';
-import { checkpointFiles, checkpointSteps, latestCheckpoint } from '../../src/node/checkpoint';
+import { checkpointFiles, checkpointSteps, latestCheckpoint } from '../../src/node/runFolder';
 import { ensureBuilt, runCli, tempDir } from '../support/cli';
 
 const CLI = join(__dirname, '..', '..', 'dist', 'cli.js');

@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { StepMetrics } from '../../src/engine/train/metrics';
-import { MetricsTail } from '../../src/extension/dashboard/metricsTail';
-import { completeLinesLength, loadRun } from '../../src/extension/dashboard/runHistory';
+import { RecordsTail, loadRun } from '../../src/node/runFolder';
 import { SentLedger } from '../../src/extension/dashboard/sentLedger';
 import type { RunInfo } from '../../src/protocol/runInfo';
 
@@ -20,16 +19,16 @@ const info = (status: RunInfo['status']): RunInfo => ({
 describe('following a growing metrics.jsonl', () => {
   it('reads only appended complete lines, and a half-written line on the next read', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'losslab-tail-')), 'metrics.jsonl');
-    const tail = new MetricsTail(file);
-    assert.deepEqual(await tail.read(), { steps: [], evals: [] }, 'no file yet');
+    const tail = new RecordsTail(file);
+    assert.deepEqual(await tail.readMetrics(), { steps: [], evals: [] }, 'no file yet');
     const first = line(step(1)) + line({ step: 1, val_loss: 2.5 });
     const second = line(step(2));
     writeFileSync(file, first + second.slice(0, 20));
-    assert.deepEqual(await tail.read(), { steps: [step(1)], evals: [{ step: 1, val_loss: 2.5 }] });
+    assert.deepEqual(await tail.readMetrics(), { steps: [step(1)], evals: [{ step: 1, val_loss: 2.5 }] });
     assert.equal(tail.bytesRead, Buffer.byteLength(first));
-    assert.deepEqual(await tail.read(), { steps: [], evals: [] }, 'the half line waits');
+    assert.deepEqual(await tail.readMetrics(), { steps: [], evals: [] }, 'the half line waits');
     appendFileSync(file, second.slice(20) + line(step(3)));
-    assert.deepEqual((await tail.read()).steps, [step(2), step(3)]);
+    assert.deepEqual((await tail.readMetrics()).steps, [step(2), step(3)]);
     assert.equal(tail.bytesRead, Buffer.byteLength(first + second + line(step(3))));
   });
 
@@ -38,28 +37,22 @@ describe('following a growing metrics.jsonl', () => {
     writeFileSync(join(folder, 'run.json'), JSON.stringify(info('running')));
     // A multi-byte character before the cut: offsets count bytes, not characters.
     const head = line({ ...step(1), note: 'λ→' }) + line(step(2));
-    writeFileSync(join(folder, 'metrics.jsonl'), `${head}{"step":3,"lo`);
+    const third = line(step(3));
+    writeFileSync(join(folder, 'metrics.jsonl'), `${head}${third.slice(0, 12)}`);
     const stored = await loadRun(folder);
     assert.ok(stored);
     assert.deepEqual(stored.series.steps.map((s) => s.step), [1, 2]);
     assert.equal(stored.metricsBytes, Buffer.byteLength(head));
-    const tail = new MetricsTail(join(folder, 'metrics.jsonl'), stored.metricsBytes);
-    appendFileSync(join(folder, 'metrics.jsonl'), `ss":1}\n`);
-    assert.deepEqual((await tail.read()).steps.map((s) => s.step), [3]);
+    const tail = new RecordsTail(join(folder, 'metrics.jsonl'), stored.metricsBytes);
+    appendFileSync(join(folder, 'metrics.jsonl'), third.slice(12));
+    assert.deepEqual((await tail.readMetrics()).steps.map((s) => s.step), [3]);
     writeFileSync(join(folder, 'metrics.jsonl'), line(step(1)));
-    assert.deepEqual((await tail.read()).steps, [step(1)], 'shorter than the offset: read from the start');
-  });
-
-  it('measures complete lines in bytes', () => {
-    assert.equal(completeLinesLength(new Uint8Array()), 0);
-    assert.equal(completeLinesLength(Buffer.from('ab')), 0);
-    assert.equal(completeLinesLength(Buffer.from('a\nb')), 2);
-    assert.equal(completeLinesLength(Buffer.from('λ\n')), 3);
+    assert.deepEqual((await tail.readMetrics()).steps, [step(1)], 'shorter than the offset: read from the start');
   });
 
   it('loads a run folder without metrics as an empty series', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'losslab-tail-'));
-    assert.equal(await loadRun(folder), null);
+    await assert.rejects(loadRun(folder), /run\.json: no such file/);
     mkdirSync(join(folder, 'checkpoints'));
     writeFileSync(join(folder, 'run.json'), JSON.stringify(info('running')));
     const stored = await loadRun(folder);

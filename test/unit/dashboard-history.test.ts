@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { dashboardHtml } from '../../src/extension/dashboard/html';
-import { loadRunHistory, parseMetricsLines, runsFolderFor } from '../../src/extension/dashboard/runHistory';
+import { RunFolderError, loadRunHistory, parseMetrics, runsFolderFor } from '../../src/node/runFolder';
 
 const runJson = (id: string) => JSON.stringify({
   id, name: 'story', config_file: '/lab/story.lab.yaml', status: 'running', backend: { name: 'cpu', description: 'CPU', reason: 'auto' },
@@ -29,7 +29,9 @@ describe('run history for the dashboard', () => {
     writeFileSync(join(folder, '20261129-000001-aaaa', 'metrics.jsonl'), `${stepLine(1)}\n${JSON.stringify({ step: 1, val_loss: 2.5 })}\n${stepLine(2)}\n{"step":3,"lo`);
     mkdirSync(join(folder, 'not-a-run'));
     writeFileSync(join(folder, 'stray.txt'), 'x');
-    const runs = await loadRunHistory(folder);
+    const problems: RunFolderError[] = [];
+    const runs = await loadRunHistory(folder, (problem) => problems.push(problem));
+    assert.deepEqual(problems.map((p) => p.message), [`${join(folder, 'not-a-run', 'run.json')}: no such file`]);
     assert.deepEqual(runs.map((r) => r.series.info.id), ['20261129-000001-aaaa', '20261129-000002-bbbb']);
     assert.equal(runs[0].folder, join(folder, '20261129-000001-aaaa'));
     assert.deepEqual(runs[0].series.steps.map((s) => s.step), [1, 2]);
@@ -38,10 +40,19 @@ describe('run history for the dashboard', () => {
     assert.deepEqual(await loadRunHistory(join(folder, 'missing')), []);
   });
 
-  it('skips lines that are not metrics records', () => {
-    const { steps, evals } = parseMetricsLines(`${stepLine(1)}\n[1]\n"text"\n{"loss":1}\nnot json\n\n${stepLine(2)}\n`);
+  it('skips only a torn last line: any other line that is not a metrics record is an error naming file:line', () => {
+    const { steps, evals } = parseMetrics(`${stepLine(1)}\n\n${stepLine(2)}\n{"step":3,"lo`, 'm.jsonl');
     assert.deepEqual(steps.map((s) => s.step), [1, 2]);
     assert.deepEqual(evals, []);
+    for (const [bad, message] of [
+      ['[1]', /^m\.jsonl:2: not a valid step record: the record must be object/],
+      ['"text"', /^m\.jsonl:2: not a valid step record/],
+      ['{"loss":1}', /^m\.jsonl:2: not a valid step record: field step is missing/],
+      ['not json', /^m\.jsonl:2: not a JSON record/],
+      [stepLine(2).replace('"loss":', '"loss":"x","was":'), /^m\.jsonl:2: not a valid step record: field loss must be number \(it is "x"\)/],
+    ] as const) {
+      assert.throws(() => parseMetrics(`${stepLine(1)}\n${bad}\n${stepLine(3)}\n`, 'm.jsonl'), (error: Error) => error instanceof RunFolderError && message.test(error.message), bad);
+    }
   });
 });
 
@@ -49,7 +60,7 @@ describe('dashboard page', () => {
   const page = dashboardHtml({ cspSource: 'https://file+.vscode-resource.example', scriptUri: 'https://r.example/dist/webview/dashboard.js', styleUri: 'https://r.example/dist/webview/dashboard.css', defaultSmoothing: 0.6, focusChart: null }, 'Tk9OQ0U=');
 
   it('has a strict Content Security Policy with a nonce', () => {
-    const csp = /http-equiv="Content-Security-Policy" content="([^"]*)"/.exec(page)?.[1];
+    const csp = /http-equiv="Content-Security-Policy" content="([^"]*)"/.exec(page)?.[1]?.replace(/&#39;/g, "'");
     assert.equal(csp, "default-src 'none'; img-src https://file+.vscode-resource.example data:; style-src https://file+.vscode-resource.example 'nonce-Tk9OQ0U='; script-src 'nonce-Tk9OQ0U='; font-src https://file+.vscode-resource.example");
     assert.match(page, /<script nonce="Tk9OQ0U=" src="https:\/\/r\.example\/dist\/webview\/dashboard\.js"><\/script>/);
     assert.equal((page.match(/<script/g) ?? []).length, 1);

@@ -7,12 +7,12 @@ import { describe, it } from 'node:test';
 import { CpuBackend } from '../../src/engine/backends/cpu';
 import { WebGpuBackend } from '../../src/engine/backends/webgpu';
 import { Trainer } from '../../src/engine/train/trainer';
-import { readCheckpoint } from '../../src/node/checkpoint';
+import { readCheckpoint } from '../../src/node/runFolder';
 import { loadConfigFile } from '../../src/node/configFile';
 import { readDatasetFiles } from '../../src/node/dataFiles';
 import { prepareData } from '../../src/engine/data/prepare';
 import { resumeSession, startSession } from '../../src/node/session';
-import type { StoredRunInfo } from '../../src/node/runStore';
+import type { StoredRunInfo } from '../../src/node/runFolder';
 import { probeWebGpu } from '../support/backends';
 import { tempDir } from '../support/cli';
 

@@ -18,6 +18,8 @@ export function runStatusText(configFile: string | null, info: RunInfo | null, l
       return `Run ${info.id} stopped at ${progress}.`;
     case 'failed':
       return `Run ${info.id} failed at ${progress}${why}.`;
+    case 'interrupted':
+      return `Run ${info.id} was interrupted at ${progress}${why}.`;
     case 'finished': {
       const loss = info.final_loss === null ? '' : `, final loss ${formatValue(info.final_loss)}`;
       const val = info.final_val_loss === null ? '' : ` (validation ${formatValue(info.final_val_loss)})`;

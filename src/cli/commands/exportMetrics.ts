@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { metricRows, toCsv, toJsonl } from '../../export/metrics/metricsTable';
-import { readRunFolder } from '../../export/metrics/runFolder';
+import { readRunRecord } from '../../node/runFolder';
 import { UserError } from '../../node/configFile';
 import type { CliCommand } from '../command';
 
@@ -21,7 +21,7 @@ export const exportMetricsCommand: CliCommand = {
     if (format !== 'csv' && format !== 'jsonl') throw new UserError(`--format ${format}: expected csv or jsonl`);
     const runs = [];
     for (const folder of positionals) {
-      const run = await readRunFolder(folder);
+      const run = await readRunRecord(folder);
       runs.push({ runId: run.id, configName: run.configName, steps: run.steps, evals: run.evals });
     }
     const rows = metricRows(runs);

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { readRunFolder } from '../../export/metrics/runFolder';
+import { readRunRecord } from '../../node/runFolder';
 import { renderReport } from '../../export/report/htmlReport';
 import { UserError } from '../../node/configFile';
 import type { CliCommand } from '../command';
@@ -14,7 +14,7 @@ export const reportCommand: CliCommand = {
   async run(args, { print, version }) {
     const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { out: { type: 'string' } } });
     if (positionals.length !== 1) throw new UserError('losslab report needs one run folder');
-    const run = await readRunFolder(positionals[0]);
+    const run = await readRunRecord(positionals[0]);
     const out = values.out ?? join(run.folder, 'report.html');
     await mkdir(dirname(out), { recursive: true });
     await writeFile(out, renderReport(run, { version, generatedAt: new Date().toISOString() }));

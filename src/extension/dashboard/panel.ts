@@ -9,7 +9,7 @@ import { log } from '../log';
 import type { BrowserTrainerPort, BrowserTrainerRelay, RunMetricsEvent, TrainingEvents } from '../training/events';
 import { explainIfUntrusted } from '../training/workspaceTrust';
 import { dashboardHtml } from './html';
-import { loadRunHistory, readRunInfo, runsFolderFor, type StoredRun } from './runHistory';
+import { loadRunHistory, loadRunInfoIfPresent, runFile, runsFolderFor, type StoredRun } from '../../node/runFolder';
 import { RunStoreFollower } from './runStoreFollower';
 import { SchedulePreviewer } from './schedulePreview';
 import { SentLedger } from './sentLedger';
@@ -191,7 +191,7 @@ export class DashboardPanel implements vscode.Disposable {
     const name = preview?.config?.name ?? (config && text !== null ? configNameIn(text, config.fsPath) ?? null : null);
     const runsFolder = config?.scheme === 'file' && name
       ? runsFolderFor(config.fsPath, name, vscode.workspace.getConfiguration('losslab', config).get<string>('runFolder', '')) : null;
-    const stored = runsFolder ? await loadRunHistory(runsFolder) : [];
+    const stored = runsFolder ? await loadRunHistory(runsFolder, (problem) => log().warn(`dashboard: skipped a run: ${problem.message}`)) : [];
     if (generation !== this.generation) return;
     this.configName = name;
     this.runsFolder = runsFolder;
@@ -282,7 +282,7 @@ export class DashboardPanel implements vscode.Disposable {
   private async resume(runId: string): Promise<void> {
     const folder = this.runs.get(runId);
     if (folder === undefined) return log().warn(`dashboard: Resume for unknown run ${runId}`);
-    const stored = folder ? await readRunInfo(folder) : null;
+    const stored = folder ? await loadRunInfoIfPresent(folder).catch((error: Error) => (log().warn(`dashboard: ${error.message}`), null)) : null;
     if (folder && stored && pausedByGpuFailure(stored)) await this.training.resumeOnCpu(folder, stored);
     else await this.training.resume(runId);
   }
@@ -295,7 +295,7 @@ export class DashboardPanel implements vscode.Disposable {
       log().warn(`dashboard: OpenConfigDiff for a run it does not show (${runA}, ${runB})`);
       return;
     }
-    const uri = (folder: string) => vscode.Uri.file(join(folder, 'config.json'));
+    const uri = (folder: string) => vscode.Uri.file(runFile(folder, 'config'));
     await vscode.commands.executeCommand('vscode.diff', uri(folderA), uri(folderB), `${runA} ↔ ${runB}`);
   }
 

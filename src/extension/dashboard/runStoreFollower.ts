@@ -1,11 +1,10 @@
-import { readdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import * as vscode from 'vscode';
 import type { EvalMetrics, StepMetrics } from '../../engine/train/metrics';
+import { RUN_FILES, RecordsTail, listRunIdsAsync, loadRunInfoIfPresent, runFile, type StoredRun } from '../../node/runFolder';
 import type { RunInfo } from '../../protocol/runInfo';
 import { log } from '../log';
-import { MetricsTail } from './metricsTail';
-import { readRunInfo, type StoredRun } from './runHistory';
 
 /** At most 4 reads a second per run, however fast its files change. */
 const MIN_READ_INTERVAL_MS = 250;
@@ -25,7 +24,7 @@ export interface RunStoreListener {
 
 interface FollowedRun {
   folder: string;
-  tail: MetricsTail;
+  tail: RecordsTail;
   /** When the folder was first seen (0: known from the loaded history). */
   seenAt: number;
   lastReadAt: number;
@@ -48,8 +47,8 @@ export class RunStoreFollower implements vscode.Disposable {
   private disposed = false;
 
   constructor(private readonly folder: string, known: readonly StoredRun[], private readonly listener: RunStoreListener) {
-    for (const run of known) this.runs.set(run.series.info.id, followed(run.folder, run.metricsBytes, 0));
-    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(folder), '**/{run.json,metrics.jsonl}'));
+    for (const run of known) this.runs.set(run.series.info.id, followed(run.folder, run.metricsBytes, run.metricsLines, 0));
+    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(folder), `**/{${RUN_FILES.info},${RUN_FILES.metrics},${RUN_FILES.lock}}`));
     const poll = setInterval(() => void this.poll(), insideWorkspace(folder) ? POLL_INSIDE_WORKSPACE_MS : POLL_OUTSIDE_WORKSPACE_MS);
     this.disposables.push(
       watcher,
@@ -69,22 +68,17 @@ export class RunStoreFollower implements vscode.Disposable {
 
   private fileChanged(uri: vscode.Uri): void {
     const parts = relative(this.folder, uri.fsPath).split(sep);
-    // Only <run id>/run.json and <run id>/metrics.jsonl.
+    // Only <run id>/run.json, <run id>/metrics.jsonl and <run id>/run.lock.
     if (parts.length === 2 && parts[0] !== '..' && !isAbsolute(parts[0])) this.schedule(parts[0]);
   }
 
   private async poll(): Promise<void> {
-    let ids: string[];
-    try {
-      ids = (await readdir(this.folder, { withFileTypes: true })).filter((entry) => entry.isDirectory()).map((entry) => entry.name);
-    } catch {
-      return;
-    }
-    for (const id of ids) {
+    for (const id of await listRunIdsAsync(this.folder)) {
       const runFolder = join(this.folder, id);
-      const [info, metrics] = await Promise.all([stat(join(runFolder, 'run.json')).catch(() => null), stat(join(runFolder, 'metrics.jsonl')).catch(() => null)]);
+      // The lock's presence is in the stamp: a writer that dies leaves run.json unchanged, and the run reads as interrupted.
+      const [info, metrics, lock] = await Promise.all((['info', 'metrics', 'lock'] as const).map((key) => stat(runFile(runFolder, key)).catch(() => null)));
       if (this.disposed) return;
-      const stamp = `${info?.mtimeMs ?? ''}:${metrics?.size ?? ''}`;
+      const stamp = `${info?.mtimeMs ?? ''}:${metrics?.size ?? ''}:${lock?.mtimeMs ?? ''}`;
       const run = this.runOf(id);
       if (stamp !== run.stamp) {
         run.stamp = stamp;
@@ -95,7 +89,7 @@ export class RunStoreFollower implements vscode.Disposable {
 
   private runOf(id: string): FollowedRun {
     let run = this.runs.get(id);
-    if (!run) this.runs.set(id, (run = followed(join(this.folder, id), 0, Date.now())));
+    if (!run) this.runs.set(id, (run = followed(join(this.folder, id), 0, 1, Date.now())));
     return run;
   }
 
@@ -118,10 +112,10 @@ export class RunStoreFollower implements vscode.Disposable {
     try {
       if (this.listener.trainedHere(id)) return;
       // run.json before metrics: when it says the run ended, the metrics read after it are complete.
-      const info = await readRunInfo(run.folder);
+      const info = await loadRunInfoIfPresent(run.folder);
       // Not a run (yet): the creation of its run.json brings it back.
       if (!info || this.disposed) return;
-      const { steps, evals } = await run.tail.read();
+      const { steps, evals } = await run.tail.readMetrics();
       if (!this.disposed && !this.listener.trainedHere(id)) this.listener.runRead(run.folder, info, steps, evals);
     } catch (error) {
       log().warn(`dashboard: could not read run ${run.folder}: ${error instanceof Error ? error.message : String(error)}`);
@@ -132,8 +126,8 @@ export class RunStoreFollower implements vscode.Disposable {
   }
 }
 
-function followed(folder: string, metricsBytes: number, seenAt: number): FollowedRun {
-  return { folder, tail: new MetricsTail(join(folder, 'metrics.jsonl'), metricsBytes), seenAt, lastReadAt: 0, timer: undefined, reading: false, again: false, stamp: '' };
+function followed(folder: string, metricsBytes: number, metricsLines: number, seenAt: number): FollowedRun {
+  return { folder, tail: new RecordsTail(runFile(folder, 'metrics'), metricsBytes, metricsLines + 1), seenAt, lastReadAt: 0, timer: undefined, reading: false, again: false, stamp: '' };
 }
 
 function insideWorkspace(folder: string): boolean {

@@ -1,11 +1,9 @@
-import { readFileSync, readdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { listRuns, runsFolder } from '../../node/runStore';
+import { join } from 'node:path';
+import { RunFolderError, listRunIds, readRunInfo, runsFolderFor } from '../../node/runFolder';
 import type { RunInfo } from '../../protocol/runInfo';
 
 /** How many of the newest run folders are tried before giving up (a run being created has no run.json yet). */
 const NEWEST_TRIED = 5;
-const STATUSES = new Set(['running', 'paused', 'stopped', 'finished', 'failed']);
 
 /** A run's one-line summary for the CodeLens, and the details for its tooltip. */
 export interface RunSummary {
@@ -18,12 +16,14 @@ export interface RunSummary {
  * the config, or in `<runFolder>/<name>/` (relative to the config's folder) when the losslab.runFolder setting is set.
  */
 export function readLastRun(configFile: string, configName: string, runFolder = ''): RunInfo | undefined {
-  const custom = runFolder.trim();
-  const folder = custom ? join(resolve(dirname(configFile), custom), configName) : runsFolder(configFile, configName);
-  const ids = custom ? subfolders(folder) : listRuns(configFile, configName);
-  for (const id of ids.slice(-NEWEST_TRIED).reverse()) {
-    const info = readRunInfo(join(folder, id, 'run.json'));
-    if (info) return info;
+  const folder = runsFolderFor(configFile, configName, runFolder);
+  for (const id of listRunIds(folder).slice(-NEWEST_TRIED).reverse()) {
+    try {
+      return readRunInfo(join(folder, id));
+    } catch (error) {
+      // A run being created, hand-edited or foreign must not break the editor: the next older run speaks instead.
+      if (!(error instanceof RunFolderError)) throw error;
+    }
   }
   return undefined;
 }
@@ -55,33 +55,6 @@ export function timeAgo(iso: string, now: Date): string {
 }
 
 function statusPhrase(info: RunInfo): string {
-  if (info.status === 'stopped' || info.status === 'paused') return `${info.status} at step ${info.steps_completed}/${info.total_steps}`;
+  if (info.status === 'stopped' || info.status === 'paused' || info.status === 'interrupted') return `${info.status} at step ${info.steps_completed}/${info.total_steps}`;
   return info.status;
-}
-
-// run.json is written atomically, but a hand-edited or foreign file must not break the editor: check what is used.
-function readRunInfo(file: string): RunInfo | undefined {
-  try {
-    const info = JSON.parse(readFileSync(file, 'utf8')) as RunInfo;
-    const valid = typeof info === 'object' && info !== null && STATUSES.has(info.status) && typeof info.id === 'string'
-      && typeof info.started_at === 'string' && typeof info.backend?.name === 'string'
-      && Number.isFinite(info.steps_completed) && Number.isFinite(info.total_steps)
-      && isNumberOrNothing(info.final_loss) && isNumberOrNothing(info.final_val_loss);
-    if (!valid) return undefined;
-    return { ...info, finished_at: info.finished_at ?? null, final_loss: info.final_loss ?? null, final_val_loss: info.final_val_loss ?? null, message: info.message ?? null };
-  } catch {
-    return undefined;
-  }
-}
-
-function isNumberOrNothing(value: unknown): boolean {
-  return value === null || value === undefined || Number.isFinite(value);
-}
-
-function subfolders(folder: string): string[] {
-  try {
-    return readdirSync(folder, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
-  } catch {
-    return [];
-  }
 }

@@ -1,10 +1,8 @@
 // One run started by a config cell, as its output shows it: the series so far and the summary line, kept up to date
 // from the training events. No VS Code API.
 import type { EvalMetrics, StepMetrics } from '../../engine/train/metrics';
-import type { RunInfo } from '../../protocol/runInfo';
+import { ENDED_STATUSES, type RunInfo } from '../../protocol/runInfo';
 import { decimateSeries, emptySeries, type OutputRun, type RunSeries, type RunSummary } from './outputData';
-
-const ENDED: ReadonlySet<RunInfo['status']> = new Set(['finished', 'stopped', 'failed']);
 
 export class LiveRun {
   readonly series: RunSeries = emptySeries();
@@ -15,7 +13,7 @@ export class LiveRun {
   }
 
   get ended(): boolean {
-    return ENDED.has(this.summary.status as RunInfo['status']);
+    return ENDED_STATUSES.has(this.summary.status as RunInfo['status']);
   }
 
   /** Adds new steps and evaluations; returns just the new points (what live renderers are sent). */

@@ -1,5 +1,6 @@
 // The data of a run output, shared by the extension host (which writes it into the .labnb file) and the notebook
 // renderer (which draws it). No VS Code API and no Node built-ins: the renderer bundles this file too.
+import type { StoredRunStatus } from '../../protocol/runInfo';
 
 /** The MIME type of Loss Lab's chart outputs; the notebook renderer draws it. */
 export const RUN_OUTPUT_MIME = 'application/vnd.losslab.run+json';
@@ -24,7 +25,7 @@ export interface RunSeries {
 
 /** What the summary line says about a run. */
 export interface RunSummary {
-  status: 'queued' | 'running' | 'finished' | 'stopped' | 'failed' | 'paused';
+  status: 'queued' | StoredRunStatus;
   steps: number;
   totalSteps: number;
   finalLoss: number | null;

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { metricRows, toCsv, toJsonl } from '../../export/metrics/metricsTable';
-import { readRunFolder } from '../../export/metrics/runFolder';
+import { readRunRecord } from '../../node/runFolder';
 import { renderReport } from '../../export/report/htmlReport';
 import { showRunError } from './notify';
 import { pickRun, pickRuns } from './runPicker';
@@ -13,7 +13,7 @@ export type MetricsFormat = 'csv' | 'jsonl';
 export async function metricsText(runFolders: readonly string[], format: MetricsFormat): Promise<string> {
   const runs = [];
   for (const folder of runFolders) {
-    const run = await readRunFolder(folder);
+    const run = await readRunRecord(folder);
     runs.push({ runId: run.id, configName: run.configName, steps: run.steps, evals: run.evals });
   }
   const rows = metricRows(runs);
@@ -78,7 +78,7 @@ export async function openReportCommand(arg: unknown, version: string): Promise<
   const out = join(run.folder, 'report.html');
   let html: string;
   try {
-    html = renderReport(await readRunFolder(run.folder), { version, generatedAt: new Date().toISOString() });
+    html = renderReport(await readRunRecord(run.folder), { version, generatedAt: new Date().toISOString() });
     await writeFile(out, html);
   } catch (error) {
     await showRunError(`could not write the report of ${run.info.name} (${run.info.id})`, error);

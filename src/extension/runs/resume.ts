@@ -13,8 +13,8 @@ export async function resumeRun(training: TrainingManager, arg: unknown): Promis
   if (!trustedOrExplain('resume a run')) return undefined;
   const run = await pickRun(arg, {
     title: 'Loss Lab: Train: Resume a Run…',
-    accept: (info) => info.status === 'stopped' || info.status === 'failed' || info.status === 'paused',
-    noneReason: 'stopped, failed or paused',
+    accept: (info) => info.status === 'stopped' || info.status === 'failed' || info.status === 'paused' || info.status === 'interrupted',
+    noneReason: 'stopped, failed, paused or interrupted',
   });
   if (!run) return undefined;
   try {

@@ -1,11 +1,12 @@
 import { existsSync, statSync } from 'node:fs';
-import { basename, isAbsolute, join } from 'node:path';
+import { basename, isAbsolute } from 'node:path';
 import * as vscode from 'vscode';
 import { isConfigFileName } from '../../config/diagnostics';
 import { configNameIn } from '../../config/rawValues';
 import type { RunInfo } from '../../protocol/runInfo';
+import { loadRunHistory, loadRunInfo, runFile, runsFolderFor } from '../../node/runFolder';
 import { readConfigText } from '../dashboard/configSource';
-import { loadRunHistory, readRunInfo, runsFolderFor } from '../dashboard/runHistory';
+import { log } from '../log';
 
 const CONFIG_GLOB = '**/*.lab.{yaml,yml,json}';
 const EXCLUDE_GLOB = '**/{node_modules,.losslab}/**';
@@ -33,7 +34,7 @@ function pathOf(arg: unknown): string | undefined {
 
 function isRunFolder(path: string): boolean {
   try {
-    return statSync(path).isDirectory() && existsSync(join(path, 'run.json'));
+    return statSync(path).isDirectory() && existsSync(runFile(path, 'info'));
   } catch {
     return false;
   }
@@ -45,7 +46,7 @@ export async function runsOfConfig(config: vscode.Uri): Promise<PickedRun[]> {
   const name = text === null ? undefined : configNameIn(text, config.fsPath);
   if (!name) return [];
   const setting = vscode.workspace.getConfiguration('losslab', config).get<string>('runFolder', '');
-  const history = await loadRunHistory(runsFolderFor(config.fsPath, name, setting));
+  const history = await loadRunHistory(runsFolderFor(config.fsPath, name, setting), (problem) => log().warn(`runs: skipped ${problem.message}`));
   return history.map((run) => ({ folder: run.folder, info: run.series.info })).reverse();
 }
 
@@ -81,9 +82,7 @@ export function runItem(run: PickedRun): vscode.QuickPickItem & { run: PickedRun
 async function candidates(arg: unknown, query: RunQuery): Promise<{ runs: PickedRun[]; from: string } | undefined> {
   const path = pathOf(arg);
   if (path && isRunFolder(path)) {
-    const info = await readRunInfo(path);
-    if (!info) throw new Error(`${path}: run.json is not readable`);
-    return { runs: [{ folder: path, info }], from: basename(path) };
+    return { runs: [{ folder: path, info: await loadRunInfo(path) }], from: basename(path) };
   }
   const config = await configFor(arg, query.title);
   if (!config) {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EvalMetrics, StepMetrics } from '../../engine/train/metrics';
-import { writeFileAtomic } from '../../node/runStore';
+import { writeFileAtomic } from '../../node/runFolder';
 import type { RunInfo } from '../../protocol/runInfo';
 
 /** A metrics.jsonl record: a step line or an eval line, in file order. */

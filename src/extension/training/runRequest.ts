@@ -1,7 +1,7 @@
 import { dirname, join, resolve } from 'node:path';
 import type { BackendChoice } from '../../config/types';
 import { loadConfigFile } from '../../node/configFile';
-import { newRunId } from '../../node/runStore';
+import { newRunId } from '../../node/runFolder';
 import type { StartRunRequest } from './workerClient';
 
 /** The settings that shape a StartRun (losslab.defaultBackend, losslab.runFolder). */

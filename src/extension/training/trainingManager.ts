@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { BackendChoice, LabConfig } from '../../config/types';
-import { pausedByGpuFailure, type RunInfo } from '../../protocol/runInfo';
+import { ENDED_STATUSES, pausedByGpuFailure, type RunInfo } from '../../protocol/runInfo';
 import { log } from '../log';
 import type { BrowserTrainerPort, BrowserTrainerRelay, RunMetricsEvent, TrainingEvents } from './events';
 import { MetricsBatcher } from './metricsBatcher';
@@ -34,7 +34,6 @@ function showDataOutsideWorkspace(configFile: vscode.Uri, config: LabConfig | nu
 }
 
 const RESUME_ON_CPU = 'Resume on CPU';
-const ENDED: ReadonlySet<RunInfo['status']> = new Set(['finished', 'stopped', 'failed']);
 
 /**
  * The training side as the rest of the extension sees it: VS Code events over the supervisor (metrics batched to
@@ -160,7 +159,7 @@ export class TrainingManager implements TrainingEvents, BrowserTrainerRelay, vsc
 
   private runDidChange({ info, nonFinite, workerLost }: RunChange): void {
     // Listeners get every metric of a run before they hear that it paused or ended.
-    if (info.status === 'paused' || ENDED.has(info.status)) this.batcher.flush(info.id);
+    if (info.status === 'paused' || ENDED_STATUSES.has(info.status)) this.batcher.flush(info.id);
     log().info(`run ${info.id} (${info.name}): ${info.status}${info.message && info.status !== 'running' ? ` — ${info.message}` : ''}`);
     this.runChanged.fire(info);
     void vscode.commands.executeCommand('setContext', 'losslab.training', this.supervisor.activeRuns().length > 0);

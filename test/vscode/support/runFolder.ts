@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DETERMINISTIC_FIELDS, type StepMetrics } from '../../../src/engine/train/metrics';
-import { readMetrics } from '../../../src/node/runStore';
+import { readMetrics } from '../../../src/node/runFolder';
 import type { RunInfo } from '../../../src/protocol/runInfo';
 
 export { readMetrics };

@@ -1,13 +1,18 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { LabConfig } from '../config/types';
-import type { SamplerState } from '../engine/data/batches';
-import type { DatasetFiles } from '../engine/data/prepare';
-import { decodeSafetensors, encodeSafetensors, type DecodedSafetensors, type Tensor as StoredTensor } from '../engine/io/safetensors';
-import type { TrainerState } from '../engine/train/trainer';
-import type { NamedTensor } from '../engine/train/weights';
-import { writeFileAtomic } from './runStore';
+import type { LabConfig } from '../../config/types';
+import type { SamplerState } from '../../engine/data/batches';
+import type { DatasetFiles } from '../../engine/data/prepare';
+import type { DecodedSafetensors, Tensor as StoredTensor } from '../../engine/io/safetensors';
+import type { TrainerState } from '../../engine/train/trainer';
+import type { NamedTensor } from '../../engine/train/weights';
+import { CheckpointError, encodeChecksummed, readChecksummedFile } from './checksum';
+import { writeFileAtomic } from './writer';
+
+export {
+  CHECKSUM_KEY, CheckpointError, MAX_CHECKPOINT_BYTES, decodeChecksummed, readChecksummedFile, verifyChecksum, type ChecksumRequirement,
+} from './checksum';
 
 /** Written into both files of a checkpoint; a reader refuses other formats. */
 export const CHECKPOINT_FORMAT = 'losslab-checkpoint/1';
@@ -34,9 +39,6 @@ export interface Checkpoint {
   /** The weights file and its sibling `.state.safetensors`. */
   files: { weights: string; state: string };
 }
-
-/** A checkpoint that is missing a file, torn, or whose two files do not belong together. */
-export class CheckpointError extends Error {}
 
 /** `checkpoints/step-000042.safetensors` and `checkpoints/step-000042.state.safetensors` of a run folder. */
 export function checkpointFiles(runFolder: string, step: number): { weights: string; state: string } {
@@ -128,8 +130,8 @@ export function writeCheckpoint(runFolder: string, input: CheckpointInput): stri
     rng: JSON.stringify({ dropout: 'counter-based: masks are seeded by (seed, step, micro-batch)', next_step: state.step + 1 }),
   };
   mkdirSync(dirname(files.state), { recursive: true });
-  writeFileAtomic(files.state, encodeSafetensors(stored(state.optimizerState), stateMetadata));
-  writeFileAtomic(files.weights, encodeSafetensors(stored(input.weights), { ...input.metadata, ...common }));
+  writeFileAtomic(files.state, encodeChecksummed(stored(state.optimizerState), stateMetadata));
+  writeFileAtomic(files.weights, encodeChecksummed(stored(input.weights), { ...input.metadata, ...common }));
   return files.weights;
 }
 
@@ -139,11 +141,14 @@ function stored(tensors: Map<string, NamedTensor>): Record<string, StoredTensor>
   return out;
 }
 
-/** Reads the checkpoint of one step; throws a CheckpointError unless both files exist, parse and belong together. */
+/**
+ * Reads the checkpoint of one step; throws a CheckpointError unless both files exist, parse, match their checksums
+ * (required: Loss Lab wrote them) and belong together.
+ */
 export function readCheckpoint(runFolder: string, step: number): Checkpoint {
   const files = checkpointFiles(runFolder, step);
-  const state = decodeFile(files.state);
-  const weights = decodeFile(files.weights);
+  const state = readChecksummedFile(files.state, 'required');
+  const weights = readChecksummedFile(files.weights, 'required');
   const meta = state.metadata;
   const fail = (reason: string): never => {
     throw new CheckpointError(`${files.state}: ${reason}`);
@@ -165,20 +170,6 @@ export function readCheckpoint(runFolder: string, step: number): Checkpoint {
     },
     files,
   };
-}
-
-function decodeFile(file: string): DecodedSafetensors {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(file);
-  } catch (error) {
-    throw new CheckpointError(`${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
-  }
-  try {
-    return decodeSafetensors(bytes, file);
-  } catch (error) {
-    throw new CheckpointError(error instanceof Error ? error.message : String(error));
-  }
 }
 
 function floatTensors(decoded: DecodedSafetensors, file: string): Map<string, NamedTensor> {
@@ -212,7 +203,7 @@ export function checkpointSteps(runFolder: string): number[] {
   }).sort((a, b) => b - a);
 }
 
-/** The newest complete checkpoint of a run folder, or null; `skipped` collects why newer ones were passed over. */
+/** The newest complete, intact checkpoint of a run folder, or null; `skipped` collects why newer ones were passed over. */
 export function latestCheckpoint(runFolder: string, skipped: string[] = []): Checkpoint | null {
   for (const step of checkpointSteps(runFolder)) {
     try {
@@ -225,17 +216,39 @@ export function latestCheckpoint(runFolder: string, skipped: string[] = []): Che
   return null;
 }
 
-/** Removes what interrupted writes left behind: temporary files and checkpoint files of steps after `step`. */
-export function removeCheckpointsAfter(runFolder: string, step: number): void {
+/** Suffix of checkpoint files a resume passed over: kept beside the others for inspection, never read again. */
+const SET_ASIDE_SUFFIX = '.discarded';
+
+/**
+ * Before a resume from `step`: moves the checkpoint files of later steps aside (`NAME.discarded`, corrupt or torn
+ * ones included) and removes interrupted writes' temporary files. Returns a sentence for each, to be shown.
+ */
+export function setAsideCheckpointsAfter(runFolder: string, step: number): string[] {
   const folder = join(runFolder, 'checkpoints');
   let names: string[];
   try {
-    names = readdirSync(folder);
+    names = readdirSync(folder).sort();
   } catch {
-    return;
+    return [];
   }
+  const notices: string[] = [];
   for (const name of names) {
     const match = /^step-(\d{6,})\.(state\.)?safetensors$/.exec(name);
-    if (name.endsWith('.tmp') || (match && Number(match[1]) > step)) rmSync(join(folder, name), { force: true });
+    if (name.endsWith('.tmp')) {
+      rmSync(join(folder, name), { force: true });
+      notices.push(`removed ${join(folder, name)}: an unfinished write's temporary file`);
+    } else if (match && Number(match[1]) > step) {
+      const aside = freeName(join(folder, `${name}${SET_ASIDE_SUFFIX}`));
+      renameSync(join(folder, name), aside);
+      notices.push(`moved ${join(folder, name)} aside to ${aside}: it is newer than the checkpoint of step ${step} the run continues from`);
+    }
   }
+  return notices;
+}
+
+/** `path`, or `path.1`, `path.2`, … : the first that does not exist, so an earlier set-aside file is never overwritten. */
+function freeName(path: string): string {
+  let candidate = path;
+  for (let n = 1; existsSync(candidate); n++) candidate = `${path}.${n}`;
+  return candidate;
 }

@@ -1,0 +1,11 @@
+// The run folder's one owner: every reader and writer of run.json, metrics.jsonl, grad_norms.jsonl, run.lock and
+// checkpoints goes through these exports.
+export { RunFolderError, type GradNormsRecord } from './checks';
+export * from './checkpoints';
+export { RUN_FILES, listRunIds, listRunIdsAsync, newRunId, runFile, runsFolder, runsFolderFor } from './layout';
+export { RunLockedError, lockState, type RunLock } from './lock';
+export { RecordsTail, parseMetrics, type MetricsRecords } from './records';
+export {
+  loadRun, loadRunHistory, loadRunInfo, loadRunInfoIfPresent, readGradNorms, readMetrics, readRunInfo, readRunRecord, truncateRecords, type RunRecord, type StoredRun,
+} from './reader';
+export { RunWriter, claimNewRunFolder, claimRunFolder, writeFileAtomic, type ResumeRecord, type RunInfo, type StoredRunInfo } from './writer';

@@ -1,0 +1,121 @@
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, linkSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { RunFolderError } from './checks';
+import { runFile } from './layout';
+
+/** What run.lock holds: who writes the folder, so another process can tell a live writer from a dead one. */
+interface LockOwner {
+  pid: number;
+  host: string;
+  /** The process's start time in clock ticks since boot (Linux), so a recycled pid is not taken for the writer. */
+  start: string | null;
+  token: string;
+  since: string;
+}
+
+/** A run folder held for writing by this process; `release` lets the next writer in. */
+export interface RunLock {
+  readonly folder: string;
+  release(): void;
+}
+
+/** The folder is being written by a live process: another writer must wait or choose another folder. */
+export class RunLockedError extends RunFolderError {}
+
+function processStart(pid: number): string | null {
+  try {
+    // Field 22 of /proc/<pid>/stat, counted after the command name, which may itself hold spaces.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function readOwner(file: string): LockOwner | null {
+  try {
+    const value = JSON.parse(readFileSync(file, 'utf8')) as Partial<LockOwner>;
+    return Number.isInteger(value.pid) && typeof value.token === 'string' && typeof value.host === 'string' ? value as LockOwner : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether the lock's owner is gone: same host and its pid dead or recycled. A lock from another host counts as live. */
+export function ownerGone(owner: LockOwner | null): boolean {
+  if (owner === null) return true;
+  if (owner.host !== hostname()) return false;
+  if (!processAlive(owner.pid)) return true;
+  return owner.start !== null && processStart(owner.pid) !== owner.start;
+}
+
+/** The folder's writer as run.lock names it: 'live', 'stale' (its process is gone) or 'none'. */
+export function lockState(folder: string): 'live' | 'stale' | 'none' {
+  const file = runFile(folder, 'lock');
+  if (!existsSync(file)) return 'none';
+  return ownerGone(readOwner(file)) ? 'stale' : 'live';
+}
+
+function describeOwner(owner: LockOwner): string {
+  return `process ${owner.pid}${owner.host === hostname() ? '' : ` on ${owner.host}`} (since ${owner.since})`;
+}
+
+/**
+ * Takes the folder's run.lock for this process. A live writer's lock is a RunLockedError; a dead writer's (stale)
+ * lock is taken over, and `onTakeover` hears which process had left it.
+ */
+export function acquireRunLock(folder: string, onTakeover: (message: string) => void = () => {}): RunLock {
+  const file = runFile(folder, 'lock');
+  const mine: LockOwner = { pid: process.pid, host: hostname(), start: processStart(process.pid), token: randomBytes(8).toString('hex'), since: new Date().toISOString() };
+  for (let attempt = 0; attempt < 5; attempt++) {
+    try {
+      const fd = openSync(file, 'wx');
+      try {
+        writeSync(fd, `${JSON.stringify(mine)}\n`);
+      } finally {
+        closeSync(fd);
+      }
+      return { folder, release: () => releaseIfMine(file, mine.token) };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new RunFolderError(file, null, `cannot create the run lock (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    }
+    const owner = readOwner(file);
+    if (!ownerGone(owner)) {
+      throw new RunLockedError(folder, null, `is being written by ${describeOwner(owner as LockOwner)}: wait until it ends, stop it, or use another folder`);
+    }
+    // Rename, not delete: of two processes taking over the same stale lock, only one rename succeeds.
+    const aside = `${file}.stale-${process.pid}-${mine.token}`;
+    try {
+      renameSync(file, aside);
+    } catch {
+      continue;
+    }
+    if (readOwner(aside)?.token !== owner?.token) {
+      // A live writer's fresh lock was moved aside between the read and the rename: give it back (link fails if taken).
+      try {
+        linkSync(aside, file);
+      } catch {
+        // Someone else holds the folder now; the next attempt reports them.
+      }
+      rmSync(aside, { force: true });
+      continue;
+    }
+    rmSync(aside, { force: true });
+    onTakeover(owner ? `${folder}: took over the lock left by ${describeOwner(owner)}, which is no longer running` : `${folder}: replaced an unreadable run.lock`);
+  }
+  throw new RunLockedError(folder, null, 'its run.lock keeps changing hands: another process is taking it; try again');
+}
+
+function releaseIfMine(file: string, token: string): void {
+  if (readOwner(file)?.token === token) rmSync(file, { force: true });
+}
