@@ -1,11 +1,11 @@
 import type { ResourceLimits } from 'node:worker_threads';
 import type { EvalMetrics, NonFiniteReport, StepMetrics } from '../../engine/train/metrics';
 import type { RunInfo } from '../../protocol/runInfo';
+import { markRunFailed } from '../../node/runFolder';
 import type { BrowserTrainerToHost } from '../../protocol/browserTrainer';
 import type { DidProbeWebGpu, DidStartRun, WorkerToHost } from '../../protocol/worker';
 import { BrowserTrainerClient, type BrowserTrainerTransport } from './browserTrainerClient';
 import type { RunMetricsEvent } from './events';
-import { markRunFailed } from './runFailure';
 import { TrainingWorkerClient, type LogLevel, type StartRunRequest } from './workerClient';
 
 /**
@@ -40,11 +40,12 @@ export interface SupervisorOptions {
   version?: string;
 }
 
-/** A run that started; `records` counts the metrics lines the host has received (to find the rest after a crash). */
+/** A run that started; `steps` and `evals` count the records the host has received (to find the rest after a crash). */
 interface TrackedRun {
   info: RunInfo;
   folder: string;
-  records: number;
+  steps: number;
+  evals: number;
   tokens: number;
   trainingMs: number;
 }
@@ -161,7 +162,7 @@ export class TrainingSupervisor {
   private handle(message: Exclude<WorkerToHost, DidProbeWebGpu>): void {
     const listener = this.options.listener;
     if (message.type === 'DidStartRun') {
-      const run: TrackedRun = { info: message.info, folder: message.folder, records: 0, tokens: 0, trainingMs: 0 };
+      const run: TrackedRun = { info: message.info, folder: message.folder, steps: 0, evals: 0, tokens: 0, trainingMs: 0 };
       // A resumed run keeps its id: it is active again, not ended.
       this.ended.delete(message.runId);
       this.runs.set(message.runId, run);
@@ -200,7 +201,7 @@ export class TrainingSupervisor {
   }
 
   private noteSteps(run: TrackedRun, steps: StepMetrics[]): void {
-    run.records += steps.length;
+    run.steps += steps.length;
     for (const s of steps) {
       run.tokens += s.tokens;
       run.trainingMs += (1000 * s.tokens) / Math.max(1e-9, s.tokens_per_sec);
@@ -213,7 +214,7 @@ export class TrainingSupervisor {
   }
 
   private noteEvals(run: TrackedRun, evals: EvalMetrics[]): void {
-    run.records += evals.length;
+    run.evals += evals.length;
     const last = evals.at(-1);
     if (last) run.info = { ...run.info, final_val_loss: last.val_loss };
   }
@@ -225,10 +226,9 @@ export class TrainingSupervisor {
       let info: RunInfo;
       try {
         const failed = markRunFailed(run.folder, reason, run.info);
-        const unseen = failed.records.slice(run.records);
-        const steps = unseen.filter((r): r is StepMetrics => !('val_loss' in r));
-        const evals = unseen.filter((r): r is EvalMetrics => 'val_loss' in r);
-        if (unseen.length > 0) this.options.listener.onMetrics({ runId, configFile: run.info.config_file, steps, evals });
+        const steps = failed.steps.slice(run.steps);
+        const evals = failed.evals.slice(run.evals);
+        if (steps.length + evals.length > 0) this.options.listener.onMetrics({ runId, configFile: run.info.config_file, steps, evals });
         info = failed.info;
       } catch (error) {
         this.options.listener.log?.('error', `could not mark run ${runId} failed in ${run.folder}: ${String(error)}`);

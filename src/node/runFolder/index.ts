@@ -4,6 +4,7 @@ export { RunFolderError, type GradNormsRecord } from './checks';
 export * from './checkpoints';
 export { RUN_FILES, listRunIds, listRunIdsAsync, newRunId, runFile, runsFolder, runsFolderFor } from './layout';
 export { RunLockedError, lockState, type RunLock } from './lock';
+export { markRunFailed, type FailedRun } from './recovery';
 export { RecordsTail, parseMetrics, type MetricsRecords } from './records';
 export {
   loadRun, loadRunHistory, loadRunInfo, loadRunInfoIfPresent, readGradNorms, readMetrics, readRunInfo, readRunRecord, truncateRecords, type RunRecord, type StoredRun,

@@ -66,6 +66,12 @@ export function lockState(folder: string): 'live' | 'stale' | 'none' {
   return ownerGone(readOwner(file)) ? 'stale' : 'live';
 }
 
+/** Whether run.lock names this process: a writer thread of this process held it (and may have died holding it). */
+export function lockHeldByThisProcess(folder: string): boolean {
+  const owner = readOwner(runFile(folder, 'lock'));
+  return owner !== null && owner.pid === process.pid && owner.host === hostname();
+}
+
 function describeOwner(owner: LockOwner): string {
   return `process ${owner.pid}${owner.host === hostname() ? '' : ` on ${owner.host}`} (since ${owner.since})`;
 }
