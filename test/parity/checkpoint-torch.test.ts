@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { decodeSafetensors, encodeSafetensors, type Tensor } from '../../src/engine/io/safetensors';
+import { CHECKSUM_KEY } from '../../src/node/runFolder';
 import { runCli, tempDir } from '../support/cli';
 import { parseRefereeLog, torchAvailable } from '../support/torch';
 
@@ -53,6 +54,22 @@ schedule: { warmup_steps: 4, decay: inverse_sqrt }
 training: { steps: 10, batch_size: 4, grad_clip: 0.3 }` },
 ];
 
+/** Per file: the stored checksum, hashlib's sha256 of the data section, and the tensors as torch.Tensors. */
+const CHECKSUM_IN_TORCH = `
+import hashlib, json, struct, sys
+import torch
+from safetensors_io import read_safetensors
+key = sys.argv[1]
+for path in sys.argv[2:]:
+    blob = open(path, "rb").read()
+    (header_len,) = struct.unpack("<Q", blob[:8])
+    arrays, metadata = read_safetensors(path)
+    assert all(isinstance(v, str) for v in metadata.values()), "safetensors metadata values are strings"
+    tensors = {name: torch.from_numpy(a) for name, a in arrays.items()}
+    print(json.dumps({"stored": metadata.get(key), "computed": hashlib.sha256(blob[8 + header_len:]).hexdigest(),
+                      "tensors": len(tensors), "values": sum(t.numel() for t in tensors.values())}))
+`;
+
 const relative = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-12);
 
 describe('checkpoints load into PyTorch (load_state_dict(strict=True), torch.optim state) and training continues alike', () => {
@@ -87,6 +104,32 @@ describe('checkpoints load into PyTorch (load_state_dict(strict=True), torch.opt
       t.diagnostic(`continued in PyTorch from steps 4 and 8: max relative loss difference ${worst.toExponential(2)}`);
     });
   }
+
+  it('every checkpoint file with its checksum metadata loads in PyTorch, and Python\'s hashlib computes the same checksum', async () => {
+    const dir = tempDir('losslab-ckpt-torch-');
+    writeFileSync(join(dir, 'story.txt'), STORY);
+    const config = join(dir, 'ckpt.lab.yaml');
+    writeFileSync(config, `name: ckpt\nseed: 4\nbackend: cpu\n${scenarios[0].yaml.trim().replace(/ }$/, ', checkpoint_interval: 4 }')}\n`);
+    const run = join(dir, 'run');
+    assert.equal((await runCli(['train', config, '--out', run, '--quiet'])).code, 0);
+    const folder = join(run, 'checkpoints');
+    const files = readdirSync(folder).sort().map((name) => join(folder, name));
+    assert.equal(files.length, 7, 'steps 4, 8 and 10 (weights and state) and final');
+    const python = spawnSync(PYTHON, ['-c', CHECKSUM_IN_TORCH, CHECKSUM_KEY, ...files], {
+      cwd: join(__dirname, '..', 'torch'), encoding: 'utf8', timeout: 120_000, env: { ...process.env, OPENBLAS_NUM_THREADS: '1', PYTHONDONTWRITEBYTECODE: '1' },
+    });
+    assert.equal(python.status, 0, python.stderr);
+    const results = python.stdout.trim().split('\n').map((l) => JSON.parse(l) as { stored: string; computed: string; tensors: number; values: number });
+    assert.equal(results.length, files.length);
+    files.forEach((file, i) => {
+      const decoded = decodeSafetensors(readFileSync(file), file);
+      assert.equal(results[i].stored, decoded.metadata[CHECKSUM_KEY], file);
+      assert.equal(results[i].computed, results[i].stored, `${file}: hashlib over the data section`);
+      assert.equal(results[i].tensors, decoded.tensors.size, file);
+      const values = [...decoded.tensors.values()].reduce((sum, t) => sum + t.data.length, 0);
+      assert.equal(results[i].values, values, `${file}: torch sees every value`);
+    });
+  });
 
   it('strict loading is real: an extra tensor in the weights file, or a missing moment, is refused', async () => {
     const dir = tempDir('losslab-ckpt-torch-');

@@ -9,8 +9,8 @@ import { decodeSafetensors } from '../../src/engine/io/safetensors';
 import { DETERMINISTIC_FIELDS, type StepMetrics } from '../../src/engine/train/metrics';
 import { Trainer } from '../../src/engine/train/trainer';
 import {
-  CHECKPOINT_FORMAT, checkpointFiles, fingerprintMismatch, latestCheckpoint, readCheckpoint, removeCheckpointsAfter, runFingerprint, writeCheckpoint,
-} from '../../src/node/checkpoint';
+  CHECKPOINT_FORMAT, checkpointFiles, fingerprintMismatch, latestCheckpoint, readCheckpoint, runFingerprint, setAsideCheckpointsAfter, writeCheckpoint,
+} from '../../src/node/runFolder';
 import { tempDir } from '../support/cli';
 
 const STORY = 'the cat sat on the mat and the dog ran to the park. '.repeat(20);
@@ -97,7 +97,7 @@ describe('checkpoints', () => {
     assert.match(state.metadata.data_hash, /^[0-9a-f]{64}$/);
   });
 
-  it('the newest complete checkpoint is found past torn, half-written and mismatched ones; leftovers are removed', async () => {
+  it('the newest complete checkpoint is found past torn, half-written and mismatched ones; later files are set aside, saying so', async () => {
     const config = labConfig();
     const files = { train: STORY, val: null };
     const t = trainer(config, files);
@@ -116,8 +116,18 @@ describe('checkpoints', () => {
     assert.equal(skipped.length, 2, skipped.join('\n'));
     assert.match(skipped[0], /step-000005\.safetensors/);
     assert.match(skipped[1], /step-000003\.state\.safetensors: holds step 2, expected 3/);
-    removeCheckpointsAfter(dir, 2);
-    assert.deepEqual(readdirSync(join(dir, 'checkpoints')).sort(), ['step-000001.safetensors', 'step-000001.state.safetensors', 'step-000002.safetensors', 'step-000002.state.safetensors']);
+    const notices = setAsideCheckpointsAfter(dir, 2);
+    assert.deepEqual(readdirSync(join(dir, 'checkpoints')).sort(), [
+      'step-000001.safetensors', 'step-000001.state.safetensors', 'step-000002.safetensors', 'step-000002.state.safetensors',
+      'step-000003.safetensors.discarded', 'step-000003.state.safetensors.discarded', 'step-000004.state.safetensors.discarded',
+      'step-000005.safetensors.discarded', 'step-000005.state.safetensors.discarded',
+    ]);
+    assert.equal(notices.length, 6, notices.join('\n'));
+    assert.match(notices[0], /^removed .*step-000002\.safetensors\.123\.tmp: an unfinished write's temporary file$/);
+    assert.match(notices[1], /^moved .*step-000003\.safetensors aside to .*step-000003\.safetensors\.discarded: it is newer than the checkpoint of step 2/);
+    writeCheckpoint(dir, { weights: await t.weights(), state: await t.state(), fingerprint });
+    setAsideCheckpointsAfter(dir, 2);
+    assert.ok(readdirSync(join(dir, 'checkpoints')).includes('step-000005.safetensors.discarded.1'), 'an earlier set-aside file is not overwritten');
   });
 
   it('a state file from another write of the same step (a kill between the two renames) does not pair up', async () => {

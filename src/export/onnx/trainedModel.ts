@@ -3,10 +3,10 @@ import { basename, dirname, join } from 'node:path';
 import type { LabConfig } from '../../config/types';
 import { CpuBackend } from '../../engine/backends/cpu';
 import { vocabularyFromJSON, type VocabularyJSON } from '../../engine/data/vocab';
-import { SafetensorsError, decodeSafetensors } from '../../engine/io/safetensors';
 import { createModel } from '../../engine/nn';
 import { WeightsMismatchError, loadWeights, type NamedTensor } from '../../engine/train/weights';
 import { UserError } from '../../node/configFile';
+import { decodeChecksummed } from '../../node/runFolder';
 import type { ExportSource } from './exportModel';
 
 /** A trained model read from a run folder (Node only): what an export needs, and where it came from. */
@@ -51,20 +51,14 @@ async function readJson(file: string, what: string): Promise<unknown> {
 /**
  * Reads the model of a run: `path` is a run folder (its final checkpoint, or the latest step-N one) or a checkpoint
  * inside a run folder's checkpoints/. The model's config comes from the run's config.json; the vocabulary from the
- * checkpoint's metadata or vocab.json. Only the model's own weights are taken (optimizer state is skipped), each
- * checked against the shape the config implies.
+ * checkpoint's metadata or vocab.json. The checkpoint must carry its checksum (Loss Lab wrote it) and match it. Only
+ * the model's own weights are taken (optimizer state is skipped), each checked against the shape the config implies.
  */
 export async function loadTrainedModel(path: string): Promise<TrainedModel> {
   const checkpointFile = (await isDirectory(path)) ? await latestCheckpoint(path) : path;
   const parent = dirname(checkpointFile);
   const runDir = basename(parent) === 'checkpoints' ? dirname(parent) : parent;
-  let decoded;
-  try {
-    decoded = decodeSafetensors(await readFile(checkpointFile), checkpointFile);
-  } catch (error) {
-    if (error instanceof SafetensorsError) throw new UserError(error.message);
-    throw error;
-  }
+  const decoded = decodeChecksummed(await readFile(checkpointFile), checkpointFile, 'required');
   const config = (await readJson(join(runDir, 'config.json'), 'the run folder\'s resolved config says how the model is built')) as LabConfig;
   const vocab = (decoded.metadata.vocab !== undefined
     ? JSON.parse(decoded.metadata.vocab)

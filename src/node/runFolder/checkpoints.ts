@@ -11,7 +11,7 @@ import { CheckpointError, encodeChecksummed, readChecksummedFile } from './check
 import { writeFileAtomic } from './writer';
 
 export {
-  CHECKSUM_KEY, CheckpointError, MAX_CHECKPOINT_BYTES, decodeChecksummed, readChecksummedFile, verifyChecksum, type ChecksumRequirement,
+  CHECKSUM_KEY, CheckpointError, decodeChecksummed, readChecksummedFile, verifyChecksum, type ChecksumRequirement,
 } from './checksum';
 
 /** Written into both files of a checkpoint; a reader refuses other formats. */

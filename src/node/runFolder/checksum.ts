@@ -1,16 +1,12 @@
 import { createHash } from 'node:crypto';
-import { MAX_PARAMETERS } from '../../config/sizeEstimate';
 import {
   SafetensorsError, decodeSafetensors, encodeSafetensors, safetensorsDataSection, type DecodedSafetensors, type Tensor,
 } from '../../engine/io/safetensors';
 import { UserError } from '../userError';
-import { readRegularFileSync } from '../safeFile';
+import { MAX_WEIGHTS_BYTES, readRegularFileSync } from '../safeFile';
 
 /** The metadata key of a checkpoint file's checksum: the sha256 (hex) of its whole data section, every tensor byte. */
 export const CHECKSUM_KEY = 'tensor_sha256';
-
-/** The largest checkpoint file: the biggest model's float32 weights twice over (tied copies, or Adam's two moments). */
-export const MAX_CHECKPOINT_BYTES = 2 * MAX_PARAMETERS * Float32Array.BYTES_PER_ELEMENT + 64 * 1024 ** 2;
 
 /** A checkpoint file that is missing, torn, corrupted, or whose two files do not belong together; names the file. */
 export class CheckpointError extends UserError {}
@@ -39,7 +35,8 @@ export function verifyChecksum(bytes: Uint8Array, decoded: DecodedSafetensors, f
       '(written by an older Loss Lab, or not by Loss Lab); a run folder\'s checkpoints must carry one');
   }
   if (!/^[0-9a-f]{64}$/.test(expected)) {
-    throw new CheckpointError(`${file}: metadata ${CHECKSUM_KEY} is ${JSON.stringify(expected.slice(0, 80))}, not a sha256 hex digest: the header was changed or corrupted`);
+    const shown = JSON.stringify(expected.slice(0, 80));
+    throw new CheckpointError(`${file}: metadata ${CHECKSUM_KEY} is ${shown}, not a sha256 hex digest: the header was changed or corrupted`);
   }
   const actual = sha256(safetensorsDataSection(bytes));
   if (actual !== expected) {
@@ -61,11 +58,14 @@ export function decodeChecksummed(bytes: Uint8Array, file: string, requirement: 
   return decoded;
 }
 
-/** Reads (a regular file within MAX_CHECKPOINT_BYTES only), decodes and verifies one checkpoint file. */
+/**
+ * Reads (a regular file within MAX_WEIGHTS_BYTES only: Adam's two moments weigh as much as tied weights), decodes and
+ * verifies one checkpoint file.
+ */
 export function readChecksummedFile(file: string, requirement: ChecksumRequirement): DecodedSafetensors {
   let bytes: Uint8Array;
   try {
-    bytes = readRegularFileSync(file, { maxBytes: MAX_CHECKPOINT_BYTES, what: 'checkpoint' });
+    bytes = readRegularFileSync(file, { maxBytes: MAX_WEIGHTS_BYTES, what: 'checkpoint' });
   } catch (error) {
     if (error instanceof UserError) throw new CheckpointError(error.message);
     throw error;
