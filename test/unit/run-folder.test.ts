@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -105,6 +105,22 @@ describe('run.lock', () => {
     const notices: string[] = [];
     acquireRunLock(folder, (message) => notices.push(message)).release();
     assert.match(notices[0], /replaced an unreadable run\.lock/);
+  });
+
+  it('reads a FIFO or /dev/zero planted as run.lock as unreadable without blocking, and refuses a folder there', () => {
+    for (const plant of ['fifo', 'zero']) {
+      const folder = runFolder(2);
+      if (plant === 'fifo') execFileSync('mkfifo', [join(folder, 'run.lock')]);
+      else symlinkSync('/dev/zero', join(folder, 'run.lock'));
+      assert.equal(lockState(folder), 'stale', plant);
+      assert.equal(readRunInfo(folder).status, 'interrupted', plant);
+      const notices: string[] = [];
+      acquireRunLock(folder, (message) => notices.push(message)).release();
+      assert.match(notices[0], /replaced an unreadable run\.lock/, plant);
+    }
+    const folder = runFolder(0);
+    mkdirSync(join(folder, 'run.lock'));
+    assert.throws(() => acquireRunLock(folder), (error: unknown) => error instanceof RunFolderError && /run\.lock: is a folder, not a run lock/.test(error.message));
   });
 });
 

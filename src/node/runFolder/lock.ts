@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, linkSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, linkSync, lstatSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { readRegularFileSync } from '../safeFile';
 import { RunFolderError } from './checks';
 import { runFile } from './layout';
 
@@ -42,9 +43,13 @@ function processAlive(pid: number): boolean {
   }
 }
 
+/** A run.lock is one short JSON line; anything larger, or not a regular file, is not one Loss Lab wrote. */
+const MAX_LOCK_BYTES = 4096;
+
 function readOwner(file: string): LockOwner | null {
   try {
-    const value = JSON.parse(readFileSync(file, 'utf8')) as Partial<LockOwner>;
+    // A FIFO or /dev/zero planted as run.lock must read as unreadable, not block or fill memory.
+    const value = JSON.parse(readRegularFileSync(file, { maxBytes: MAX_LOCK_BYTES, what: 'run lock' }).toString('utf8')) as Partial<LockOwner>;
     return Number.isInteger(value.pid) && typeof value.token === 'string' && typeof value.host === 'string' ? value as LockOwner : null;
   } catch {
     return null;
@@ -96,6 +101,7 @@ export function acquireRunLock(folder: string, onTakeover: (message: string) => 
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new RunFolderError(file, null, `cannot create the run lock (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
     }
     const owner = readOwner(file);
+    if (owner === null && isFolder(file)) throw new RunFolderError(file, null, 'is a folder, not a run lock: remove it, or use another folder');
     if (!ownerGone(owner)) {
       throw new RunLockedError(folder, null, `is being written by ${describeOwner(owner as LockOwner)}: wait until it ends, stop it, or use another folder`);
     }
@@ -120,6 +126,14 @@ export function acquireRunLock(folder: string, onTakeover: (message: string) => 
     onTakeover(owner ? `${folder}: took over the lock left by ${describeOwner(owner)}, which is no longer running` : `${folder}: replaced an unreadable run.lock`);
   }
   throw new RunLockedError(folder, null, 'its run.lock keeps changing hands: another process is taking it; try again');
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return lstatSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function releaseIfMine(file: string, token: string): void {
