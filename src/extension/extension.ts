@@ -8,10 +8,14 @@ import { registerNotebook } from './notebook/register';
 import { registerRunCommands } from './runs/register';
 import { registerTraining } from './training/register';
 
+/** What deactivate waits for: runs in progress stop after their step, so none is left marked running. */
+let shutdownTraining: (() => Promise<void>) | undefined;
+
 /** Wires Loss Lab's features together; each feature registers its own disposables. */
 export function activate(context: vscode.ExtensionContext): LossLabApi {
   registerLog(context);
   const training = registerTraining(context);
+  shutdownTraining = () => training.shutdown();
   registerLanguageFeatures(context, { onDidChangeRun: training.onDidChangeRun });
   registerNewConfigCommand(context);
   const dashboard = registerDashboard(context, training);
@@ -20,4 +24,6 @@ export function activate(context: vscode.ExtensionContext): LossLabApi {
   return createApi(training, dashboard);
 }
 
-export function deactivate(): void {}
+export function deactivate(): Promise<void> | undefined {
+  return shutdownTraining?.();
+}

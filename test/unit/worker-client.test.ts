@@ -9,6 +9,7 @@ import type { RunMetricsEvent } from '../../src/extension/training/events';
 import { startRunRequest } from '../../src/extension/training/runRequest';
 import { activeRunStatus, endedRunStatus, formatLoss, formatRate } from '../../src/extension/training/statusText';
 import { TrainingSupervisor, type RunChange } from '../../src/extension/training/trainingSupervisor';
+import { lockState, readRunInfo } from '../../src/node/runFolder';
 import type { RunInfo } from '../../src/protocol/runInfo';
 import { ensureBuilt, tempDir } from '../support/cli';
 
@@ -138,6 +139,33 @@ describe('TrainingSupervisor and TrainingWorkerClient', () => {
     const again = await supervisor.train({ configFile: next.config, overrides: {}, outDir: join(next.dir, 'out') });
     assert.equal((await supervisor.whenRunEnds(again.runId)).status, 'finished');
     await supervisor.dispose();
+  });
+
+  it('a killed worker releases the run lock it held for this process, so the failed run reads failed and can be resumed', async () => {
+    const { supervisor, records } = supervised();
+    const { dir, config } = project('long', '{ steps: 100000, batch_size: 4, checkpoint_interval: 2 }');
+    const { runId, folder } = await supervisor.train({ configFile: config, overrides: {}, outDir: join(dir, 'out') });
+    await until(() => records(runId).length >= 4);
+    assert.equal(lockState(folder), 'live');
+    await supervisor.killWorker();
+    assert.equal(lockState(folder), 'none');
+    assert.equal(readRunInfo(folder).status, 'failed');
+    const resumed = await supervisor.train({ configFile: config, overrides: { 'training.steps': 20 }, resumeFrom: folder });
+    assert.equal((await supervisor.whenRunEnds(resumed.runId)).status, 'finished');
+    assert.deepEqual(fileRecords(folder).filter((r) => !('val_loss' in r)).map((r) => r.step), Array.from({ length: 20 }, (_, i) => i + 1));
+    await supervisor.dispose();
+  });
+
+  it('shutting down (dispose) stops the runs in progress after their step: run.json says stopped, steps match the metrics', async () => {
+    const { supervisor, records } = supervised();
+    const { dir, config } = project('long', '{ steps: 100000, batch_size: 4 }');
+    const { runId, folder } = await supervisor.train({ configFile: config, overrides: {}, outDir: join(dir, 'out') });
+    await until(() => records(runId).length >= 3);
+    await supervisor.dispose();
+    const info = readRunInfo(folder);
+    assert.equal(info.status, 'stopped');
+    assert.equal(info.steps_completed, fileRecords(folder).filter((r) => !('val_loss' in r)).length);
+    assert.equal(lockState(folder), 'none');
   });
 
   it('a worker that crashes reports the error as the reason', async () => {

@@ -150,6 +150,11 @@ export class TrainingManager implements TrainingEvents, BrowserTrainerRelay, vsc
     return this.supervisor.killWorker('the training worker was killed (killWorkerForTesting)');
   }
 
+  /** Stops the runs in progress (each ends stopped, after its step) and ends the worker; deactivate waits for it. */
+  shutdown(): Promise<void> {
+    return this.supervisor.dispose();
+  }
+
   dispose(): void {
     this.batcher.dispose();
     void this.supervisor.dispose();

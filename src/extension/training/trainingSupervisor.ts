@@ -40,6 +40,9 @@ export interface SupervisorOptions {
   version?: string;
 }
 
+/** How long a shutting-down extension host waits for its runs to stop after their step (VS Code allows deactivate ~5 s). */
+const SHUTDOWN_GRACE_MS = 3000;
+
 /** A run that started; `steps` and `evals` count the records the host has received (to find the rest after a crash). */
 interface TrackedRun {
   info: RunInfo;
@@ -128,10 +131,24 @@ export class TrainingSupervisor {
     await this.client?.terminate(reason);
   }
 
-  /** Ends the worker (the extension is shutting down); runs in progress are marked failed with the reason. */
+  /**
+   * The extension is shutting down: every run in progress is asked to stop after its step (and so ends `stopped`,
+   * with its final checkpoint); runs that have not ended within the grace period go down with the worker, `failed`.
+   */
   dispose(): Promise<void> {
-    return this.killWorker('the extension host shut down (VS Code closed or reloaded) during the run');
+    this.shutdown ??= (async () => {
+      const active = [...this.runs.keys()];
+      for (const runId of active) this.stop(runId);
+      const ended = Promise.all(active.map((runId) => this.whenRunEnds(runId).catch(() => undefined)));
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([ended, new Promise((resolve) => (timer = setTimeout(resolve, SHUTDOWN_GRACE_MS)))]);
+      clearTimeout(timer);
+      await this.killWorker('the extension host shut down (VS Code closed or reloaded) during the run');
+    })();
+    return this.shutdown;
   }
+
+  private shutdown: Promise<void> | undefined;
 
   private worker(): TrainingWorkerClient {
     this.client ??= new TrainingWorkerClient({
