@@ -1,4 +1,4 @@
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { LabConfig } from '../../config/types';
 import { CpuBackend } from '../../engine/backends/cpu';
@@ -7,6 +7,7 @@ import { createModel } from '../../engine/nn';
 import { WeightsMismatchError, loadWeights, type NamedTensor } from '../../engine/train/weights';
 import { UserError } from '../../node/configFile';
 import { decodeChecksummed } from '../../node/runFolder';
+import { MAX_WEIGHTS_BYTES, UnsafeFileError, readRegularFile } from '../../node/safeFile';
 import type { ExportSource } from './exportModel';
 
 /** A trained model read from a run folder (Node only): what an export needs, and where it came from. */
@@ -37,9 +38,10 @@ async function latestCheckpoint(runDir: string): Promise<string> {
 async function readJson(file: string, what: string): Promise<unknown> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
-  } catch {
-    throw new UserError(`${file}: missing; ${what}`);
+    text = (await readRegularFile(file, { maxBytes: MAX_WEIGHTS_BYTES, what: 'JSON file' })).toString('utf8');
+  } catch (error) {
+    if (error instanceof UnsafeFileError && error.code === 'ENOENT') throw new UserError(`${file}: missing; ${what}`);
+    throw error;
   }
   try {
     return JSON.parse(text);
@@ -58,7 +60,8 @@ export async function loadTrainedModel(path: string): Promise<TrainedModel> {
   const checkpointFile = (await isDirectory(path)) ? await latestCheckpoint(path) : path;
   const parent = dirname(checkpointFile);
   const runDir = basename(parent) === 'checkpoints' ? dirname(parent) : parent;
-  const decoded = decodeChecksummed(await readFile(checkpointFile), checkpointFile, 'required');
+  const bytes = await readRegularFile(checkpointFile, { maxBytes: MAX_WEIGHTS_BYTES, what: 'checkpoint' });
+  const decoded = decodeChecksummed(bytes, checkpointFile, 'required');
   const config = (await readJson(join(runDir, 'config.json'), 'the run folder\'s resolved config says how the model is built')) as LabConfig;
   const vocab = (decoded.metadata.vocab !== undefined
     ? JSON.parse(decoded.metadata.vocab)
