@@ -1,9 +1,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { exportOnnx } from '../../export/onnx/exportModel';
 import { loadTrainedModel } from '../../export/onnx/trainedModel';
 import { UserError } from '../../node/configFile';
+import { runFile } from '../../node/runFolder';
 import type { CliCommand } from '../command';
 import { requireRunFolder } from '../runFolderArgument';
 
@@ -17,7 +18,7 @@ export const exportOnnxCommand: CliCommand = {
     if (positionals.length !== 1) throw new UserError('losslab export-onnx needs one run folder or checkpoint file');
     await requireRunFolder('export-onnx', positionals[0]);
     const model = await loadTrainedModel(positionals[0]);
-    const out = values.out ?? join(model.runDir, 'model.onnx');
+    const out = values.out ?? runFile(model.runDir, 'onnx');
     const bytes = exportOnnx(model, version);
     await mkdir(dirname(out), { recursive: true });
     await writeFile(out, bytes);

@@ -1,5 +1,4 @@
 import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { exportOnnx } from '../../export/onnx/exportModel';
 import { OnnxTokenModel } from '../../export/onnx/onnxRunner';
@@ -7,6 +6,7 @@ import { loadOrtForNode } from '../../export/onnx/ortNode';
 import { generate } from '../../export/onnx/sampling';
 import { loadTrainedModel } from '../../export/onnx/trainedModel';
 import { UserError } from '../../node/configFile';
+import { runFile } from '../../node/runFolder';
 import { MAX_WEIGHTS_BYTES, readRegularFile } from '../../node/safeFile';
 import type { CliCommand } from '../command';
 import { requireRunFolder } from '../runFolderArgument';
@@ -35,7 +35,7 @@ async function modifiedMs(file: string): Promise<number | null> {
  */
 async function onnxBytes(runDir: string, version: string): Promise<{ bytes: Uint8Array; file: string | null }> {
   const model = await loadTrainedModel(runDir);
-  const file = join(model.runDir, 'model.onnx');
+  const file = runFile(model.runDir, 'onnx');
   const exportedAt = await modifiedMs(file);
   const trainedAt = (await modifiedMs(model.checkpointFile)) ?? Infinity;
   if (exportedAt === null || exportedAt < trainedAt) return { bytes: exportOnnx(model, version), file: null };

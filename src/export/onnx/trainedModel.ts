@@ -6,7 +6,7 @@ import { vocabularyFromJSON, type VocabularyJSON } from '../../engine/data/vocab
 import { createModel } from '../../engine/nn';
 import { WeightsMismatchError, loadWeights, type NamedTensor } from '../../engine/train/weights';
 import { UserError } from '../../node/configFile';
-import { decodeChecksummed } from '../../node/runFolder';
+import { RUN_FILES, decodeChecksummed, runFile } from '../../node/runFolder';
 import { MAX_WEIGHTS_BYTES, UnsafeFileError, readRegularFile } from '../../node/safeFile';
 import type { ExportSource } from './exportModel';
 
@@ -27,9 +27,9 @@ async function isDirectory(path: string): Promise<boolean> {
 
 /** checkpoints/final.safetensors, or else the latest step-N checkpoint of an unfinished run. */
 async function latestCheckpoint(runDir: string): Promise<string> {
-  const folder = join(runDir, 'checkpoints');
+  const folder = runFile(runDir, 'checkpoints');
   const names = await readdir(folder).catch(() => [] as string[]);
-  if (names.includes('final.safetensors')) return join(folder, 'final.safetensors');
+  if (names.includes(basename(RUN_FILES.finalCheckpoint))) return runFile(runDir, 'finalCheckpoint');
   const steps = names.filter((n) => /^step-\d+\.safetensors$/.test(n)).sort();
   if (steps.length === 0) throw new UserError(`${runDir}: the run has no checkpoint yet (checkpoints/final.safetensors)`);
   return join(folder, steps[steps.length - 1]);
@@ -62,10 +62,10 @@ export async function loadTrainedModel(path: string): Promise<TrainedModel> {
   const runDir = basename(parent) === 'checkpoints' ? dirname(parent) : parent;
   const bytes = await readRegularFile(checkpointFile, { maxBytes: MAX_WEIGHTS_BYTES, what: 'checkpoint' });
   const decoded = decodeChecksummed(bytes, checkpointFile, 'required');
-  const config = (await readJson(join(runDir, 'config.json'), 'the run folder\'s resolved config says how the model is built')) as LabConfig;
+  const config = (await readJson(runFile(runDir, 'config'), 'the run folder\'s resolved config says how the model is built')) as LabConfig;
   const vocab = (decoded.metadata.vocab !== undefined
     ? JSON.parse(decoded.metadata.vocab)
-    : await readJson(join(runDir, 'vocab.json'), 'the vocabulary is needed to export the model')) as VocabularyJSON;
+    : await readJson(runFile(runDir, 'vocab'), 'the vocabulary is needed to export the model')) as VocabularyJSON;
   let vocabSize: number;
   try {
     vocabSize = vocabularyFromJSON(vocab).size;

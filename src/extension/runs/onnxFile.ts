@@ -1,7 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { exportOnnx } from '../../export/onnx/exportModel';
 import { loadTrainedModel } from '../../export/onnx/trainedModel';
+import { runFile } from '../../node/runFolder';
 
 /** What an export wrote. */
 export interface OnnxExport {
@@ -12,7 +13,7 @@ export interface OnnxExport {
 }
 
 /** Writes the run's newest weights (final, else the latest step checkpoint) as ONNX to `out` (default RUN/model.onnx). */
-export async function writeRunOnnx(runFolder: string, version: string, out = join(runFolder, 'model.onnx')): Promise<OnnxExport> {
+export async function writeRunOnnx(runFolder: string, version: string, out = runFile(runFolder, 'onnx')): Promise<OnnxExport> {
   const model = await loadTrainedModel(runFolder);
   const bytes = exportOnnx(model, version);
   await mkdir(dirname(out), { recursive: true });

@@ -12,6 +12,8 @@ export const RUN_FILES = {
   vocab: 'vocab.json',
   lock: 'run.lock',
   checkpoints: 'checkpoints',
+  finalCheckpoint: 'checkpoints/final.safetensors',
+  onnx: 'model.onnx',
 } as const;
 
 export type RunFileKey = keyof typeof RUN_FILES;

@@ -1,8 +1,9 @@
-import { readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { stat } from 'node:fs/promises';
 import { OnnxTokenModel } from '../../../export/onnx/onnxRunner';
 import { loadOrtForNode } from '../../../export/onnx/ortNode';
 import { generate, type Generation } from '../../../export/onnx/sampling';
+import { runFile } from '../../../node/runFolder';
+import { MAX_WEIGHTS_BYTES, readRegularFile } from '../../../node/safeFile';
 import type { DidLoadModel, GenerateText } from '../../../protocol/tryModel';
 import { writeRunOnnx } from '../onnxFile';
 
@@ -23,12 +24,12 @@ export class TryModelSession {
   private constructor(private readonly model: OnnxTokenModel, readonly description: DidLoadModel) {}
 
   static async open(runFolder: string, runId: string, version: string): Promise<TryModelSession> {
-    const file = join(runFolder, 'model.onnx');
+    const file = runFile(runFolder, 'onnx');
     const exportedAt = await modifiedMs(file);
-    const checkpoints = [join(runFolder, 'checkpoints', 'final.safetensors'), join(runFolder, 'run.json')];
+    const checkpoints = [runFile(runFolder, 'finalCheckpoint'), runFile(runFolder, 'info')];
     const trainedAt = Math.max(...(await Promise.all(checkpoints.map(modifiedMs))).map((t) => t ?? 0));
     if (exportedAt === null || exportedAt < trainedAt) await writeRunOnnx(runFolder, version, file);
-    const model = await OnnxTokenModel.load(loadOrtForNode(), await readFile(file));
+    const model = await OnnxTokenModel.load(loadOrtForNode(), await readRegularFile(file, { maxBytes: MAX_WEIGHTS_BYTES, what: 'ONNX model' }));
     const { kind, context, name, step, sequences } = model.info;
     return new TryModelSession(model, {
       type: 'DidLoadModel', runId, name, kind, context, step,
