@@ -49,6 +49,26 @@ export async function findGpu(): Promise<GPU | string> {
   }
 }
 
+/**
+ * On Linux in Node, why no hardware GPU can be there (no DRM render node, no NVIDIA device), or null. Dawn would then
+ * find only a software adapter, which `auto` declines anyway, and its Vulkan driver prints limit warnings on stderr.
+ */
+async function noGpuDevice(): Promise<string | null> {
+  const proc = (globalThis as { process?: { platform?: string } }).process;
+  if (!isNode() || proc?.platform !== 'linux') return null;
+  const specifier = 'node:fs';
+  const { readdirSync } = (await import(specifier)) as { readdirSync(path: string): string[] };
+  const list = (folder: string): string[] => {
+    try {
+      return readdirSync(folder);
+    } catch {
+      return [];
+    }
+  };
+  const gpuNodes = [...list('/dev/dri').filter((n) => n.startsWith('renderD')), ...list('/dev').filter((n) => /^nvidia\d+$/.test(n))];
+  return gpuNodes.length > 0 ? null : 'this machine has no GPU device (no /dev/dri render node, no /dev/nvidia*), so WebGPU was not tried';
+}
+
 interface AdapterProbe {
   adapter: GPUAdapter | null;
   summary: AdapterSummary | null;
@@ -94,6 +114,10 @@ async function createBackend(probe: AdapterProbe, key: GPU | undefined): Promise
  */
 export async function acquireWebGpu(options: AcquireOptions): Promise<WebGpuAvailability> {
   const key = options.gpu;
+  if (!options.allowFallback && key === undefined && !adapters.has(key)) {
+    const none = await noGpuDevice();
+    if (none) return { backend: null, adapter: null, reason: none };
+  }
   if (!adapters.has(key)) adapters.set(key, probeAdapter(key));
   const probe = await (adapters.get(key) as Promise<AdapterProbe>);
   if (probe.problem || !probe.summary) return { backend: null, adapter: null, reason: probe.problem ?? 'no WebGPU adapter' };
