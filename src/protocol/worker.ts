@@ -96,6 +96,13 @@ export interface DidFail {
   message: string;
 }
 
+/** Something the user should know about a run's folder (a dead writer's lock taken over, a checkpoint set aside). */
+export interface DidNotice {
+  type: 'DidNotice';
+  requestId: string;
+  message: string;
+}
+
 /** What a ProbeWebGpu found: `passed` when a backend passed its self-test; `adapter` even when it did not. */
 export interface DidProbeWebGpu {
   type: 'DidProbeWebGpu';
@@ -106,4 +113,4 @@ export interface DidProbeWebGpu {
   reason: string;
 }
 
-export type WorkerToHost = DidStartRun | DidStep | DidEval | DidPause | DidFinish | DidFail | DidProbeWebGpu;
+export type WorkerToHost = DidStartRun | DidStep | DidEval | DidPause | DidFinish | DidFail | DidNotice | DidProbeWebGpu;

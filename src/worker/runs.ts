@@ -100,6 +100,7 @@ export class WorkerRuns {
 
   private observe(run: ActiveRun, requestId: string, fault: InjectedGpuFault | null): SessionObserver {
     return {
+      onNotice: (message) => this.send({ type: 'DidNotice', requestId, message }),
       onStart: (info, _loaded, folder) => {
         run.runId = info.id;
         run.info = info;

@@ -1,7 +1,9 @@
 // The host's side of the training worker without VS Code: TrainingSupervisor over TrainingWorkerClient and the real
 // dist/worker.js, including what happens when the worker dies mid-run (killed, crashed, out of memory).
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import type { EvalMetrics, StepMetrics } from '../../src/engine/train/metrics';
@@ -34,16 +36,18 @@ function supervised(workerFile = WORKER, resourceLimits?: { maxOldGenerationSize
   const changes: RunChange[] = [];
   const metrics: RunMetricsEvent[] = [];
   const lost: Array<{ reason: string; runs: RunInfo[] }> = [];
+  const logged: string[] = [];
   const supervisor = new TrainingSupervisor({
     workerFile, resourceLimits,
     listener: {
       onRunChanged: (change) => changes.push(change),
       onMetrics: (event) => metrics.push(event),
       onWorkerLost: (reason, runs) => lost.push({ reason, runs }),
+      log: (_level, message) => logged.push(message),
     },
   });
   const records = (runId: string) => metrics.filter((e) => e.runId === runId).flatMap((e): Array<StepMetrics | EvalMetrics> => [...e.steps, ...e.evals]);
-  return { supervisor, changes, metrics, lost, records };
+  return { supervisor, changes, metrics, lost, records, logged };
 }
 
 const fileRecords = (folder: string) => readFileSync(join(folder, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as StepMetrics | EvalMetrics);
@@ -142,7 +146,7 @@ describe('TrainingSupervisor and TrainingWorkerClient', () => {
   });
 
   it('a killed worker releases the run lock it held for this process, so the failed run reads failed and can be resumed', async () => {
-    const { supervisor, records } = supervised();
+    const { supervisor, records, logged } = supervised();
     const { dir, config } = project('long', '{ steps: 100000, batch_size: 4, checkpoint_interval: 2 }');
     const { runId, folder } = await supervisor.train({ configFile: config, overrides: {}, outDir: join(dir, 'out') });
     await until(() => records(runId).length >= 4);
@@ -150,9 +154,13 @@ describe('TrainingSupervisor and TrainingWorkerClient', () => {
     await supervisor.killWorker();
     assert.equal(lockState(folder), 'none');
     assert.equal(readRunInfo(folder).status, 'failed');
+    // A lock left by a process that has exited: the resume takes it over and the host's log hears so.
+    const dead = spawnSync(process.execPath, ['-e', '']).pid;
+    writeFileSync(join(folder, 'run.lock'), JSON.stringify({ pid: dead, host: hostname(), start: null, token: 'x', since: 'then' }));
     const resumed = await supervisor.train({ configFile: config, overrides: { 'training.steps': 20 }, resumeFrom: folder });
     assert.equal((await supervisor.whenRunEnds(resumed.runId)).status, 'finished');
     assert.deepEqual(fileRecords(folder).filter((r) => !('val_loss' in r)).map((r) => r.step), Array.from({ length: 20 }, (_, i) => i + 1));
+    assert.ok(logged.some((line) => line.includes(`took over the lock left by process ${dead}`)), logged.join('\n'));
     await supervisor.dispose();
   });
 

@@ -178,6 +178,10 @@ export class TrainingSupervisor {
 
   private handle(message: Exclude<WorkerToHost, DidProbeWebGpu>): void {
     const listener = this.options.listener;
+    if (message.type === 'DidNotice') {
+      listener.log?.('warn', message.message);
+      return;
+    }
     if (message.type === 'DidStartRun') {
       const run: TrackedRun = { info: message.info, folder: message.folder, steps: 0, evals: 0, tokens: 0, trainingMs: 0 };
       // A resumed run keeps its id: it is active again, not ended.

@@ -94,7 +94,7 @@ export class TrainingWorkerClient {
       (error) => this.log('error', `handling a message from the training worker failed: ${String(error)}`),
     );
     const handle = (message: WorkerToHost) => this.handle(message);
-    for (const type of ['DidStartRun', 'DidStep', 'DidEval', 'DidPause', 'DidFinish', 'DidFail', 'DidProbeWebGpu'] as const) channel.on(type, handle);
+    for (const type of ['DidStartRun', 'DidStep', 'DidEval', 'DidPause', 'DidFinish', 'DidFail', 'DidNotice', 'DidProbeWebGpu'] as const) channel.on(type, handle);
     worker.on('message', (raw: unknown) => channel.receive(raw));
     worker.on('messageerror', (error) => this.log('error', `a message from the training worker could not be read: ${error.message}`));
     worker.on('error', (error) => {
@@ -125,6 +125,7 @@ export class TrainingWorkerClient {
       this.updateRef();
       return;
     }
+    if (message.type === 'DidNotice') return this.options.onMessage(message);
     if (message.type === 'DidStartRun') this.runIds.add(message.runId);
     if (endsRun(message) && message.runId !== null) this.runIds.delete(message.runId);
     this.options.onMessage(message);

@@ -17,6 +17,7 @@ const CHECKS: Record<WorkerToHost['type'], Check> = {
   DidPause: (m) => isString(m.runId) && isString(m.message) && (m.nonFinite === null || isObject(m.nonFinite)) && (m.gpuFailure === null || isObject(m.gpuFailure)),
   DidFinish: (m) => isString(m.runId) && isRunInfo(m.info),
   DidFail: (m) => isStringOrNull(m.requestId) && isStringOrNull(m.runId) && isString(m.message),
+  DidNotice: (m) => isString(m.requestId) && isString(m.message),
   DidProbeWebGpu: (m) => isString(m.requestId) && typeof m.passed === 'boolean' && (m.adapter === null || isObject(m.adapter)) && isString(m.reason),
 };
 
