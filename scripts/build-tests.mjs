@@ -19,6 +19,8 @@ await build({
   outdir: OUT,
   outbase: SOURCE,
   bundle: true,
+  // As scripts/build.mjs: jsonc-parser's UMD build requires its parts at run time, which a bundle cannot resolve.
+  mainFields: ['module', 'main'],
   platform: 'node',
   format: 'cjs',
   target: 'es2022',

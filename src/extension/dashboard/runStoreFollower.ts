@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import * as vscode from 'vscode';
 import type { EvalMetrics, StepMetrics } from '../../engine/train/metrics';
-import { RUN_FILES, RecordsTail, listRunIdsAsync, loadRunInfoIfPresent, runFile, type StoredRun } from '../../node/runFolder';
+import { RUN_FILES, RecordsTail, listRunIdsAsync, loadRunInfoIfPresent, lockState, runFile, type StoredRun } from '../../node/runFolder';
 import type { RunInfo } from '../../protocol/runInfo';
 import { log } from '../log';
 
@@ -75,10 +75,11 @@ export class RunStoreFollower implements vscode.Disposable {
   private async poll(): Promise<void> {
     for (const id of await listRunIdsAsync(this.folder)) {
       const runFolder = join(this.folder, id);
-      // The lock's presence is in the stamp: a writer that dies leaves run.json unchanged, and the run reads as interrupted.
       const [info, metrics, lock] = await Promise.all((['info', 'metrics', 'lock'] as const).map((key) => stat(runFile(runFolder, key)).catch(() => null)));
       if (this.disposed) return;
-      const stamp = `${info?.mtimeMs ?? ''}:${metrics?.size ?? ''}:${lock?.mtimeMs ?? ''}`;
+      // A writer killed outright changes no file: while run.lock is there, whether its process lives is in the stamp too.
+      const writer = lock ? lockState(runFolder) : 'none';
+      const stamp = `${info?.mtimeMs ?? ''}:${metrics?.size ?? ''}:${lock?.mtimeMs ?? ''}:${writer}`;
       const run = this.runOf(id);
       if (stamp !== run.stamp) {
         run.stamp = stamp;
