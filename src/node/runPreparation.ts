@@ -10,7 +10,7 @@ import { readDatasetFiles } from './dataFiles';
 import { RunRecorder } from './runRecorder';
 import {
   RunFolderError, RunWriter, claimNewRunFolder, claimRunFolder, fingerprintMismatch, latestCheckpoint, newRunId, readMetrics, readRunInfo,
-  runFile, setAsideCheckpointsAfter, runFingerprint, runsFolder, truncateRecords, type Checkpoint, type RunFingerprint, type RunInfo,
+  refuseIfLocked, runFile, setAsideCheckpointsAfter, runFingerprint, runsFolder, truncateRecords, type Checkpoint, type RunFingerprint, type RunInfo,
   type RunLock, type StoredRunInfo,
 } from './runFolder';
 import { quoteArg } from '../cli/shellWords';
@@ -61,6 +61,8 @@ export async function prepareNewRun(options: NewRunOptions): Promise<PreparedRun
  */
 export async function prepareResumedRun(options: ResumedRunOptions): Promise<PreparedRun> {
   const folder = resolve(options.runDir);
+  // Before anything is loaded: a run another process is writing is refused naming it, whatever its checkpoints say.
+  refuseIfLocked(folder);
   let previous: StoredRunInfo;
   try {
     previous = readRunInfo(folder);

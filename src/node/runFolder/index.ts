@@ -1,9 +1,9 @@
 // The run folder's one owner: every reader and writer of run.json, metrics.jsonl, grad_norms.jsonl, run.lock and
 // checkpoints goes through these exports.
-export { RunFolderError, type GradNormsRecord } from './checks';
+export { RunFolderError, checkResolvedConfig, type GradNormsRecord } from './checks';
 export * from './checkpoints';
 export { RUN_FILES, listRunIds, listRunIdsAsync, newRunId, runFile, runsFolder, runsFolderFor } from './layout';
-export { RunLockedError, lockState, type RunLock } from './lock';
+export { RunLockedError, lockState, refuseIfLocked, type RunLock } from './lock';
 export { markRunFailed, type FailedRun } from './recovery';
 export { RecordsTail, parseMetrics, type MetricsRecords } from './records';
 export {

@@ -77,6 +77,16 @@ export function lockHeldByThisProcess(folder: string): boolean {
   return owner !== null && owner.pid === process.pid && owner.host === hostname();
 }
 
+/** Throws the RunLockedError `acquireRunLock` would, without taking the lock: a resume checks this before loading anything. */
+export function refuseIfLocked(folder: string): void {
+  const owner = readOwner(runFile(folder, 'lock'));
+  if (owner !== null && !ownerGone(owner)) throw lockedBy(folder, owner);
+}
+
+function lockedBy(folder: string, owner: LockOwner): RunLockedError {
+  return new RunLockedError(folder, null, `is being written by ${describeOwner(owner)}: wait until it ends or stop it`);
+}
+
 function describeOwner(owner: LockOwner): string {
   return `process ${owner.pid}${owner.host === hostname() ? '' : ` on ${owner.host}`} (since ${owner.since})`;
 }
@@ -103,7 +113,7 @@ export function acquireRunLock(folder: string, onTakeover: (message: string) => 
     const owner = readOwner(file);
     if (owner === null && isFolder(file)) throw new RunFolderError(file, null, 'is a folder, not a run lock: remove it, or use another folder');
     if (!ownerGone(owner)) {
-      throw new RunLockedError(folder, null, `is being written by ${describeOwner(owner as LockOwner)}: wait until it ends, stop it, or use another folder`);
+      throw lockedBy(folder, owner as LockOwner);
     }
     // Rename, not delete: of two processes taking over the same stale lock, only one rename succeeds.
     const aside = `${file}.stale-${process.pid}-${mine.token}`;
