@@ -15,10 +15,12 @@ export function knownVocabSize(vocab: VocabKind): number {
   return vocab === 'byte' ? 260 : 0;
 }
 
-/** Estimated number of trainable parameters (embeddings, attention, feed-forward, norms). */
-export function estimateParameters(model: ModelConfig, vocab: VocabKind): number {
+/**
+ * Estimated number of trainable parameters (embeddings, attention, feed-forward, norms). Without `vocabSize` (read
+ * from the data) a char or word vocabulary's embeddings are left out.
+ */
+export function estimateParameters(model: ModelConfig, vocab: VocabKind, vocabSize = knownVocabSize(vocab)): number {
   const c = model.d_model;
-  const vocabSize = knownVocabSize(vocab);
   const biasUnit = model.bias ? 1 : 0;
   const norm = c * (1 + biasUnit);
   const attention = 4 * c * c + 4 * c * biasUnit;
