@@ -1,5 +1,5 @@
 import type { AdapterSummary } from '../engine/backends/webgpu/adapter';
-import type { EvalMetrics, StepMetrics } from '../engine/train/metrics';
+import { formatShare, type EvalMetrics, type StepMetrics } from '../engine/train/metrics';
 
 /** A typical terminal's width: the startup line fits in it. */
 const LINE_COLUMNS = 80;
@@ -40,7 +40,7 @@ export class Progress {
   step(m: StepMetrics): void {
     if (this.quiet) return;
     const text = `step ${m.step}/${this.total}  loss ${m.loss.toFixed(4)}  lr ${m.lr.toExponential(2)}  ` +
-      `|g| ${m.grad_norm.toFixed(3)}  ${Math.round(m.tokens_per_sec)} tok/s  ETA ${formatDuration(this.eta(m))}`;
+      `|g| ${m.grad_norm.toFixed(3)}  ${Math.round(m.tokens_per_sec)} tok/s${padText(m)}  ETA ${formatDuration(this.eta(m))}`;
     if (this.tty) {
       const width = 24;
       const filled = Math.round((width * m.step) / this.total);
@@ -68,6 +68,11 @@ export class Progress {
   private eta(m: StepMetrics): number {
     return m.step > 0 ? (m.time_ms / m.step) * (this.total - m.step) : 0;
   }
+}
+
+/** " (12% pad)" beside tokens/s when the step's batches were padded. */
+function padText(m: StepMetrics): string {
+  return m.pad_fraction ? ` (${formatShare(m.pad_fraction)} pad)` : '';
 }
 
 export function formatDuration(ms: number): string {

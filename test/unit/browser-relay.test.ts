@@ -90,7 +90,7 @@ const losses = (folder: string) => lines(folder).filter((l) => !('val_loss' in l
 describe('validateBrowserTrainerMessage (what the dashboard relays from the trainer)', () => {
   const tensors = [{ name: 'w', shape: [2], data: new Float32Array(2) }];
   const state = { step: 3, optimizerStep: 3, optimizerState: tensors, sampler: { mode: 'random-windows', seed: 1, rng: [1, 2, 3, 4], cursor: 0, epoch: 0, size: 100 } };
-  const step = { step: 1, loss: 2, lr: 0.1, grad_norm: 1, grad_norm_clipped: 1, tokens: 8, tokens_per_sec: 10, time_ms: 1 };
+  const step = { step: 1, loss: 2, lr: 0.1, grad_norm: 1, grad_norm_clipped: 1, tokens: 8, pad_fraction: 0, tokens_per_sec: 10, time_ms: 1 };
 
   it('accepts the trainer\'s messages with their typed arrays', () => {
     for (const message of [

@@ -39,7 +39,7 @@ describe('losslab CLI', () => {
     const steps = records.filter((r) => !('val_loss' in r));
     const evals = records.filter((r) => 'val_loss' in r);
     assert.deepEqual(steps.map((s) => s.step), [1, 2, 3, 4, 5, 6]);
-    assert.deepEqual(Object.keys(steps[0]).sort(), ['grad_norm', 'grad_norm_clipped', 'loss', 'lr', 'step', 'time_ms', 'tokens', 'tokens_per_sec']);
+    assert.deepEqual(Object.keys(steps[0]).sort(), ['grad_norm', 'grad_norm_clipped', 'loss', 'lr', 'pad_fraction', 'step', 'time_ms', 'tokens', 'tokens_per_sec']);
     assert.deepEqual(evals.map((e) => e.step), [3, 6]);
     assert.ok(steps.every((s) => Number.isFinite(s.loss) && s.tokens === 4 * 16));
     assert.deepEqual(lines(join(dir, 'copy.jsonl')), records);

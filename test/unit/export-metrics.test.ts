@@ -31,16 +31,16 @@ describe('metrics table', () => {
   it('writes CSV with a fixed header, empty cells for nothing recorded, and RFC 4180 quoting', () => {
     const rows = metricRows([{ runId: 'r,1', configName: 'say "hi"', steps: [step(1, 0.5, 0.001)], evals: [{ step: 1, val_loss: 0.75 }, { step: 3, val_loss: 0.25 }] }]);
     assert.equal(toCsv(rows), [
-      'run_id,config_name,step,loss,val_loss,lr,grad_norm,grad_norm_clipped,tokens,tokens_per_sec,time_ms',
-      '"r,1","say ""hi""",1,0.5,0.75,0.001,1,1,64,1001,10',
-      '"r,1","say ""hi""",3,,0.25,,,,,,',
+      'run_id,config_name,step,loss,val_loss,lr,grad_norm,grad_norm_clipped,tokens,tokens_per_sec,time_ms,pad_fraction',
+      '"r,1","say ""hi""",1,0.5,0.75,0.001,1,1,64,1001,10,',
+      '"r,1","say ""hi""",3,,0.25,,,,,,,',
       '',
     ].join('\n'));
   });
 
   it('writes JSONL with every column in order on every line', () => {
     const text = toJsonl(metricRows([{ runId: 'x', configName: 'c', steps: [step(1, 0.5, 0.001)], evals: [] }]));
-    assert.equal(text, '{"run_id":"x","config_name":"c","step":1,"loss":0.5,"val_loss":null,"lr":0.001,"grad_norm":1,"grad_norm_clipped":1,"tokens":64,"tokens_per_sec":1001,"time_ms":10}\n');
+    assert.equal(text, '{"run_id":"x","config_name":"c","step":1,"loss":0.5,"val_loss":null,"lr":0.001,"grad_norm":1,"grad_norm_clipped":1,"tokens":64,"tokens_per_sec":1001,"time_ms":10,"pad_fraction":null}\n');
     assert.deepEqual(Object.keys(JSON.parse(text)), [...METRIC_COLUMNS]);
   });
 });
@@ -52,18 +52,18 @@ describe('losslab export-metrics', () => {
   ]);
   // No run.json (a crashed run): the id is the folder name, the name comes from config.json; the half-written
   // last line of a run that was still writing is skipped.
-  const second = runFolder(join(dir, 'runs'), 'crashed', 'translate', [step(1, 6.5, 0.002, { tokens: 37 })], { runJson: false, tail: '{"step":2,"lo' });
+  const second = runFolder(join(dir, 'runs'), 'crashed', 'translate', [step(1, 6.5, 0.002, { tokens: 37, pad_fraction: 0.25 })], { runJson: false, tail: '{"step":2,"lo' });
 
   it('exports several runs to one exact CSV', async () => {
     const out = join(dir, 'all.csv');
     const result = await runCli(['export-metrics', first, second, '--out', out]);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /4 rows from 2 runs \(csv\)/);
-    assert.equal(readFileSync(out, 'utf8'), `run_id,config_name,step,loss,val_loss,lr,grad_norm,grad_norm_clipped,tokens,tokens_per_sec,time_ms
-20260101-000000-aaaa,story,1,4.25,,0.0005,8.5,1,64,1001,10
-20260101-000000-aaaa,story,2,3.5,3.625,0.001,7,1,64,1002,20
-20260101-000000-aaaa,story,3,3,,0.00075,6,1,64,1003,30
-crashed,translate,1,6.5,,0.002,13,1,37,1001,10
+    assert.equal(readFileSync(out, 'utf8'), `run_id,config_name,step,loss,val_loss,lr,grad_norm,grad_norm_clipped,tokens,tokens_per_sec,time_ms,pad_fraction
+20260101-000000-aaaa,story,1,4.25,,0.0005,8.5,1,64,1001,10,
+20260101-000000-aaaa,story,2,3.5,3.625,0.001,7,1,64,1002,20,
+20260101-000000-aaaa,story,3,3,,0.00075,6,1,64,1003,30,
+crashed,translate,1,6.5,,0.002,13,1,37,1001,10,0.25
 `);
   });
 
@@ -72,7 +72,7 @@ crashed,translate,1,6.5,,0.002,13,1,37,1001,10
     assert.equal(result.code, 0, result.stderr);
     assert.deepEqual(result.stdout.trim().split('\n').map((l) => JSON.parse(l)), [{
       run_id: 'crashed', config_name: 'translate', step: 1, loss: 6.5, val_loss: null, lr: 0.002, grad_norm: 13, grad_norm_clipped: 1,
-      tokens: 37, tokens_per_sec: 1001, time_ms: 10,
+      tokens: 37, tokens_per_sec: 1001, time_ms: 10, pad_fraction: 0.25,
     }]);
   });
 
@@ -106,7 +106,7 @@ training: { steps: 4, batch_size: 2, eval_interval: 2, eval_steps: 1 }
     const runId = JSON.parse(readFileSync(join(project, 'run', 'run.json'), 'utf8')).id;
     assert.deepEqual(lines.map((l) => l.split(',')), records.filter((r) => !('val_loss' in r)).map((r) => {
       const evaluation = records.find((e) => 'val_loss' in e && e.step === r.step);
-      return [runId, 't', r.step, r.loss, evaluation?.val_loss ?? '', r.lr, r.grad_norm, r.grad_norm_clipped, r.tokens, r.tokens_per_sec, r.time_ms].map(String);
+      return [runId, 't', r.step, r.loss, evaluation?.val_loss ?? '', r.lr, r.grad_norm, r.grad_norm_clipped, r.tokens, r.tokens_per_sec, r.time_ms, r.pad_fraction].map(String);
     }));
     assert.equal(lines.filter((l) => l.split(',')[4] !== '').length, 2);
   });

@@ -130,7 +130,7 @@ describe('validateHostToWorker (the training worker\'s inbound messages)', () =>
 
 describe('validateWorkerMessage (the host\'s inbound messages from the worker)', () => {
   const info = { id: 'r1', status: 'running', backend: { name: 'cpu' } };
-  const step = { step: 1, loss: 2, lr: 0.1, grad_norm: 1, grad_norm_clipped: 1, tokens: 8, tokens_per_sec: 10, time_ms: 1 };
+  const step = { step: 1, loss: 2, lr: 0.1, grad_norm: 1, grad_norm_clipped: 1, tokens: 8, pad_fraction: 0, tokens_per_sec: 10, time_ms: 1 };
 
   it('accepts each message type', () => {
     const messages = [

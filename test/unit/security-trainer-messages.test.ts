@@ -10,7 +10,7 @@ import type { HostToBrowserTrainer } from '../../src/protocol/browserTrainer';
 import type { WorkerToHost } from '../../src/protocol/worker';
 import { tempDir } from '../support/cli';
 
-const step = { step: 1, loss: 2.5, lr: 0.01, grad_norm: 1.5, grad_norm_clipped: 1, tokens: 32, tokens_per_sec: 900, time_ms: 12 };
+const step = { step: 1, loss: 2.5, lr: 0.01, grad_norm: 1.5, grad_norm_clipped: 1, tokens: 32, pad_fraction: 0.25, tokens_per_sec: 900, time_ms: 12 };
 const tensors = () => [{ name: 'w', shape: [2, 3], data: new Float32Array(6) }];
 const state = () => ({ step: 3, optimizerStep: 3, optimizerState: tensors(), sampler: { mode: 'random-windows', seed: 1, rng: [1, 2, 3, 4], cursor: 0, epoch: 0, size: 100 } });
 const adapter = { vendor: 'v', architecture: 'a', device: 'd', description: 'lavapipe', isFallbackAdapter: true };
@@ -40,6 +40,7 @@ describe('validateBrowserTrainerMessage: what the trainer sends is checked befor
     ['a NaN loss in a recorded step', didStep({ loss: Number.NaN })],
     ['an infinite learning rate', didStep({ lr: Number.POSITIVE_INFINITY })],
     ['a negative gradient norm', didStep({ grad_norm: -1 })],
+    ['a pad fraction above 1', didStep({ pad_fraction: 1.5 })],
     ['a fractional step', didStep({ step: 1.5 })],
     ['step 0', didStep({ step: 0 })],
     ['nested junk in a number field', didStep({ tokens: { valueOf: () => 3 } })],

@@ -11,6 +11,8 @@ export interface StepMetrics {
   grad_norm_clipped: number;
   /** Non-pad target tokens in the step. */
   tokens: number;
+  /** Padded target positions over all target positions of the step, across its micro-batches; absent in older runs. */
+  pad_fraction?: number;
   tokens_per_sec: number;
   /** Wall-clock milliseconds since the run started. */
   time_ms: number;
@@ -31,4 +33,22 @@ export interface NonFiniteReport {
 }
 
 /** Fields of StepMetrics that depend only on the config and seed (not on the machine's speed). */
-export const DETERMINISTIC_FIELDS = ['step', 'loss', 'lr', 'grad_norm', 'grad_norm_clipped', 'tokens'] as const;
+export const DETERMINISTIC_FIELDS = ['step', 'loss', 'lr', 'grad_norm', 'grad_norm_clipped', 'tokens', 'pad_fraction'] as const;
+
+/** A share such as pad_fraction as a percentage: one decimal below 10%, so a little padding does not read as none. */
+export function formatShare(share: number): string {
+  const percent = share * 100;
+  return `${percent < 10 ? percent.toFixed(1) : Math.round(percent)}%`;
+}
+
+/** The mean pad_fraction over the steps that record one (older runs do not); null when none does. */
+export function meanPadFraction(steps: readonly StepMetrics[]): number | null {
+  let sum = 0;
+  let counted = 0;
+  for (const s of steps) {
+    if (s.pad_fraction === undefined) continue;
+    sum += s.pad_fraction;
+    counted++;
+  }
+  return counted > 0 ? sum / counted : null;
+}

@@ -87,6 +87,7 @@ export class Trainer {
     const batches = Array.from({ length: micros }, () => this.sampler.next());
     batches.forEach((batch, micro) => this.options.onBatch?.(s, micro, batch));
     const tokens = batches.reduce((n, b) => n + this.lossTokens(b), 0);
+    const padFraction = paddedShare(batches);
     this.model.params.zeroGrads();
     let loss = 0;
     for (let micro = 0; micro < micros; micro++) {
@@ -108,7 +109,7 @@ export class Trainer {
     const now = performance.now();
     return {
       metrics: {
-        step: s, loss, lr, grad_norm: norms.total, grad_norm_clipped: norms.clipped, tokens,
+        step: s, loss, lr, grad_norm: norms.total, grad_norm_clipped: norms.clipped, tokens, pad_fraction: padFraction,
         tokens_per_sec: tokens / Math.max(1e-9, (now - stepStart) / 1000), time_ms: Math.round(now - this.startedAt),
       },
       parameterNorms: norms.perParameter,
@@ -174,6 +175,12 @@ export class Trainer {
     const { training, model, data, seed } = this.config;
     return { batchSize: training.batch_size, context: model.context, shuffle: data.shuffle, seed };
   }
+}
+
+/** Padded target positions over all target positions of a step's micro-batches (whether or not the loss masks them). */
+export function paddedShare(batches: readonly Batch[]): number {
+  const positions = batches.reduce((n, b) => n + b.B * b.T, 0);
+  return positions === 0 ? 0 : batches.reduce((n, b) => n + b.B * b.T - b.tokens, 0) / positions;
 }
 
 /** Uploads a batch: token ids, padding masks (1 = pad) and the flattened targets. */

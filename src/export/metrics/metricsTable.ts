@@ -3,6 +3,7 @@ import type { EvalMetrics, StepMetrics } from '../../engine/train/metrics';
 /** The columns of an export, in this order in every file. */
 export const METRIC_COLUMNS = [
   'run_id', 'config_name', 'step', 'loss', 'val_loss', 'lr', 'grad_norm', 'grad_norm_clipped', 'tokens', 'tokens_per_sec', 'time_ms',
+  'pad_fraction',
 ] as const;
 
 export type MetricColumn = (typeof METRIC_COLUMNS)[number];
@@ -30,14 +31,14 @@ export function metricRows(runs: readonly RunMetrics[]): MetricRow[] {
       let r = byStep.get(step);
       if (!r) {
         r = { run_id: run.runId, config_name: run.configName, step, loss: null, val_loss: null, lr: null, grad_norm: null,
-          grad_norm_clipped: null, tokens: null, tokens_per_sec: null, time_ms: null };
+          grad_norm_clipped: null, tokens: null, tokens_per_sec: null, time_ms: null, pad_fraction: null };
         byStep.set(step, r);
       }
       return r;
     };
     for (const s of run.steps) {
       Object.assign(row(s.step), { loss: s.loss, lr: s.lr, grad_norm: s.grad_norm, grad_norm_clipped: s.grad_norm_clipped,
-        tokens: s.tokens, tokens_per_sec: s.tokens_per_sec, time_ms: s.time_ms });
+        tokens: s.tokens, tokens_per_sec: s.tokens_per_sec, time_ms: s.time_ms, pad_fraction: s.pad_fraction ?? null });
     }
     for (const e of run.evals) row(e.step).val_loss = e.val_loss;
     rows.push(...[...byStep.values()].sort((a, b) => a.step - b.step));

@@ -1,5 +1,5 @@
 import type { LabConfig } from '../../config/types';
-import type { EvalMetrics, StepMetrics } from '../../engine/train/metrics';
+import { formatShare, meanPadFraction, type EvalMetrics, type StepMetrics } from '../../engine/train/metrics';
 import type { RunInfo } from '../../protocol/runInfo';
 import { escapeHtml, htmlText } from './escape';
 import { staticHtmlPage } from './page';
@@ -58,6 +58,7 @@ function facts(input: ReportInput): string {
   const { info, evals } = input;
   const best = evals.reduce<EvalMetrics | null>((b, e) => (b === null || e.val_loss < b.val_loss ? e : b), null);
   const last = input.steps[input.steps.length - 1];
+  const padding = meanPadFraction(input.steps);
   const rows: [string, string][] = [
     ['run', htmlText(input.id)],
     ['status', info ? statusText(info) : '–'],
@@ -66,6 +67,7 @@ function facts(input: ReportInput): string {
     ['final val loss', loss(info?.final_val_loss ?? evals[evals.length - 1]?.val_loss)],
     ['best val loss', best ? `${loss(best.val_loss)} at step ${htmlText(best.step)}` : '–'],
     ['tokens / s (mean)', typeof info?.tokens_per_sec === 'number' ? Math.round(info.tokens_per_sec).toLocaleString('en-US') : '–'],
+    ['padding (mean share of target positions)', padding === null ? '–' : formatShare(padding)],
   ];
   if (info) {
     rows.push(

@@ -83,6 +83,7 @@ function storedForm(output: StoredOutput): StoredOutput {
       summary: {
         status: run.summary.status, steps: run.summary.steps, totalSteps: run.summary.totalSteps,
         finalLoss: run.summary.finalLoss, finalValLoss: run.summary.finalValLoss, tokensPerSec: run.summary.tokensPerSec,
+        ...(run.summary.padFraction === undefined ? {} : { padFraction: run.summary.padFraction }),
         backend: run.summary.backend, message: run.summary.message,
       },
       series: roundSeries(decimateSeries(run.series)),

@@ -7,9 +7,11 @@ import { decimateSeries, emptySeries, type OutputRun, type RunSeries, type RunSu
 export class LiveRun {
   readonly series: RunSeries = emptySeries();
   summary: RunSummary;
+  private padSum = 0;
+  private padSteps = 0;
 
   constructor(readonly name: string, readonly runId: string, readonly folder: string, readonly gradClip: number | null, totalSteps: number) {
-    this.summary = { status: 'running', steps: 0, totalSteps, finalLoss: null, finalValLoss: null, tokensPerSec: null, backend: '', message: null };
+    this.summary = { status: 'running', steps: 0, totalSteps, finalLoss: null, finalValLoss: null, tokensPerSec: null, padFraction: null, backend: '', message: null };
   }
 
   get ended(): boolean {
@@ -30,13 +32,17 @@ export class LiveRun {
         target.grad_norm_clipped.push(s.grad_norm_clipped);
         target.tokens_per_sec.push(s.tokens_per_sec);
       }
+      if (s.pad_fraction !== undefined) {
+        this.padSum += s.pad_fraction;
+        this.padSteps++;
+      }
     }
     for (const e of evals) {
       this.series.evals.push([e.step, e.val_loss]);
       added.evals.push([e.step, e.val_loss]);
     }
     const lastStep = steps[steps.length - 1];
-    if (lastStep) this.summary = { ...this.summary, steps: lastStep.step, finalLoss: lastStep.loss, tokensPerSec: lastStep.tokens_per_sec };
+    if (lastStep) this.summary = { ...this.summary, steps: lastStep.step, finalLoss: lastStep.loss, tokensPerSec: lastStep.tokens_per_sec, padFraction: this.padSteps > 0 ? this.padSum / this.padSteps : null };
     const lastEval = evals[evals.length - 1];
     if (lastEval) this.summary = { ...this.summary, finalValLoss: lastEval.val_loss };
     return added;
@@ -51,6 +57,7 @@ export class LiveRun {
       finalLoss: info.final_loss ?? this.summary.finalLoss,
       finalValLoss: info.final_val_loss ?? this.summary.finalValLoss,
       tokensPerSec: info.tokens_per_sec ?? this.summary.tokensPerSec,
+      padFraction: this.summary.padFraction,
       backend: info.backend?.name ?? this.summary.backend,
       message: info.message,
     };

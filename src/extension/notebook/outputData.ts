@@ -31,6 +31,8 @@ export interface RunSummary {
   finalLoss: number | null;
   finalValLoss: number | null;
   tokensPerSec: number | null;
+  /** Mean share of padded target positions over the steps so far; absent in outputs saved before it was kept. */
+  padFraction?: number | null;
   /** e.g. "cpu". */
   backend: string;
   message: string | null;

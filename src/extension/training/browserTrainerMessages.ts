@@ -10,7 +10,7 @@ const RUN_ID = /^(?!\.+$)[A-Za-z0-9._-]{1,128}$/;
 const PARAMETER_NAME = /^[A-Za-z0-9_.-]{1,256}$/;
 const FAILURES = new Set(['no-adapter', 'device-lost', 'out-of-memory', 'error']);
 const SAMPLER_MODES = new Set(['random-windows', 'sequential-windows', 'epochs']);
-const STEP_KEYS = 'grad_norm,grad_norm_clipped,loss,lr,step,time_ms,tokens,tokens_per_sec';
+const STEP_KEYS = 'grad_norm,grad_norm_clipped,loss,lr,pad_fraction,step,time_ms,tokens,tokens_per_sec';
 
 const keysOf = (value: Record<string, unknown>) => Object.keys(value).sort().join(',');
 const isFiniteNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
@@ -33,6 +33,7 @@ function stepMetrics(value: unknown): string | null {
   if (!isCount(m.step) || m.step < 1) return 'a step number must be a whole number from 1';
   if (!isFiniteNumber(m.loss)) return `step ${m.step}: the loss must be a finite number`;
   if (!isCount(m.tokens)) return `step ${m.step}: tokens must be a whole number`;
+  if (!isSize(m.pad_fraction) || m.pad_fraction > 1) return `step ${m.step}: pad_fraction must be a number from 0 to 1`;
   const sizes = ['lr', 'grad_norm', 'grad_norm_clipped', 'tokens_per_sec', 'time_ms'].filter((key) => !isSize(m[key]));
   return sizes.length === 0 ? null : `step ${m.step}: ${sizes.join(', ')} must be finite numbers ≥ 0`;
 }

@@ -55,6 +55,8 @@ const stepSchema = {
   properties: {
     step: { type: 'integer', minimum: 1, maximum: 2 ** 53 - 1 }, loss: finite, lr: finite, grad_norm: finite, grad_norm_clipped: finite,
     tokens: count, tokens_per_sec: finite, time_ms: finite,
+    // Optional: runs written before it was recorded have none.
+    pad_fraction: { type: 'number', minimum: 0, maximum: 1 },
   },
 };
 
