@@ -1,12 +1,11 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import type { LabConfig } from '../../config/types';
 import { CpuBackend } from '../../engine/backends/cpu';
 import { vocabularyFromJSON, type VocabularyJSON } from '../../engine/data/vocab';
 import { createModel } from '../../engine/nn';
 import { WeightsMismatchError, loadWeights, type NamedTensor } from '../../engine/train/weights';
 import { UserError } from '../../node/configFile';
-import { RUN_FILES, decodeChecksummed, runFile } from '../../node/runFolder';
+import { RUN_FILES, checkResolvedConfig, decodeChecksummed, runFile } from '../../node/runFolder';
 import { MAX_WEIGHTS_BYTES, UnsafeFileError, readRegularFile } from '../../node/safeFile';
 import type { ExportSource } from './exportModel';
 
@@ -62,7 +61,7 @@ export async function loadTrainedModel(path: string): Promise<TrainedModel> {
   const runDir = basename(parent) === 'checkpoints' ? dirname(parent) : parent;
   const bytes = await readRegularFile(checkpointFile, { maxBytes: MAX_WEIGHTS_BYTES, what: 'checkpoint' });
   const decoded = decodeChecksummed(bytes, checkpointFile, 'required');
-  const config = (await readJson(runFile(runDir, 'config'), 'the run folder\'s resolved config says how the model is built')) as LabConfig;
+  const config = checkResolvedConfig(await readJson(runFile(runDir, 'config'), 'the run folder\'s resolved config says how the model is built'), runFile(runDir, 'config'));
   const vocab = (decoded.metadata.vocab !== undefined
     ? JSON.parse(decoded.metadata.vocab)
     : await readJson(runFile(runDir, 'vocab'), 'the vocabulary is needed to export the model')) as VocabularyJSON;

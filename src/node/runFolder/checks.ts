@@ -1,4 +1,6 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import type { LabConfig } from '../../config/types';
+import { MAX_PARAMETERS, estimateParameters, formatCount } from '../../config/sizeEstimate';
 import type { EvalMetrics, StepMetrics } from '../../engine/train/metrics';
 import { RUN_STATUSES } from '../../protocol/runInfo';
 import type { StoredRunInfo } from './writer';
@@ -125,4 +127,42 @@ export function checkGradNormsRecord(value: unknown, file: string, line: number)
   const { norms } = validators();
   if (norms(value)) return value as unknown as GradNormsRecord;
   throw new RunFolderError(file, line, `not a valid gradient-norms record: ${describe(norms.errors?.[0], value)}`);
+}
+
+const layers = { type: 'integer', minimum: 0, maximum: 48 };
+/** The resolved config's name and model: what building, exporting and naming a run's model uses. Other keys are kept. */
+const resolvedConfigSchema = {
+  type: 'object', required: ['name', 'model', 'data', 'loss', 'optimizer', 'schedule', 'training'],
+  properties: {
+    name: text(200), data: { type: 'object', required: ['vocab'], properties: { vocab: { enum: ['byte', 'char', 'word'] } } },
+    loss: { type: 'object' }, optimizer: { type: 'object' }, schedule: { type: 'object' }, training: { type: 'object' },
+    model: {
+      type: 'object', required: ['kind', 'd_model', 'n_layers', 'n_encoder_layers', 'n_decoder_layers', 'n_heads', 'd_ff', 'context', 'bias', 'tie_embeddings'],
+      properties: {
+        kind: { enum: ['gpt', 'encoder-decoder'] }, d_model: { type: 'integer', minimum: 8, maximum: 2048 }, n_layers: layers,
+        n_encoder_layers: layers, n_decoder_layers: layers, n_heads: { type: 'integer', minimum: 1, maximum: 64 },
+        d_ff: { type: 'integer', minimum: 8, maximum: 16384 }, context: { type: 'integer', minimum: 2, maximum: 4096 },
+        bias: { type: 'boolean' }, tie_embeddings: { type: 'boolean' }, activation: { enum: ['gelu', 'gelu_tanh', 'relu'] },
+        dropout: { type: 'number', minimum: 0, exclusiveMaximum: 1 },
+      },
+    },
+  },
+};
+let resolvedConfig: ValidateFunction | null = null;
+
+/**
+ * A run's config.json, checked where a model is built from it: a tampered size or kind is a RunFolderError naming
+ * the field, not a crash or a model too large to allocate. Keys it does not check are kept as they are.
+ */
+export function checkResolvedConfig(value: unknown, file: string): LabConfig {
+  resolvedConfig ??= new Ajv({ allErrors: false, strict: true }).compile(resolvedConfigSchema);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new RunFolderError(file, null, 'is not a resolved Loss Lab config (expected an object with name, model, data, loss, optimizer, schedule, training)');
+  }
+  if (!resolvedConfig(value)) throw new RunFolderError(file, null, `is not a valid resolved config: ${describe(resolvedConfig.errors?.[0], value)}`);
+  const config = value as LabConfig;
+  if (config.model.d_model % config.model.n_heads !== 0) throw new RunFolderError(file, null, `model.d_model ${config.model.d_model} is not divisible by model.n_heads ${config.model.n_heads}`);
+  const parameters = estimateParameters(config.model, config.data.vocab);
+  if (parameters > MAX_PARAMETERS) throw new RunFolderError(file, null, `its model would hold ${formatCount(parameters)} parameters; the most Loss Lab builds is ${formatCount(MAX_PARAMETERS)}`);
+  return config;
 }

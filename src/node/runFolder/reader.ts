@@ -3,7 +3,7 @@ import type { LabConfig } from '../../config/types';
 import type { EvalMetrics, StepMetrics } from '../../engine/train/metrics';
 import type { RunSeries } from '../../protocol/dashboard';
 import { readRegularFile, readRegularFileSync, UnsafeFileError } from '../safeFile';
-import { RunFolderError, checkRunInfo, type GradNormsRecord } from './checks';
+import { RunFolderError, checkResolvedConfig, checkRunInfo, type GradNormsRecord } from './checks';
 import { listRunIdsAsync, runFile } from './layout';
 import { lockState } from './lock';
 import { MAX_RECORDS_BYTES, parseGradNorms, parseMetrics, type MetricsRecords } from './records';
@@ -204,12 +204,5 @@ async function readConfigJson(folder: string): Promise<LabConfig | null> {
   } catch (error) {
     throw new RunFolderError(file, null, `is not valid JSON (${(error as Error).message})`);
   }
-  // The resolved form fills every default (gpt configs hold n_encoder_layers 0), so the config schema does not apply.
-  const config = value as Partial<Record<keyof LabConfig, unknown>>;
-  const sections = ['model', 'data', 'loss', 'optimizer', 'schedule', 'training'] as const;
-  const isObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
-  if (!isObject(value) || typeof config.name !== 'string' || sections.some((key) => !isObject(config[key]))) {
-    throw new RunFolderError(file, null, `is not a resolved Loss Lab config (expected an object with name and ${sections.join(', ')})`);
-  }
-  return value as LabConfig;
+  return checkResolvedConfig(value, file);
 }

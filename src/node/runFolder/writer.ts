@@ -57,8 +57,9 @@ export class RunWriter {
   constructor(readonly lock: RunLock, readonly info: RunInfo, config: LabConfig, configSource: string, extraMetricsFile: string | null = null) {
     const folder = lock.folder;
     mkdirSync(runFile(folder, 'checkpoints'), { recursive: true });
-    writeFileSync(runFile(folder, 'config'), `${JSON.stringify(config, null, 2)}\n`);
-    writeFileSync(runFile(folder, 'configSource'), configSource);
+    // Atomic: a FIFO planted as config.json is replaced, where opening it for writing would wait for a reader.
+    writeFileAtomic(runFile(folder, 'config'), `${JSON.stringify(config, null, 2)}\n`);
+    writeFileAtomic(runFile(folder, 'configSource'), configSource);
     this.metricsFd = openSync(runFile(folder, 'metrics'), 'a');
     this.normsFd = openSync(runFile(folder, 'gradNorms'), 'a');
     this.extraMetricsFd = extraMetricsFile ? openSync(extraMetricsFile, 'w') : null;
