@@ -105,26 +105,25 @@ describe('redraw scheduling', () => {
     scheduler.request(false);
     assert.equal(fake.pendingFrames(), 1);
     fake.runFrames();
-    assert.deepEqual(work, [{ rescale: true, text: true }]);
+    assert.deepEqual(work, [{ rescale: true }]);
   });
 
-  it('rate-limits rescaling and text during live appends, then catches up once the data goes quiet', () => {
+  it('rate-limits rescaling during live appends, then catches up once the data goes quiet', () => {
     const fake = fakeClock();
     const work: RedrawWork[] = [];
-    const scheduler = new RedrawScheduler((w) => work.push(w), fake.clock, { rescale: 400, text: 1000, costFactor: 2 });
+    const scheduler = new RedrawScheduler((w) => work.push(w), fake.clock, { rescale: 400, costFactor: 2 });
     scheduler.request(true);
     fake.runFrames();
     fake.advance(50);
     scheduler.request(false);
     fake.runFrames();
-    assert.deepEqual(work[1], { rescale: false, text: false });
+    assert.deepEqual(work[1], { rescale: false });
     fake.advance(400);
     fake.runFrames();
-    assert.deepEqual(work[2], { rescale: true, text: false });
+    assert.deepEqual(work[2], { rescale: true });
     fake.advance(600);
     fake.runFrames();
-    assert.deepEqual(work[3], { rescale: true, text: true });
-    assert.equal(work.length, 4);
+    assert.equal(work.length, 3);
   });
 
   it('waits twice a slow redraw’s cost before the next live redraw', () => {
@@ -133,7 +132,7 @@ describe('redraw scheduling', () => {
     const scheduler = new RedrawScheduler(() => {
       count++;
       fake.spend(100);
-    }, fake.clock, { rescale: 0, text: 0, costFactor: 2 });
+    }, fake.clock, { rescale: 0, costFactor: 2 });
     scheduler.request(false);
     fake.runFrames();
     scheduler.request(false);

@@ -101,7 +101,7 @@ describe('pad_fraction', () => {
     let written = '';
     const out = { isTTY: false, write: (text: string) => (written += text) } as unknown as NodeJS.WriteStream;
     new Progress(out, 2, false).step({ ...line, pad_fraction: 0.25 });
-    assert.match(written, /1234 tok\/s \(25% pad\)  ETA/);
+    assert.match(written, /1234 tok\/s \(25% pad\) {2}ETA/);
     const run = new LiveRun('arith', 'r', 'runs/r', null, 2);
     run.append([{ ...line, pad_fraction: 0.25 }, { ...line, step: 2, pad_fraction: 0.75 }], []);
     assert.equal(summaryLine(run.summary), 'running 2/2 steps · final loss 2.0000 · 1,234 tokens/s (50% padding)');

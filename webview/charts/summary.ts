@@ -1,4 +1,4 @@
-import type { EvalMetrics } from '../../src/engine/train/metrics';
+import { formatShare, type EvalMetrics } from '../../src/engine/train/metrics';
 import { formatValue } from './format';
 import type { LatestValue, RunLines } from './series';
 
@@ -12,6 +12,8 @@ export interface RunLatest {
   preClip: LatestValue | null;
   postClip: LatestValue | null;
   throughput: LatestValue | null;
+  /** Mean share of padded target positions per step; null for runs recorded before pad_fraction. */
+  padding?: number | null;
 }
 
 /** The schedule preview as the learning-rate summary describes it. */
@@ -21,10 +23,10 @@ export interface SchedulePreviewSummary {
   error: string | null;
 }
 
-export function runLatest(label: string, lines: RunLines): RunLatest {
+export function runLatest(label: string, lines: RunLines, padding: number | null = null): RunLatest {
   return {
     label, train: lines.latest('train'), val: lines.latestEval, lr: lines.latest('lr'),
-    preClip: lines.latest('pre'), postClip: lines.latest('post'), throughput: lines.latest('tps'),
+    preClip: lines.latest('pre'), postClip: lines.latest('post'), throughput: lines.latest('tps'), padding,
   };
 }
 
@@ -60,9 +62,13 @@ export function gradientNormSummary(runs: readonly RunLatest[], gradClip: number
   return `${text} ${gradClip > 0 ? `Clip threshold ${formatValue(gradClip)}.` : 'No clipping.'}`;
 }
 
-/** "Tokens/s: 12,345 at step 120 (smoothed 12,000)." */
+/** "Tokens/s: 12,345 at step 120 (smoothed 12,000); padding 23% of target positions." */
 export function throughputSummary(runs: readonly RunLatest[]): string {
-  return perRun('Tokens/s', runs, (r) => (r.throughput ? valueAt(r.throughput) : null));
+  return perRun('Tokens/s', runs, (r) => {
+    if (!r.throughput) return null;
+    const padding = typeof r.padding === 'number' ? `; padding ${formatShare(r.padding)} of target positions` : '';
+    return `${valueAt(r.throughput)}${padding}`;
+  });
 }
 
 function valueAt(v: LatestValue): string {

@@ -85,8 +85,10 @@ export class ChartPanel {
     if (text !== null && this.emptyNote.textContent !== text) this.emptyNote.textContent = text;
   }
 
-  setSummary(text: string): void {
+  /** `busy` while a run trains: the words change with every batch, so screen readers announce them once it ends. */
+  setSummary(text: string, busy: boolean): void {
     if (this.summary.textContent !== text) this.summary.textContent = text;
+    this.summary.setAttribute('aria-busy', String(busy));
   }
 
   /** Shows the values at the hovered x next to the crosshair (null hides them). */

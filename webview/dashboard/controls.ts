@@ -77,8 +77,10 @@ export class Controls {
     this.configFile.title = file ?? '';
   }
 
-  setStatus(status: string, backend: string): void {
+  /** `busy` while a run trains (the status changes with every batch): screen readers announce it once it ends. */
+  setStatus(status: string, backend: string, busy: boolean): void {
     if (this.status.textContent !== status) this.status.textContent = status;
+    this.status.setAttribute('aria-busy', String(busy));
     if (this.backend.textContent !== backend) this.backend.textContent = backend;
   }
 

@@ -2,16 +2,16 @@ import { includeValues, robustRange } from '../charts/autoscale';
 import { formatTick } from '../charts/format';
 import type { DrawnLine, MetricChartOptions } from '../charts/metricChart';
 import { CHART_KINDS, RunLines, previewPoints, type ChartKind, type SeriesSettings } from '../charts/series';
-import { gradientNormSummary, learningRateSummary, lossSummary, runLatest, throughputSummary, type RunLatest } from '../charts/summary';
 import type { ChartTheme } from '../charts/theme';
 import type { DashboardToHost } from '../../src/protocol/dashboard';
 import { ChartPanel } from './chartPanel';
 import { Controls } from './controls';
+import { dashboardText } from './dashboardText';
 import { h } from './dom';
 import { DashboardModel, type DashboardUpdate, type ModelChange } from './model';
 import { RedrawScheduler, type RedrawWork } from './redrawScheduler';
 import { RunList } from './runList';
-import { backendText, runStatusText, runTimeLabel } from './status';
+import { runTimeLabel } from './status';
 import type { DashboardUiState } from './uiState';
 
 /** How the dashboard talks to whoever hosts it (the VS Code webview API, or a test page). */
@@ -183,7 +183,7 @@ export class Dashboard {
   private draw(work: RedrawWork): void {
     for (const kind of CHART_KINDS) this.drawChart(kind, work.rescale);
     if (this.hoverX !== null) this.hover(this.hoverX);
-    if (work.text) this.updateText();
+    this.updateText();
   }
 
   private drawChart(kind: ChartKind, rescale: boolean): void {
@@ -205,16 +205,13 @@ export class Dashboard {
     panel.chart.refresh();
   }
 
+  // Every redraw, like the charts: the header, summaries and run list say the step the charts show.
   private updateText(): void {
-    const latest: RunLatest[] = [...this.lines.entries()].reverse().map(([runId, lines]) => runLatest(`run ${runId}`, lines));
-    const schedule = this.model.schedule;
-    this.panels.loss.setSummary(lossSummary(latest));
-    this.panels.lr.setSummary(learningRateSummary(latest, schedule));
-    this.panels['grad-norm'].setSummary(gradientNormSummary(latest, schedule?.gradClip ?? null));
-    this.panels.throughput.setSummary(throughputSummary(latest));
+    const text = dashboardText(this.model, this.lines);
+    for (const kind of CHART_KINDS) this.panels[kind].setSummary(text.summaries[kind], text.busy);
     const newest = this.model.latest;
     this.controls.setConfig(this.model.configName, this.model.configFile);
-    this.controls.setStatus(runStatusText(this.model.configFile, newest?.info ?? null, newest?.steps[newest.steps.length - 1]?.step ?? 0), backendText(newest?.info ?? null, this.model.backendNote));
+    this.controls.setStatus(text.status, text.backend, text.busy);
     this.controls.setActiveRun(newest?.info ?? null, this.model.configFile !== null);
     this.runList.render(this.model.runs.map((run) => ({
       run, color: this.colorOf(run.info.id), visible: !this.state.hiddenRuns.includes(run.info.id), selected: this.state.selectedRuns.includes(run.info.id),

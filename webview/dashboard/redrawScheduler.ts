@@ -1,9 +1,7 @@
-/** What one redraw should do besides refreshing the charts. */
+/** What one redraw should do besides refreshing the charts and their words (header, summaries, run list). */
 export interface RedrawWork {
   /** Recompute the robust y ranges (sorts a sample of every line). */
   rescale: boolean;
-  /** Rewrite the text summaries, header and run list (screen readers announce each change). */
-  text: boolean;
 }
 
 /** Time and frame sources (the browser's, or a fake clock in tests). */
@@ -16,18 +14,17 @@ export interface SchedulerClock {
 /** Intervals of the scheduler, in ms. */
 export interface SchedulerIntervals {
   rescale: number;
-  text: number;
   /** A redraw is followed by a pause of this multiple of its own cost (keeps the UI responsive on huge runs). */
   costFactor: number;
 }
 
-const DEFAULT_INTERVALS: SchedulerIntervals = { rescale: 400, text: 1000, costFactor: 2 };
+const DEFAULT_INTERVALS: SchedulerIntervals = { rescale: 400, costFactor: 2 };
 
 /**
  * Decides when the dashboard redraws. Urgent requests (new config, settings) redraw everything on the next frame.
  * Live appends redraw at most once a frame and, when a redraw is slow (100 000-point runs), no sooner than twice its
- * cost after the last, so the panel stays responsive; rescaling and text are rate-limited, and whatever a redraw
- * skipped is done once the data goes quiet, so the final picture is never stale.
+ * cost after the last, so the panel stays responsive. The words are redrawn with the charts, so they never lag them;
+ * rescaling is rate-limited, and a rescale a redraw skipped is done once the data goes quiet.
  */
 export class RedrawScheduler {
   private framePending = false;
@@ -37,7 +34,6 @@ export class RedrawScheduler {
   private lastEnd = -Infinity;
   private lastCost = 0;
   private lastRescale = -Infinity;
-  private lastText = -Infinity;
 
   constructor(
     private readonly draw: (work: RedrawWork) => void,
@@ -69,18 +65,14 @@ export class RedrawScheduler {
   private run(): void {
     this.framePending = false;
     const start = this.clock.now();
-    const work: RedrawWork = {
-      rescale: this.urgent || start - this.lastRescale >= this.intervals.rescale,
-      text: this.urgent || start - this.lastText >= this.intervals.text,
-    };
+    const work: RedrawWork = { rescale: this.urgent || start - this.lastRescale >= this.intervals.rescale };
     this.urgent = false;
     if (work.rescale) this.lastRescale = start;
-    if (work.text) this.lastText = start;
     this.draw(work);
     this.lastEnd = this.clock.now();
     this.lastCost = this.lastEnd - start;
-    if ((!work.rescale || !work.text) && !this.trailTimerPending) {
-      const due = Math.min(work.rescale ? Infinity : this.lastRescale + this.intervals.rescale, work.text ? Infinity : this.lastText + this.intervals.text);
+    if (!work.rescale && !this.trailTimerPending) {
+      const due = this.lastRescale + this.intervals.rescale;
       this.trailTimerPending = true;
       this.clock.timer(() => {
         this.trailTimerPending = false;

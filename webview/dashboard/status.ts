@@ -1,5 +1,6 @@
 import { formatValue } from '../charts/format';
-import type { StepMetrics } from '../../src/engine/train/metrics';
+import { formatShare, type StepMetrics } from '../../src/engine/train/metrics';
+import type { RunSeries } from '../../src/protocol/dashboard';
 import type { AdapterSummary, RunInfo } from '../../src/protocol/runInfo';
 
 /** The header's status line for the newest run: what it is doing and how far it got. */
@@ -51,14 +52,73 @@ export function runTimeLabel(runId: string): string {
   return m ? `${m[1]}-${m[2]}-${m[3]} ${m[4]}:${m[5]}:${m[6]}` : runId;
 }
 
+/** Running sums over a run's steps, extended from where the last read stopped (the model only appends to a run's steps). */
+interface StepTotals {
+  counted: number;
+  tokens: number;
+  seconds: number;
+  padSum: number;
+  padSteps: number;
+}
+
+const totalsByRun = new WeakMap<readonly StepMetrics[], StepTotals>();
+
+// Read on every redraw of a live run: a pass over 100 000 steps per run each frame would cost more than the chart.
+function stepTotals(steps: readonly StepMetrics[]): StepTotals {
+  let totals = totalsByRun.get(steps);
+  if (!totals || totals.counted > steps.length) {
+    totals = { counted: 0, tokens: 0, seconds: 0, padSum: 0, padSteps: 0 };
+    totalsByRun.set(steps, totals);
+  }
+  for (let i = totals.counted; i < steps.length; i++) {
+    const s = steps[i];
+    if (s.pad_fraction !== undefined) {
+      totals.padSum += s.pad_fraction;
+      totals.padSteps++;
+    }
+    if (!(s.tokens_per_sec > 0) || !Number.isFinite(s.tokens)) continue;
+    totals.tokens += s.tokens;
+    totals.seconds += s.tokens / s.tokens_per_sec;
+  }
+  totals.counted = steps.length;
+  return totals;
+}
+
 /** Mean tokens per second over a run's steps (tokens over training time, as run.json's tokens_per_sec); null without steps. */
 export function meanThroughput(steps: readonly StepMetrics[]): number | null {
-  let tokens = 0;
-  let seconds = 0;
-  for (const s of steps) {
-    if (!(s.tokens_per_sec > 0) || !Number.isFinite(s.tokens)) continue;
-    tokens += s.tokens;
-    seconds += s.tokens / s.tokens_per_sec;
-  }
-  return seconds > 0 ? tokens / seconds : null;
+  const totals = stepTotals(steps);
+  return totals.seconds > 0 ? totals.tokens / totals.seconds : null;
+}
+
+/** Mean pad_fraction over a run's steps; null when none records one (runs from before it was recorded). */
+export function meanPadding(steps: readonly StepMetrics[]): number | null {
+  const totals = stepTotals(steps);
+  return totals.padSteps > 0 ? totals.padSum / totals.padSteps : null;
+}
+
+/** What the run table says about a run: the newest of run.json and the metrics received since it was saved. */
+export interface RunRowText {
+  status: string;
+  steps: string;
+  loss: string;
+  valLoss: string;
+  throughput: string;
+  padding: string;
+}
+
+export function runRowText(run: RunSeries): RunRowText {
+  const { info, steps, evals } = run;
+  const lastStep = steps[steps.length - 1];
+  const loss = lastStep?.loss ?? info.final_loss;
+  const val = evals[evals.length - 1]?.val_loss ?? info.final_val_loss;
+  const throughput = meanThroughput(steps) ?? info.tokens_per_sec;
+  const padding = meanPadding(steps);
+  return {
+    status: info.status,
+    steps: `${Math.max(info.steps_completed, lastStep?.step ?? 0)} / ${info.total_steps}`,
+    loss: loss === null ? '—' : formatValue(loss),
+    valLoss: val === null ? '—' : formatValue(val),
+    throughput: throughput === null ? '—' : formatValue(throughput),
+    padding: padding === null ? '—' : formatShare(padding),
+  };
 }

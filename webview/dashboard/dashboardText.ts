@@ -1,0 +1,34 @@
+import type { ChartKind, RunLines } from '../charts/series';
+import { gradientNormSummary, learningRateSummary, lossSummary, runLatest, throughputSummary } from '../charts/summary';
+import type { DashboardModel } from './model';
+import { backendText, meanPadding, runStatusText } from './status';
+
+/** Everything the dashboard says in words: the header's two lines and each chart's summary. */
+export interface DashboardText {
+  status: string;
+  backend: string;
+  summaries: Record<ChartKind, string>;
+  /** The newest run is training: its words change with every metrics batch, so screen readers should wait for the end. */
+  busy: boolean;
+}
+
+/**
+ * The dashboard's words from the metrics it holds (not only from run.json, which is saved at most once a second), so
+ * they say the same step as the charts drawn from the same `lines` (visible runs, oldest first).
+ */
+export function dashboardText(model: DashboardModel, lines: ReadonlyMap<string, RunLines>): DashboardText {
+  const latest = [...lines.entries()].reverse().map(([runId, runLines]) => runLatest(`run ${runId}`, runLines, meanPadding(model.run(runId)?.steps ?? [])));
+  const schedule = model.schedule;
+  const newest = model.latest;
+  return {
+    status: runStatusText(model.configFile, newest?.info ?? null, newest?.steps[newest.steps.length - 1]?.step ?? 0),
+    backend: backendText(newest?.info ?? null, model.backendNote),
+    summaries: {
+      loss: lossSummary(latest),
+      lr: learningRateSummary(latest, schedule),
+      'grad-norm': gradientNormSummary(latest, schedule?.gradClip ?? null),
+      throughput: throughputSummary(latest),
+    },
+    busy: newest?.info.status === 'running',
+  };
+}
