@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { parseConfigText } from '../../src/config';
 import { METRIC_COLUMNS, metricRows, toCsv, toJsonl } from '../../src/export/metrics/metricsTable';
 import { runCli, tempDir } from '../support/cli';
 
@@ -9,13 +10,18 @@ const step = (s: number, loss: number, lr: number, extra: Partial<Record<string,
   step: s, loss, lr, grad_norm: 2 * loss, grad_norm_clipped: Math.min(1, 2 * loss), tokens: 64, tokens_per_sec: 1000 + s, time_ms: 10 * s, ...extra,
 });
 
-/** A run folder as the run store writes it (only the files an export reads). */
-function runFolder(parent: string, id: string, name: string, records: object[], options: { runJson?: boolean; tail?: string } = {}): string {
+/** A run folder as the run store writes it (only the files an export reads); `status` running without a lock reads as interrupted. */
+function runFolder(parent: string, id: string, name: string, records: object[], options: { status?: string; tail?: string } = {}): string {
   const folder = join(parent, id);
   mkdirSync(folder, { recursive: true });
   writeFileSync(join(folder, 'metrics.jsonl'), records.map((r) => `${JSON.stringify(r)}\n`).join('') + (options.tail ?? ''));
-  writeFileSync(join(folder, 'config.json'), JSON.stringify({ name }));
-  if (options.runJson !== false) writeFileSync(join(folder, 'run.json'), JSON.stringify({ id, name, status: 'finished' }));
+  const { config } = parseConfigText(`name: ${name}\nmodel: { kind: gpt, d_model: 16, n_layers: 1, n_heads: 2, context: 16 }\ndata: { train: t.txt }\n`, 'c.lab.yaml', { configDir: parent });
+  writeFileSync(join(folder, 'config.json'), JSON.stringify(config));
+  writeFileSync(join(folder, 'run.json'), JSON.stringify({
+    id, name, config_file: join(parent, 'c.lab.yaml'), status: options.status ?? 'finished', backend: { name: 'wasm', description: 'CPU', reason: 'test' },
+    versions: { losslab: '0', node: 'v20' }, started_at: '2026-01-01T00:00:00Z', finished_at: null, steps_completed: 0, total_steps: 3,
+    parameters: 1, vocab_size: 1, final_loss: null, final_val_loss: null, tokens_per_sec: null, message: null,
+  }));
   return folder;
 }
 
@@ -50,9 +56,8 @@ describe('losslab export-metrics', () => {
   const first = runFolder(join(dir, 'runs'), '20260101-000000-aaaa', 'story', [
     step(1, 4.25, 0.0005), step(2, 3.5, 0.001), { step: 2, val_loss: 3.625 }, step(3, 3, 0.00075),
   ]);
-  // No run.json (a crashed run): the id is the folder name, the name comes from config.json; the half-written
-  // last line of a run that was still writing is skipped.
-  const second = runFolder(join(dir, 'runs'), 'crashed', 'translate', [step(1, 6.5, 0.002, { tokens: 37, pad_fraction: 0.25 })], { runJson: false, tail: '{"step":2,"lo' });
+  // A killed run (run.json still says running, no lock): the half-written last line of a run that was still writing is skipped.
+  const second = runFolder(join(dir, 'runs'), 'crashed', 'translate', [step(1, 6.5, 0.002, { tokens: 37, pad_fraction: 0.25 })], { status: 'running', tail: '{"step":2,"lo' });
 
   it('exports several runs to one exact CSV', async () => {
     const out = join(dir, 'all.csv');
@@ -79,11 +84,11 @@ crashed,translate,1,6.5,,0.002,13,1,37,1001,10,0.25
   it('names a folder that is not a run, a corrupt line, and a bad format', async () => {
     const notRun = await runCli(['export-metrics', first, dir]);
     assert.equal(notRun.code, 2);
-    assert.match(notRun.stderr, /not a run folder \(it has no metrics\.jsonl\)/);
+    assert.match(notRun.stderr, /not a run folder \(it has no run\.json\)/);
     const corrupt = runFolder(join(dir, 'runs'), 'corrupt', 'c', [step(1, 1, 1)], { tail: 'oops\n{"step":3}\n' });
     const bad = await runCli(['export-metrics', corrupt]);
     assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /metrics\.jsonl:2: not a JSON metrics record/);
+    assert.match(bad.stderr, /metrics\.jsonl:2: not a JSON record/);
     const format = await runCli(['export-metrics', first, '--format', 'xlsx']);
     assert.equal(format.code, 2);
     assert.match(format.stderr, /--format xlsx: expected csv or jsonl/);

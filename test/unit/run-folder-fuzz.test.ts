@@ -92,7 +92,8 @@ FIELD_RULES['versions.node'] = isText(64);
 FIELD_RULES['backend.adapter'] = (v) => v === null;
 FIELD_RULES.gpu_failure = (v) => v === null;
 for (const field of ['status', 'backend', 'versions', 'resumes']) FIELD_RULES[field] = () => false;
-const OPTIONAL = new Set(['backend.adapter', 'gpu_failure', 'resumes']);
+// Older run.json files lack the end-of-run fields; a reader takes them as null.
+const OPTIONAL = new Set(['backend.adapter', 'gpu_failure', 'resumes', 'finished_at', 'final_loss', 'final_val_loss', 'tokens_per_sec', 'message']);
 const VALUES: Record<string, unknown> = {
   'a number': 3, 'a negative number': -1, 'a fraction': 1.5, 'a string': 'x', 'a boolean': true, null: null, 'an array': [1],
   'nested junk': { junk: { a: [1, { b: null }], c: '\u0000' } }, 'a 100 000-character string': 'y'.repeat(100_000), 'an HTML payload': XSS,

@@ -157,6 +157,7 @@ def main(argv):
         step_start = time.perf_counter()
         batches = [sampler.next() for _ in range(micros)]
         tokens = sum(b.tokens for b in batches)
+        positions = sum(b.targets.numel() for b in batches)
         optimizer.zero_grad(set_to_none=True)
         loss = 0.0
         for micro, batch in enumerate(batches):
@@ -181,6 +182,7 @@ def main(argv):
         now = time.perf_counter()
         emit({
             "step": step, "loss": loss, "lr": lr, "grad_norm": grad_norm, "grad_norm_clipped": clipped, "tokens": tokens,
+            "pad_fraction": (positions - tokens) / max(1, positions),
             "tokens_per_sec": tokens / max(1e-9, now - step_start), "time_ms": round((now - started) * 1000),
         })
         every = train_cfg["eval_interval"]

@@ -22,8 +22,7 @@ const finite = { type: 'number' };
 
 const runInfoSchema = {
   type: 'object',
-  required: ['id', 'name', 'config_file', 'status', 'backend', 'versions', 'started_at', 'finished_at', 'steps_completed',
-    'total_steps', 'parameters', 'vocab_size', 'final_loss', 'final_val_loss', 'tokens_per_sec', 'message'],
+  required: ['id', 'name', 'config_file', 'status', 'backend', 'versions', 'started_at', 'steps_completed', 'total_steps', 'parameters', 'vocab_size'],
   properties: {
     id: text(200), name: text(200), config_file: text(), status: { enum: RUN_STATUSES },
     backend: {
@@ -100,7 +99,8 @@ export function checkRunInfo(value: unknown, file: string): StoredRunInfo {
   const validate = validators().info;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new RunFolderError(file, null, 'is not a Loss Lab run.json (expected an object with id, status, backend, …)');
   if (!validate(value)) throw new RunFolderError(file, null, `is not a valid run.json: ${describe(validate.errors?.[0], value)}`);
-  return value as unknown as StoredRunInfo;
+  // Older run.json files may lack these; absent means "none yet".
+  return { finished_at: null, final_loss: null, final_val_loss: null, tokens_per_sec: null, message: null, ...value } as unknown as StoredRunInfo;
 }
 
 /** One metrics.jsonl record: a step's metrics, or an evaluation's. */
