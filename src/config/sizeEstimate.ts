@@ -26,11 +26,11 @@ export function estimateParameters(model: ModelConfig, vocab: VocabKind, vocabSi
   const attention = 4 * c * c + 4 * c * biasUnit;
   const feedForward = 2 * c * model.d_ff + (model.d_ff + c) * biasUnit;
   const block = 2 * norm + attention + feedForward;
-  const embedding = vocabSize * c + model.context * c;
   const outputHead = model.tie_embeddings ? 0 : vocabSize * c;
-  if (model.kind === 'gpt') return embedding + model.n_layers * block + norm + outputHead;
+  if (model.kind === 'gpt') return vocabSize * c + model.context * c + model.n_layers * block + norm + outputHead;
+  // Sinusoidal positions: the encoder-decoder's embeddings are its two token tables only.
   const decoderBlock = block + attention + norm;
-  return 2 * embedding + model.n_encoder_layers * block + model.n_decoder_layers * decoderBlock + 2 * norm + outputHead;
+  return 2 * vocabSize * c + model.n_encoder_layers * block + model.n_decoder_layers * decoderBlock + 2 * norm + outputHead;
 }
 
 /** Number of Transformer blocks the model stacks. */

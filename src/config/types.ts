@@ -90,6 +90,8 @@ export interface TrainingConfig {
   eval_steps: number;
   /** 0 = only the final checkpoint. */
   checkpoint_interval: number;
+  /** Largest estimated peak memory in MiB a run may need; 0: three quarters of the free memory (configs built in code may leave it out). */
+  max_memory_mb?: number;
 }
 
 /** One located problem in a config file. Lines and columns are 1-based (columns in UTF-16 code units, as editors count); the end is exclusive. */

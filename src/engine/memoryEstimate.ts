@@ -25,6 +25,8 @@ export interface MemoryPart {
   name: string;
   bytes: number;
   key: string;
+  /** True for tensors in the backend's memory (the wasm memory, the GPU); false for host-only parts. */
+  tensors: boolean;
 }
 
 /** A device buffer too large for WebGPU's default limits. */
@@ -41,6 +43,8 @@ export interface MemoryEstimate {
   peakBytes: number;
   /** Every part of the peak, largest first; they add up to peakBytes. */
   parts: MemoryPart[];
+  /** wasm only: the tensors in its one WebAssembly memory, which cannot grow past 4 GiB. */
+  wasm: { bytes: number; limitBytes: number } | null;
   /** webgpu only: bytes in GPU buffers, and buffers above the default limits. */
   gpu: { bytes: number; largestBuffer: { tensor: string; bytes: number }; limitProblems: BufferLimitProblem[] } | null;
 }
@@ -59,6 +63,8 @@ const WEBGPU_RUNTIME_BYTES = 60 * MiB;
 const WASM_ATTENTION_WEIGHTS_BUDGET = 1 << 22;
 /** JavaScript-heap tensors are freed by the garbage collector, not at release: the reference backend peaks above its live set. */
 const REFERENCE_GC_SLACK = 1.5;
+/** A wasm32 memory addresses 4 GiB; the pool starts past the kernels' tables and control block. */
+export const WASM_MEMORY_LIMIT_BYTES = 4 * 1024 ** 3 - 64 * 1024;
 /** WebGPU's default limits (a device may grant more; the run asks for the defaults). */
 export const WEBGPU_MAX_BUFFER_SIZE = 256 * MiB;
 export const WEBGPU_MAX_STORAGE_BINDING_SIZE = 128 * MiB;
@@ -116,29 +122,33 @@ export function estimateMemory(inputs: MemoryInputs): MemoryEstimate {
   const step = stepFloats(config, vocabSize, backend === 'wasm');
   const tensorSlack = backend === 'cpu-reference' ? REFERENCE_GC_SLACK : 1;
   const tensorParts: MemoryPart[] = [
-    { name: 'parameters', bytes: parameters * F32, key: 'model.d_model' },
-    { name: 'gradients', bytes: parameters * F32, key: 'model.d_model' },
-    { name: 'optimizer state', bytes: moments * parameters * F32, key: 'optimizer.name' },
-    { name: 'activations and their gradients', bytes: step.activations * F32 * tensorSlack, key: 'training.batch_size' },
-    { name: 'attention weights', bytes: step.attentionWeights * F32 * tensorSlack, key: 'model.context' },
-    { name: 'logits and their gradient', bytes: step.logits * F32 * tensorSlack, key: 'training.batch_size' },
+    { name: 'parameters', bytes: parameters * F32, key: 'model.d_model', tensors: true },
+    { name: 'gradients', bytes: parameters * F32, key: 'model.d_model', tensors: true },
+    { name: 'optimizer state', bytes: moments * parameters * F32, key: 'optimizer.name', tensors: true },
+    { name: 'activations and their gradients', bytes: step.activations * F32 * tensorSlack, key: 'training.batch_size', tensors: true },
+    { name: 'attention weights', bytes: step.attentionWeights * F32 * tensorSlack, key: 'model.context', tensors: true },
+    { name: 'logits and their gradient', bytes: step.logits * F32 * tensorSlack, key: 'training.batch_size', tensors: true },
   ];
   // A checkpoint reads weights and optimizer state to the host and encodes them: two host copies at once.
-  const checkpoint: MemoryPart = { name: 'checkpoint copies', bytes: 2 * (1 + moments) * parameters * F32, key: 'model.d_model' };
+  const checkpoint: MemoryPart = { name: 'checkpoint copies', bytes: 2 * (1 + moments) * parameters * F32, key: 'model.d_model', tensors: false };
   // The text as read (UTF-16 in V8 at worst, counted at 2 bytes) and the token ids (int32).
-  const data: MemoryPart = { name: 'data', bytes: 2 * inputs.dataTextBytes + 4 * inputs.dataTokens, key: 'data.train' };
+  const data: MemoryPart = { name: 'data', bytes: 2 * inputs.dataTextBytes + 4 * inputs.dataTokens, key: 'data.train', tensors: false };
   const threads = inputs.threads ?? 1;
   const runtimeBytes = NODE_RUNTIME_BYTES + (backend === 'wasm' ? WASM_RUNTIME_BYTES + (threads - 1) * WASM_THREAD_BYTES : 0)
     + (backend === 'webgpu' ? WEBGPU_RUNTIME_BYTES : 0);
-  const runtime: MemoryPart = { name: 'runtime (Node and the backend)', bytes: runtimeBytes, key: 'backend' };
+  const runtime: MemoryPart = { name: 'runtime (Node and the backend)', bytes: runtimeBytes, key: 'backend', tensors: false };
   const hostParts = backend === 'webgpu' ? [checkpoint, data, runtime] : [...tensorParts, checkpoint, data, runtime];
   const parts = hostParts.filter((p) => p.bytes > 0).sort((a, b) => b.bytes - a.bytes);
   const peakBytes = parts.reduce((sum, p) => sum + p.bytes, 0);
-  return { peakBytes, parts, gpu: backend === 'webgpu' ? gpuEstimate(tensorParts, step) : null };
+  const tensorBytes = tensorParts.reduce((sum, p) => sum + p.bytes, 0);
+  return {
+    peakBytes, parts,
+    wasm: backend === 'wasm' ? { bytes: tensorBytes, limitBytes: WASM_MEMORY_LIMIT_BYTES } : null,
+    gpu: backend === 'webgpu' ? gpuEstimate(tensorBytes, step) : null,
+  };
 }
 
-function gpuEstimate(tensorParts: MemoryPart[], step: StepFloats): NonNullable<MemoryEstimate['gpu']> {
-  const bytes = tensorParts.reduce((sum, p) => sum + p.bytes, 0);
+function gpuEstimate(bytes: number, step: StepFloats): NonNullable<MemoryEstimate['gpu']> {
   const sorted = [...step.largest].sort((a, b) => b.floats - a.floats);
   const limitProblems: BufferLimitProblem[] = [];
   for (const t of sorted) {

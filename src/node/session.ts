@@ -12,6 +12,7 @@ import { Trainer, type StepResult } from '../engine/train/trainer';
 import type { NamedTensor } from '../engine/train/weights';
 import type { GpuFailure } from '../protocol/runInfo';
 import { UserError, type LoadedConfig } from './configFile';
+import { checkMemory, memoryBudget } from './memoryCheck';
 import { nonFiniteFaultFromEnv } from './nonFiniteFault';
 import { openRunFolder, prepareNewRun, prepareResumedRun, runBackend } from './runPreparation';
 import { toStored, type RunRecorder } from './runRecorder';
@@ -33,6 +34,8 @@ export interface SessionOptions {
   initFrom?: string;
   saveInit?: string;
   dumpBatches?: string;
+  /** The most memory the run may need (--max-memory); default: training.max_memory_mb, else a share of the free memory. */
+  maxMemoryBytes?: number;
   version: string;
 }
 
@@ -49,6 +52,8 @@ export interface ResumeOptions {
   withoutGpu?: string;
   /** Also write this session's metrics lines here. */
   metricsFile?: string;
+  /** As for a new run. */
+  maxMemoryBytes?: number;
   version: string;
 }
 
@@ -76,6 +81,8 @@ export interface TrainingSession {
 export async function startSession(options: SessionOptions, observer: SessionObserver = {}): Promise<TrainingSession> {
   const prepared = await prepareNewRun(options);
   const { config, data } = prepared;
+  // Refused here, before the backend and the model allocate anything large.
+  checkMemory(prepared.loaded, data, memoryBudget(config, options.maxMemoryBytes));
   const selection = await userFacing(() => selectBackend(config.backend, { withoutGpu: options.withoutGpu }));
   const initialWeights = options.initFrom ? await readWeightsFile(options.initFrom) : undefined;
   const dumped: Record<string, StoredTensor> = {};
@@ -102,6 +109,7 @@ export async function startSession(options: SessionOptions, observer: SessionObs
 export async function resumeSession(options: ResumeOptions, observer: SessionObserver = {}): Promise<TrainingSession> {
   const prepared = await prepareResumedRun(options);
   const { config, data } = prepared;
+  checkMemory(prepared.loaded, data, memoryBudget(config, options.maxMemoryBytes));
   const checkpoint = prepared.resume?.checkpoint ?? null;
   const selection = await userFacing(() => selectBackend(config.backend, { withoutGpu: options.withoutGpu }));
   const trainer = new Trainer(config, data, { backend: selection.backend });

@@ -4,7 +4,7 @@ import { estimateParameters, parseConfigText, type ConfigDiagnostic, type ModelC
 
 const BASE = 'name: tiny\nmodel:\n  kind: gpt\ndata:\n  train: t.txt\n';
 const MODEL_KEYS = 'kind, d_model, n_layers, n_encoder_layers, n_decoder_layers, n_heads, d_ff, context, dropout, bias, tie_embeddings, activation';
-const TRAINING_KEYS = 'steps, batch_size, grad_accumulation, grad_clip, eval_interval, eval_steps, checkpoint_interval';
+const TRAINING_KEYS = 'steps, batch_size, grad_accumulation, grad_clip, eval_interval, eval_steps, checkpoint_interval, max_memory_mb';
 
 interface Expected {
   line: number;

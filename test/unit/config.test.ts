@@ -31,7 +31,7 @@ const EXPECTED_MINIMAL: LabConfig = {
   loss: { label_smoothing: 0, ignore_padding: true },
   optimizer: { name: 'adamw', lr: 0.001, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 0.01, momentum: 0, nesterov: false },
   schedule: { warmup_steps: 0, decay: 'constant', min_lr: 0, decay_steps: 200, gamma: 0.95, step_size: 100 },
-  training: { steps: 200, batch_size: 16, grad_accumulation: 1, grad_clip: 1, eval_interval: 50, eval_steps: 10, checkpoint_interval: 0 },
+  training: { steps: 200, batch_size: 16, grad_accumulation: 1, grad_clip: 1, eval_interval: 50, eval_steps: 10, checkpoint_interval: 0, max_memory_mb: 0 },
 };
 
 test('a minimal YAML config resolves to the full config with every default', () => {
@@ -97,7 +97,7 @@ training:
     loss: { label_smoothing: 0.05, ignore_padding: true },
     optimizer: { name: 'adam', lr: 3e-4, betas: [0.8, 0.95], eps: 1e-6, weight_decay: 0.5, momentum: 0, nesterov: false },
     schedule: { warmup_steps: 10, decay: 'step', min_lr: 1e-5, decay_steps: 300, gamma: 0.5, step_size: 25 },
-    training: { steps: 400, batch_size: 8, grad_accumulation: 4, grad_clip: 0, eval_interval: 0, eval_steps: 3, checkpoint_interval: 100 },
+    training: { steps: 400, batch_size: 8, grad_accumulation: 4, grad_clip: 0, eval_interval: 0, eval_steps: 3, checkpoint_interval: 100, max_memory_mb: 0 },
   } satisfies LabConfig);
 });
 

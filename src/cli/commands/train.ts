@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { BACKEND_CHOICES as BACKENDS, type BackendChoice } from '../../config/types';
 import { UserError, formatDiagnostic } from '../../node/configFile';
 import { gpuFaultFromEnv, injectGpuFault } from '../../node/gpuFault';
+import { parseMemorySize } from '../../node/memoryCheck';
 import { nonFiniteMessage } from '../../node/runRecorder';
 import { resumeSession, startSession, type SessionObserver, type TrainingSession } from '../../node/session';
 import type { CliCommand } from '../command';
@@ -24,6 +25,7 @@ export const trainCommand: CliCommand = {
     ['--save-init F.safetensors', 'write the initial weights to F'],
     ['--dump-batches F.safetensors', 'write every batch the run used to F'],
     ['--resume RUN_DIR', 'continue RUN_DIR from its newest complete checkpoint'],
+    ['--max-memory SIZE', 'refuse a run estimated to need more (e.g. 2G, 800M; default: three quarters of the free memory)'],
     ['-q, --quiet', 'print nothing but errors'],
     ['--verbose', 'also print why the backend was chosen and the GPU adapter'],
   ],
@@ -35,6 +37,7 @@ export const trainCommand: CliCommand = {
         steps: { type: 'string' }, set: { type: 'string', multiple: true }, backend: { type: 'string' }, out: { type: 'string' },
         metrics: { type: 'string' }, 'init-from': { type: 'string' }, 'save-init': { type: 'string' },
         'dump-batches': { type: 'string' }, quiet: { type: 'boolean', short: 'q' }, resume: { type: 'string' }, verbose: { type: 'boolean' },
+        'max-memory': { type: 'string' },
       },
     });
     const configFile = singleConfig('train', positionals);
@@ -58,7 +61,10 @@ export const trainCommand: CliCommand = {
     };
     for (const signal of STOP_SIGNALS) process.on(signal, onStopSignal);
     const fault = values.resume === undefined ? gpuFaultFromEnv(process.env.LOSSLAB_TEST_GPU_FAULT) : null;
-    const common = { configFile, overrides: overridesOf(values.steps, values.set), backend: backend as BackendChoice | undefined, metricsFile: values.metrics, version };
+    const maxMemoryBytes = values['max-memory'] === undefined ? undefined : parseMemorySize(values['max-memory']);
+    const common = {
+      configFile, overrides: overridesOf(values.steps, values.set), backend: backend as BackendChoice | undefined, metricsFile: values.metrics, maxMemoryBytes, version,
+    };
     const observer: SessionObserver = {
       onStart: (info, loaded, folder) => {
         for (const w of loaded.warnings) process.stderr.write(`${formatDiagnostic(w)}\n`);

@@ -2,7 +2,11 @@ import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseConfigText } from '../../config';
 import { UserError, formatDiagnostic, readConfigSource } from '../../node/configFile';
-import { dataFileDiagnostics } from '../../node/dataFiles';
+import { dataFileDiagnostics, readDatasetFiles } from '../../node/dataFiles';
+import { prepareData } from '../../engine/data/prepare';
+import { dataFacts, estimateRun, fitsBudget, formatMemory, largestParts, memoryBudget } from '../../node/memoryCheck';
+import { userFacing } from '../../node/userFacing';
+import type { LabConfig } from '../../config/types';
 import type { CliCommand } from '../command';
 import { singleConfig } from '../overrides';
 
@@ -22,6 +26,35 @@ export const validateCommand: CliCommand = {
     for (const w of diagnostics.filter((d) => d.severity === 'warning')) process.stderr.write(`${formatDiagnostic(w)}\n`);
     if (!result.config || errors.length > 0) throw new UserError(errors.map(formatDiagnostic).join('\n'));
     print(`${file}: ok (${result.config.model.kind}, ${result.config.training.steps} steps)`);
+    const memory = await memoryLines(result.config);
+    for (const line of memory.lines) print(line);
+    for (const warning of memory.warnings) process.stderr.write(`${file}: warning: ${warning}\n`);
     return 0;
   },
 };
+
+/** The memory estimate (the vocabulary counted from the data), its largest parts and what this machine allows now. */
+async function memoryLines(config: LabConfig): Promise<{ lines: string[]; warnings: string[] }> {
+  const data = await userFacing(async () => prepareData(config, await readDatasetFiles(config)));
+  const facts = dataFacts(config, data);
+  const estimate = estimateRun(config, facts);
+  const budget = memoryBudget(config);
+  const lines = [
+    `vocabulary: ${facts.vocabSize.toLocaleString('en-US')} tokens (${config.data.vocab}), ${facts.dataTokens.toLocaleString('en-US')} tokens of data`,
+    `estimated peak memory: ${formatMemory(estimate.peakBytes)} (largest: ${largestParts(estimate)})`,
+  ];
+  const warnings: string[] = [];
+  if (estimate.wasm) lines.push(`cpu backend's WebAssembly memory: ${formatMemory(estimate.wasm.bytes)} of at most ${formatMemory(estimate.wasm.limitBytes)}`);
+  if (estimate.gpu) {
+    lines.push(`GPU buffers: ${formatMemory(estimate.gpu.bytes)}; the largest is ${estimate.gpu.largestBuffer.tensor}, ${formatMemory(estimate.gpu.largestBuffer.bytes)}`);
+    for (const p of estimate.gpu.limitProblems) {
+      warnings.push(`${p.tensor} (${formatMemory(p.bytes)}) is above WebGPU's default ${p.limit} of ${formatMemory(p.limitBytes)}: adapters that keep the default refuse it; lower ${p.key}`);
+    }
+  }
+  if (estimate.wasm && estimate.wasm.bytes > estimate.wasm.limitBytes) {
+    warnings.push(`train would refuse this run on the cpu backend: its tensors need more than the ${formatMemory(estimate.wasm.limitBytes)} one WebAssembly memory holds`);
+  } else if (!fitsBudget(estimate, budget)) {
+    warnings.push(`train would refuse this run here: the limit is ${formatMemory(budget.bytes)} (${budget.source})`);
+  }
+  return { lines, warnings };
+}

@@ -57,7 +57,7 @@ export function trainingSettings(config: LabConfig): Record<string, unknown> {
     ...omit(config, ['name', 'backend', 'data', 'training', 'schedule']),
     schedule: usesDecaySteps ? config.schedule : omit(config.schedule, ['decay_steps']),
     data: { ...omit(config.data, ['train', 'val']), separate_val: config.data.val !== null },
-    training: omit(config.training, ['steps', 'eval_interval', 'checkpoint_interval']),
+    training: omit(config.training, ['steps', 'eval_interval', 'checkpoint_interval', 'max_memory_mb']),
   };
 }
 
