@@ -3,8 +3,8 @@ import { parseArgs } from 'node:util';
 import { parseConfigText } from '../../config';
 import { UserError, formatDiagnostic, readConfigSource } from '../../node/configFile';
 import { dataFileDiagnostics, readDatasetFiles } from '../../node/dataFiles';
-import { prepareData } from '../../engine/data/prepare';
-import { dataFacts, estimateRun, fitsBudget, formatMemory, largestParts, memoryBudget } from '../../node/memoryCheck';
+import { prepareData, type PreparedData } from '../../engine/data/prepare';
+import { dataFacts, estimateRun, fitsBudget, formatMemory, keyPosition, largestParts, memoryBudget } from '../../node/memoryCheck';
 import { userFacing } from '../../node/userFacing';
 import type { LabConfig } from '../../config/types';
 import type { CliCommand } from '../command';
@@ -25,8 +25,8 @@ export const validateCommand: CliCommand = {
     const errors = diagnostics.filter((d) => d.severity === 'error');
     for (const w of diagnostics.filter((d) => d.severity === 'warning')) process.stderr.write(`${formatDiagnostic(w)}\n`);
     if (!result.config || errors.length > 0) throw new UserError(errors.map(formatDiagnostic).join('\n'));
+    const memory = await memoryLines(result.config, source, file);
     print(`${file}: ok (${result.config.model.kind}, ${result.config.training.steps} steps)`);
-    const memory = await memoryLines(result.config);
     for (const line of memory.lines) print(line);
     for (const warning of memory.warnings) process.stderr.write(`${file}: warning: ${warning}\n`);
     return 0;
@@ -34,8 +34,8 @@ export const validateCommand: CliCommand = {
 };
 
 /** The memory estimate (the vocabulary counted from the data), its largest parts and what this machine allows now. */
-async function memoryLines(config: LabConfig): Promise<{ lines: string[]; warnings: string[] }> {
-  const data = await userFacing(async () => prepareData(config, await readDatasetFiles(config)));
+async function memoryLines(config: LabConfig, source: string, file: string): Promise<{ lines: string[]; warnings: string[] }> {
+  const data = await loadData(config, source, file);
   const facts = dataFacts(config, data);
   const estimate = estimateRun(config, facts);
   const budget = memoryBudget(config);
@@ -57,4 +57,16 @@ async function memoryLines(config: LabConfig): Promise<{ lines: string[]; warnin
     warnings.push(`train would refuse this run here: the limit is ${formatMemory(budget.bytes)} (${budget.source})`);
   }
   return { lines, warnings };
+}
+
+/** The config's data, read and tokenized as train does; a problem in it is placed at the config key that names the file. */
+async function loadData(config: LabConfig, source: string, file: string): Promise<PreparedData> {
+  try {
+    return await userFacing(async () => prepareData(config, await readDatasetFiles(config)));
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error;
+    const key = config.data.val !== null && error.message.includes(config.data.val) ? 'data.val' : 'data.train';
+    const at = keyPosition(source, file, key);
+    throw new UserError(`${file}:${at.line}:${at.column}: error: ${key}: ${error.message}`);
+  }
 }
