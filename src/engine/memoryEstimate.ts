@@ -62,7 +62,7 @@ const WEBGPU_RUNTIME_BYTES = 60 * MiB;
 /** Attention weights the wasm backend keeps for backward, per call (its attentionWeightsBudget, in floats). */
 const WASM_ATTENTION_WEIGHTS_BUDGET = 1 << 22;
 /** JavaScript-heap tensors are freed by the garbage collector, not at release: the reference backend peaks above its live set. */
-const REFERENCE_GC_SLACK = 1.5;
+const REFERENCE_GC_SLACK = 1.25;
 /** A wasm32 memory addresses 4 GiB; the pool starts past the kernels' tables and control block. */
 export const WASM_MEMORY_LIMIT_BYTES = 4 * 1024 ** 3 - 64 * 1024;
 /** WebGPU's default limits (a device may grant more; the run asks for the defaults). */
