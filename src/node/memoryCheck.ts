@@ -81,7 +81,8 @@ export function checkMemory(loaded: LoadedConfig, data: PreparedData, budget: Me
   const where = keyPosition(loaded.source, loaded.file, advice.key);
   const wasm = estimate.wasm;
   const why = wasm && wasm.bytes > wasm.limitBytes
-    ? `its tensors would need about ${formatMemory(wasm.bytes)} (${largestParts(estimate, 3, true)}), more than the ${formatMemory(wasm.limitBytes)} one WebAssembly memory of the cpu backend holds`
+    ? `its tensors would need about ${formatMemory(wasm.bytes)} (${largestParts(estimate, 3, true)}), more than the ${formatMemory(wasm.limitBytes)} one WebAssembly memory of the cpu backend holds` +
+      (loaded.config.backend === 'auto' ? ' (backend: auto is estimated as the cpu backend; backend: webgpu keeps them on a GPU)' : '')
     : `this run would need about ${formatMemory(estimate.peakBytes)} at its peak (${largestParts(estimate)}), more than the ${formatMemory(budget.bytes)} allowed (${budget.source})`;
   throw new UserError(`${loaded.file}:${where.line}:${where.column}: error: ${advice.key}: ${why}. ${advice.text}`);
 }
