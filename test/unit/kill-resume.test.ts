@@ -62,8 +62,11 @@ async function reference(config: string, dir: string): Promise<{ steps: StepMetr
   return { ...readMetrics(join(dir, 'whole')), skipped };
 }
 
-/** Runs the CLI; once it holds the run's lock and has recorded its start, waits `delayMs` and sends `signal`. */
-async function trainAndSignal(args: string[], run: string, signal: NodeJS.Signals | null, delayMs: number, env: NodeJS.ProcessEnv = {}) {
+/**
+ * Runs the CLI; once it holds the run's lock, has recorded its start and metrics.jsonl holds `atStep` steps, waits
+ * `delayMs` and sends `signal`. Counting steps, not time, lands every signal mid-run however fast the machine is.
+ */
+async function trainAndSignal(args: string[], run: string, signal: NodeJS.Signals | null, atStep: number, delayMs: number, env: NodeJS.ProcessEnv = {}) {
   const resumesBefore = resumesRecorded(run);
   const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
   let stderr = '';
@@ -72,9 +75,8 @@ async function trainAndSignal(args: string[], run: string, signal: NodeJS.Signal
   let sent = false;
   if (signal) {
     const started = Date.now();
-    while (child.exitCode === null && Date.now() - started < 60_000 && !(lockHolder(run) === child.pid && resumesRecorded(run) > resumesBefore)) {
-      await new Promise((r) => setTimeout(r, 2));
-    }
+    const ready = () => lockHolder(run) === child.pid && resumesRecorded(run) > resumesBefore && stepNumbers(run).length >= atStep;
+    while (child.exitCode === null && Date.now() - started < 60_000 && !ready()) await new Promise((r) => setTimeout(r, 2));
     await new Promise((r) => setTimeout(r, delayMs));
     if (child.exitCode === null) sent = child.kill(signal);
   }
@@ -90,7 +92,7 @@ it('SIGKILL, SIGTERM and SIGINT at seeded random moments, and a non-finite stop:
 
   const run = join(dir, 'run');
   // The non-finite stop: the CLI stops by itself, run.json and the CLI both say stopped, and the advice is a command.
-  const first = await trainAndSignal(['train', config, '--out', run], run, null, 0, { LOSSLAB_TEST_NONFINITE: String(NON_FINITE_STEP) });
+  const first = await trainAndSignal(['train', config, '--out', run], run, null, 0, 0, { LOSSLAB_TEST_NONFINITE: String(NON_FINITE_STEP) });
   assert.equal(first.code, 1, first.stderr);
   assert.match(first.stderr, new RegExp(`step ${NON_FINITE_STEP}: the loss is NaN; the update was skipped and the run stopped`));
   const stoppedInfo = readRunInfo(run);
@@ -105,9 +107,10 @@ it('SIGKILL, SIGTERM and SIGINT at seeded random moments, and a non-finite stop:
   const rng = new Rng(20261207, 1);
   const counts: Record<string, { sent: number; landed: number }> = Object.fromEntries(SIGNALS.map((s) => [s, { sent: 0, landed: 0 }]));
   let finished = false;
-  for (let round = 0; round < 40 && !finished; round++) {
+  // Three of each signal, each at a seeded step 1–8 past where the resumed run starts and a seeded moment within it.
+  for (let round = 0; round < 3 * SIGNALS.length && !finished; round++) {
     const signal = SIGNALS[round % SIGNALS.length];
-    const result = await trainAndSignal(['train', config, '--resume', run, '--quiet'], run, signal, 20 + rng.int(250));
+    const result = await trainAndSignal(['train', config, '--resume', run, '--quiet'], run, signal, stepNumbers(run).length + 1 + rng.int(8), rng.int(30));
     const info = readRunInfo(run);
     const steps = stepNumbers(run);
     assert.deepEqual(steps, range(steps.length), `round ${round} (${signal}): every step once, in order`);
@@ -132,7 +135,7 @@ it('SIGKILL, SIGTERM and SIGINT at seeded random moments, and a non-finite stop:
     }
   }
   if (!finished) {
-    const last = await trainAndSignal(['train', config, '--resume', run, '--quiet'], run, null, 0);
+    const last = await trainAndSignal(['train', config, '--resume', run, '--quiet'], run, null, 0, 0);
     assert.equal(last.code, 0, last.stderr);
   }
   t.diagnostic(`stops: 1 non-finite; ${SIGNALS.map((s) => `${s} ${counts[s].landed}`).join(', ')}`);

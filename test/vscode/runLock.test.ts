@@ -132,8 +132,10 @@ suite('run folder lock and interrupted runs', () => {
     if (!hasDashboardHooks(api)) this.skip();
     this.timeout(240_000);
     const config = workspaceFile(`${KILLED.name}.lab.yaml`);
+    // Earlier suites leave editors open (a notebook, other dashboards) whose activation would re-select the dashboard's config.
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     await vscode.commands.executeCommand('losslab.openDashboard', config);
-    await waitUntil('the dashboard webview to load its config', () => dashboardHooks(api)?.posted.some((message) => message.type === 'DidSelectConfig') ?? false, 30_000);
+    await waitUntil('the dashboard webview to load its config', () => dashboardHooks(api)?.posted.some((message) => message.type === 'DidSelectConfig' && message.configFile === config.fsPath) ?? false, 60_000);
     const hooks = dashboardHooks(api);
     assert.ok(hooks);
     const cli = startCli(config, KILLED.name);
