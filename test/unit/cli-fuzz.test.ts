@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runCli, tempDir, type CliResult } from '../support/cli';
+import { seededRandom } from '../support/seededRandom';
 
 /**
  * Every command against hostile arguments and files, run as the built CLI: never an internal error (exit 70), never
@@ -24,18 +25,6 @@ after(() => {
   server.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-/** mulberry32: the same seed gives the same cases on every machine. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const path = (name: string) => join(dir, name);
 

@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { UserError } from '../../src/node/configFile';
 import { RunFolderError, loadRun, loadRunHistory, readGradNorms, readMetrics, readRunInfo, readRunRecord } from '../../src/node/runFolder';
 import { ensureBuilt, runCli, tempDir, type CliResult } from '../support/cli';
+import { seededRandom } from '../support/seededRandom';
 
 /**
  * A seeded fuzz over run folders: one real run, copied and damaged in every way a crash, a careless edit or a hostile
@@ -24,17 +25,6 @@ const BASE = join(dir, 'base');
 const CONFIG = join(dir, 'tiny.lab.yaml');
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-/** mulberry32: the same seed gives the same mutants on every machine. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const random = seededRandom(SEED);
 const randomBytes = (n: number) => Buffer.from(Array.from({ length: n }, () => Math.floor(random() * 256)));
 
