@@ -18,6 +18,26 @@ function unsafe(error: unknown): never {
   throw error;
 }
 
+/** A run folder file's bytes, or null when it does not exist; any other refusal is a RunFolderError. */
+function readIfPresentSync(file: string, maxBytes: number, what: string): Buffer | null {
+  try {
+    return readRegularFileSync(file, { maxBytes, what });
+  } catch (error) {
+    if (error instanceof UnsafeFileError && error.code === 'ENOENT') return null;
+    return unsafe(error);
+  }
+}
+
+/** readIfPresentSync without blocking the caller's thread. */
+async function readIfPresent(file: string, maxBytes: number, what: string): Promise<Buffer | null> {
+  try {
+    return await readRegularFile(file, { maxBytes, what });
+  } catch (error) {
+    if (error instanceof UnsafeFileError && error.code === 'ENOENT') return null;
+    return unsafe(error);
+  }
+}
+
 function parseInfo(bytes: Buffer, file: string): StoredRunInfo {
   let value: unknown;
   try {
@@ -29,44 +49,45 @@ function parseInfo(bytes: Buffer, file: string): StoredRunInfo {
 }
 
 /**
- * A run that run.json says is running but whose writer is gone (no live run.lock) was killed or crashed: it shows
- * as interrupted, with the progress its metrics hold, and Resume offers it.
+ * Whether run.json says running but no live run.lock backs it. The caller reads run.json again before calling the
+ * run interrupted: the writer may have closed the run between the two reads, and its final run.json is the truth.
  */
-function withLiveness(info: StoredRunInfo, folder: string, reread: () => StoredRunInfo, metrics: () => MetricsRecords): StoredRunInfo {
-  if (info.status !== 'running' || lockState(folder) === 'live') return info;
-  // The writer may have closed the run between the two reads: its final run.json is then the truth.
-  const again = reread();
-  if (again.status !== 'running') return again;
-  const { steps, evals } = metrics();
+function writerGone(info: StoredRunInfo, folder: string): boolean {
+  return info.status === 'running' && lockState(folder) !== 'live';
+}
+
+/** A run killed or crashed mid-run, as its metrics show it: Resume offers it. */
+function asInterrupted(info: StoredRunInfo, { steps, evals }: MetricsRecords): StoredRunInfo {
   const last = steps.at(-1);
   return {
-    ...again, status: 'interrupted', steps_completed: last?.step ?? 0, final_loss: last?.loss ?? null,
-    final_val_loss: evals.at(-1)?.val_loss ?? again.final_val_loss,
+    ...info, status: 'interrupted', steps_completed: last?.step ?? 0, final_loss: last?.loss ?? null,
+    final_val_loss: evals.at(-1)?.val_loss ?? info.final_val_loss,
     message: 'the process training this run ended without closing it (killed or crashed); resume continues it from its newest checkpoint',
   };
+}
+
+function missingInfo(file: string): never {
+  throw new RunFolderError(file, null, 'no such file', 'ENOENT');
 }
 
 /** A run folder's run.json, checked; a run whose writer died shows as interrupted. Throws a RunFolderError. */
 export function readRunInfo(folder: string): StoredRunInfo {
   const file = runFile(folder, 'info');
-  const read = () => {
-    try {
-      return parseInfo(readRegularFileSync(file, { maxBytes: MAX_INFO_BYTES, what: 'run.json' }), file);
-    } catch (error) {
-      return unsafe(error);
-    }
-  };
-  return withLiveness(read(), folder, read, () => readMetrics(folder));
+  const read = () => parseInfo(readIfPresentSync(file, MAX_INFO_BYTES, 'run.json') ?? missingInfo(file), file);
+  const first = read();
+  if (!writerGone(first, folder)) return first;
+  const again = read();
+  return again.status === 'running' ? asInterrupted(again, readMetrics(folder)) : again;
 }
 
 /** readRunInfo without blocking the caller's thread. */
 export async function loadRunInfo(folder: string): Promise<StoredRunInfo> {
   const file = runFile(folder, 'info');
-  const read = async () => parseInfo(await readRegularFile(file, { maxBytes: MAX_INFO_BYTES, what: 'run.json' }).catch(unsafe), file);
+  const read = async () => parseInfo((await readIfPresent(file, MAX_INFO_BYTES, 'run.json')) ?? missingInfo(file), file);
   const first = await read();
-  if (first.status !== 'running' || lockState(folder) === 'live') return first;
-  const [again, metrics] = [await read(), await loadMetricsText(folder)];
-  return withLiveness(first, folder, () => again, () => parseMetrics(metrics.text, runFile(folder, 'metrics')));
+  if (!writerGone(first, folder)) return first;
+  const again = await read();
+  return again.status === 'running' ? asInterrupted(again, parseMetrics((await loadMetricsText(folder)).text, runFile(folder, 'metrics'))) : again;
 }
 
 /** loadRunInfo, or null when the folder has no run.json (yet: a run being created writes it first thing). */
@@ -82,25 +103,12 @@ export async function loadRunInfoIfPresent(folder: string): Promise<StoredRunInf
 /** A run folder's metrics.jsonl (complete lines), checked; none when the run has not finished a step. */
 export function readMetrics(folder: string): MetricsRecords {
   const file = runFile(folder, 'metrics');
-  let bytes: Buffer;
-  try {
-    bytes = readRegularFileSync(file, { maxBytes: MAX_RECORDS_BYTES, what: 'metrics file' });
-  } catch (error) {
-    if (error instanceof UnsafeFileError && error.code === 'ENOENT') return { steps: [], evals: [] };
-    return unsafe(error);
-  }
-  return parseMetrics(bytes.toString('utf8'), file);
+  return parseMetrics(readIfPresentSync(file, MAX_RECORDS_BYTES, 'metrics file')?.toString('utf8') ?? '', file);
 }
 
 /** metrics.jsonl's complete lines as text and their length in bytes (where a tail continues). */
 async function loadMetricsText(folder: string): Promise<{ text: string; bytes: number }> {
-  let bytes: Buffer;
-  try {
-    bytes = await readRegularFile(runFile(folder, 'metrics'), { maxBytes: MAX_RECORDS_BYTES, what: 'metrics file' });
-  } catch (error) {
-    if (error instanceof UnsafeFileError && error.code === 'ENOENT') return { text: '', bytes: 0 };
-    return unsafe(error);
-  }
+  const bytes = (await readIfPresent(runFile(folder, 'metrics'), MAX_RECORDS_BYTES, 'metrics file')) ?? Buffer.alloc(0);
   const complete = bytes.lastIndexOf(0x0a) + 1;
   return { text: bytes.subarray(0, complete).toString('utf8'), bytes: complete };
 }
@@ -108,12 +116,7 @@ async function loadMetricsText(folder: string): Promise<{ text: string; bytes: n
 /** A run folder's grad_norms.jsonl (complete lines), checked; none when it has no such file. */
 export function readGradNorms(folder: string): GradNormsRecord[] {
   const file = runFile(folder, 'gradNorms');
-  try {
-    return parseGradNorms(readRegularFileSync(file, { maxBytes: MAX_RECORDS_BYTES, what: 'gradient-norms file' }).toString('utf8'), file);
-  } catch (error) {
-    if (error instanceof UnsafeFileError && error.code === 'ENOENT') return [];
-    return unsafe(error);
-  }
+  return parseGradNorms(readIfPresentSync(file, MAX_RECORDS_BYTES, 'gradient-norms file')?.toString('utf8') ?? '', file);
 }
 
 /**
@@ -191,16 +194,11 @@ export async function readRunRecord(path: string): Promise<RunRecord> {
 
 async function readConfigJson(folder: string): Promise<LabConfig | null> {
   const file = runFile(folder, 'config');
-  let text: string;
-  try {
-    text = (await readRegularFile(file, { maxBytes: MAX_CONFIG_BYTES, what: 'config.json' })).toString('utf8');
-  } catch (error) {
-    if (error instanceof UnsafeFileError && error.code === 'ENOENT') return null;
-    return unsafe(error);
-  }
+  const bytes = await readIfPresent(file, MAX_CONFIG_BYTES, 'config.json');
+  if (bytes === null) return null;
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = JSON.parse(bytes.toString('utf8'));
   } catch (error) {
     throw new RunFolderError(file, null, `is not valid JSON (${(error as Error).message})`);
   }
