@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { BackendChoice, LabConfig } from '../config/types';
 import type { Backend } from '../engine/backend';
@@ -9,11 +9,11 @@ import { UserError, loadConfigFile, type LoadedConfig } from './configFile';
 import { readDatasetFiles } from './dataFiles';
 import { RunRecorder } from './runRecorder';
 import {
-  RunFolderError, RunWriter, claimNewRunFolder, claimRunFolder, fingerprintMismatch, latestCheckpoint, newRunId, readMetrics, readRunInfo,
-  refuseIfLocked, runFile, setAsideCheckpointsAfter, runFingerprint, runsFolder, truncateRecords, type Checkpoint, type RunFingerprint, type RunInfo,
+  RunFolderError, RunWriter, claimNewRunFolder, claimRunFolder, fingerprintMismatch, latestCheckpoint, newRunId, readRunInfo,
+  refuseIfHoldsRun, refuseIfLocked, runFile, setAsideCheckpointsAfter, runFingerprint, runsFolder, truncateRecords, type Checkpoint, type RunFingerprint, type RunInfo,
   type RunLock, type StoredRunInfo,
 } from './runFolder';
-import { quoteArg } from '../cli/shellWords';
+import { quoteArg } from './shellWords';
 import { userFacing } from './userFacing';
 
 /** A run whose config and data are loaded and whose folder is chosen; nothing is written yet. */
@@ -49,9 +49,7 @@ export async function prepareNewRun(options: NewRunOptions): Promise<PreparedRun
   // A run's id is its folder's name, so listing a runs folder lists run ids.
   const folder = options.outDir ? resolve(options.outDir) : join(runsFolder(loaded.file, loaded.config.name), newRunId());
   // Checked again under the folder's lock when the run starts; here, so the refusal comes before the model is built.
-  if (existsSync(runFile(folder, 'info')) || existsSync(runFile(folder, 'metrics'))) {
-    throw new RunFolderError(options.outDir ?? folder, null, 'already holds a run: continue it with --resume, or choose another folder (--out)');
-  }
+  refuseIfHoldsRun(folder, options.outDir ?? folder);
   return { loaded, config: loaded.config, data, fingerprint, folder, resume: null };
 }
 
@@ -144,9 +142,8 @@ function recorderFor(prepared: PreparedRun, start: RunStart, lock: RunLock): Run
   let info: StoredRunInfo;
   if (resume) {
     const from = resume.checkpoint?.step ?? 0;
-    truncateRecords(folder, from);
+    const { steps, evals } = truncateRecords(folder, from);
     for (const notice of setAsideCheckpointsAfter(folder, from)) start.onNotice?.(notice);
-    const { steps, evals } = readMetrics(folder);
     info = {
       ...resume.previous, ...common, steps_completed: from,
       final_loss: steps.at(-1)?.loss ?? null, final_val_loss: evals.at(-1)?.val_loss ?? null,

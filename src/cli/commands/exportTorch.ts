@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { exportTorch } from '../../export/torch/exportTorch';
 import type { CliCommand } from '../command';
 import { overridesOf, singleConfig } from '../overrides';
-import { quoteArg } from '../shellWords';
+import { quoteArg } from '../../node/shellWords';
 
 /**
  * The printed torchrun line. `--redirects 1 --tee 1`: torch 1.13's launcher on Python 3.11 cannot parse its own

@@ -8,7 +8,7 @@ import { nonFiniteMessage } from '../../node/runRecorder';
 import { resumeSession, startSession, type SessionObserver, type TrainingSession } from '../../node/session';
 import type { CliCommand } from '../command';
 import { overridesOf, singleConfig } from '../overrides';
-import { quoteArg } from '../shellWords';
+import { quoteArg } from '../../node/shellWords';
 import { Progress, backendLines } from '../progress';
 
 export const trainCommand: CliCommand = {

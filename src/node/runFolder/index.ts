@@ -9,4 +9,4 @@ export { RecordsTail, parseMetrics, type MetricsRecords } from './records';
 export {
   loadRun, loadRunHistory, loadRunInfo, loadRunInfoIfPresent, readGradNorms, readMetrics, readRunInfo, readRunRecord, truncateRecords, type RunRecord, type StoredRun,
 } from './reader';
-export { RunWriter, claimNewRunFolder, claimRunFolder, writeFileAtomic, type ResumeRecord, type RunInfo, type StoredRunInfo } from './writer';
+export { RunWriter, claimNewRunFolder, claimRunFolder, refuseIfHoldsRun, writeFileAtomic, type ResumeRecord, type RunInfo, type StoredRunInfo } from './writer';

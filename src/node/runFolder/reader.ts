@@ -121,15 +121,17 @@ export function readGradNorms(folder: string): GradNormsRecord[] {
 
 /**
  * Drops the metrics.jsonl and grad_norms.jsonl records of steps after `lastStep` (and a line torn by a crash), so a
- * resumed run re-does those steps without duplicating them. Only the holder of the folder's lock calls this.
+ * resumed run re-does those steps without duplicating them; returns the metrics kept. Only the lock's holder calls this.
  */
-export function truncateRecords(folder: string, lastStep: number): void {
+export function truncateRecords(folder: string, lastStep: number): MetricsRecords {
   const { steps, evals } = readMetrics(folder);
-  const kept = [...steps, ...evals].map((r) => ({ r, order: r.step + ('val_loss' in r ? 0.5 : 0) })).filter(({ r }) => r.step <= lastStep);
-  kept.sort((a, b) => a.order - b.order);
-  writeFileAtomic(runFile(folder, 'metrics'), kept.map(({ r }) => `${JSON.stringify(r)}\n`).join(''));
+  const kept = { steps: steps.filter((r) => r.step <= lastStep), evals: evals.filter((r) => r.step <= lastStep) };
+  // A step's evaluation follows its step line, as the writer appends them.
+  const ordered = [...kept.steps, ...kept.evals].map((r) => ({ r, order: r.step + ('val_loss' in r ? 0.5 : 0) })).sort((a, b) => a.order - b.order);
+  writeFileAtomic(runFile(folder, 'metrics'), ordered.map(({ r }) => `${JSON.stringify(r)}\n`).join(''));
   const norms = readGradNorms(folder).filter((r) => r.step <= lastStep);
   writeFileAtomic(runFile(folder, 'gradNorms'), norms.map((r) => `${JSON.stringify(r)}\n`).join(''));
+  return kept;
 }
 
 /** A run as the dashboard holds it: run.json and metrics, and how many bytes of metrics.jsonl those are. */

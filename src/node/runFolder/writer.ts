@@ -29,11 +29,20 @@ const INFO_SAVE_INTERVAL_MS = 1000;
 export function claimNewRunFolder(folder: string, onNotice?: (message: string) => void): RunLock {
   mkdirSync(folder, { recursive: true });
   const lock = acquireRunLock(folder, onNotice);
-  if (existsSync(runFile(folder, 'info')) || existsSync(runFile(folder, 'metrics'))) {
+  try {
+    refuseIfHoldsRun(folder);
+  } catch (error) {
     lock.release();
-    throw new RunFolderError(folder, null, 'already holds a run: continue it with --resume, or choose another folder (--out)');
+    throw error;
   }
   return lock;
+}
+
+/** Refuses a folder that already holds a run (its run.json or metrics.jsonl); `shownAs` is how the user named it. */
+export function refuseIfHoldsRun(folder: string, shownAs = folder): void {
+  if (existsSync(runFile(folder, 'info')) || existsSync(runFile(folder, 'metrics'))) {
+    throw new RunFolderError(shownAs, null, 'already holds a run: continue it with --resume, or choose another folder (--out)');
+  }
 }
 
 /** Takes an existing run's folder to continue it; a folder that a live process writes is a RunLockedError. */
