@@ -65,8 +65,12 @@ function grewPast(file: string, options: SafeReadOptions): UnsafeFileError {
   return new UnsafeFileError(file, `the ${options.what} grew past ${formatBytes(options.maxBytes)} while being read`, 'ETOOBIG');
 }
 
-// Stat before opening, so that a device is never opened (opening some has effects); fstat after, against a swap.
-async function openChecked(file: string, options: SafeReadOptions): Promise<{ handle: FileHandle; size: number }> {
+/**
+ * Opens a regular file of at most `maxBytes` for reading, refusing anything else with an UnsafeFileError; the caller
+ * closes the handle. Stat before opening, so that a device is never opened (opening some has effects); fstat after,
+ * against a swap. Never blocks on a FIFO.
+ */
+export async function openRegularFile(file: string, options: SafeReadOptions): Promise<{ handle: FileHandle; size: number }> {
   let handle: FileHandle;
   try {
     const refused = refusal(file, await stat(file), options);
@@ -86,7 +90,7 @@ async function openChecked(file: string, options: SafeReadOptions): Promise<{ ha
   }
 }
 
-function openCheckedSync(file: string, options: SafeReadOptions): { fd: number; size: number } {
+function openRegularFileSync(file: string, options: SafeReadOptions): { fd: number; size: number } {
   let fd: number;
   try {
     const refused = refusal(file, statSync(file), options);
@@ -111,7 +115,7 @@ function openCheckedSync(file: string, options: SafeReadOptions): { fd: number; 
  * permissions count) and returns its size; otherwise throws an UnsafeFileError. Never blocks on a FIFO.
  */
 export async function checkRegularFile(file: string, options: SafeReadOptions): Promise<number> {
-  const { handle, size } = await openChecked(file, options);
+  const { handle, size } = await openRegularFile(file, options);
   await handle.close();
   return size;
 }
@@ -121,7 +125,7 @@ export async function checkRegularFile(file: string, options: SafeReadOptions): 
  * over `maxBytes` before reading any of it (a file that grows past the limit while being read is refused too).
  */
 export async function readRegularFile(file: string, options: SafeReadOptions): Promise<Buffer> {
-  const { handle, size } = await openChecked(file, options);
+  const { handle, size } = await openRegularFile(file, options);
   try {
     const buffer = Buffer.alloc(Math.min(size + 1, options.maxBytes + 1));
     let filled = 0;
@@ -141,7 +145,7 @@ export async function readRegularFile(file: string, options: SafeReadOptions): P
 
 /** readRegularFile, synchronously (for callers that cannot await, such as a worker's crash handler). */
 export function readRegularFileSync(file: string, options: SafeReadOptions): Buffer {
-  const { fd, size } = openCheckedSync(file, options);
+  const { fd, size } = openRegularFileSync(file, options);
   try {
     const buffer = Buffer.alloc(Math.min(size + 1, options.maxBytes + 1));
     let filled = 0;

@@ -1,6 +1,5 @@
-import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
 import type { EvalMetrics, StepMetrics } from '../../engine/train/metrics';
+import { UnsafeFileError, openRegularFile } from '../safeFile';
 import { RunFolderError, checkGradNormsRecord, checkMetricsRecord, type GradNormsRecord } from './checks';
 
 /** metrics.jsonl split into step and evaluation records, in file order. */
@@ -82,18 +81,20 @@ export class RecordsTail {
 
   /** The new complete lines as text, with the number of the first; '' when nothing new (or no file yet). */
   async readText(): Promise<{ text: string; firstLine: number }> {
-    let handle;
+    let opened;
     try {
-      handle = await open(this.file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
-    } catch {
+      // Any size: a tail reads at most MAX_RECORDS_BYTES past its offset at a time.
+      opened = await openRegularFile(this.file, { maxBytes: Number.MAX_SAFE_INTEGER, what: 'records file' });
+    } catch (error) {
+      if (!(error instanceof UnsafeFileError)) throw error;
       // No file yet: the run has not finished its first step.
-      return { text: '', firstLine: this.line };
+      if (error.code === 'ENOENT') return { text: '', firstLine: this.line };
+      throw new RunFolderError(this.file, null, error.reason, error.code);
     }
+    const { handle, size } = opened;
     try {
-      const stats = await handle.stat();
-      if (!stats.isFile()) throw new RunFolderError(this.file, null, 'is not a regular file');
-      if (stats.size < this.offset) [this.offset, this.line] = [0, 1];
-      const length = Math.min(stats.size - this.offset, MAX_RECORDS_BYTES);
+      if (size < this.offset) [this.offset, this.line] = [0, 1];
+      const length = Math.min(size - this.offset, MAX_RECORDS_BYTES);
       if (length <= 0) return { text: '', firstLine: this.line };
       const buffer = Buffer.alloc(length);
       const { bytesRead } = await handle.read(buffer, 0, length, this.offset);
