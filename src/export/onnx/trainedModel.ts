@@ -58,7 +58,7 @@ async function readJson(file: string, what: string): Promise<unknown> {
 export async function loadTrainedModel(path: string): Promise<TrainedModel> {
   const checkpointFile = (await isDirectory(path)) ? await latestCheckpoint(path) : path;
   const parent = dirname(checkpointFile);
-  const runDir = basename(parent) === 'checkpoints' ? dirname(parent) : parent;
+  const runDir = basename(parent) === RUN_FILES.checkpoints ? dirname(parent) : parent;
   const bytes = await readRegularFile(checkpointFile, { maxBytes: MAX_WEIGHTS_BYTES, what: 'checkpoint' });
   const decoded = decodeChecksummed(bytes, checkpointFile, 'required');
   const config = checkResolvedConfig(await readJson(runFile(runDir, 'config'), 'the run folder\'s resolved config says how the model is built'), runFile(runDir, 'config'));

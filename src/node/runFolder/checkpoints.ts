@@ -8,6 +8,7 @@ import type { DecodedSafetensors, Tensor as StoredTensor } from '../../engine/io
 import type { TrainerState } from '../../engine/train/trainer';
 import type { NamedTensor } from '../../engine/train/weights';
 import { CheckpointError, encodeChecksummed, readChecksummedFile } from './checksum';
+import { runFile } from './layout';
 import { writeFileAtomic } from './writer';
 
 export {
@@ -42,7 +43,7 @@ export interface Checkpoint {
 
 /** `checkpoints/step-000042.safetensors` and `checkpoints/step-000042.state.safetensors` of a run folder. */
 export function checkpointFiles(runFolder: string, step: number): { weights: string; state: string } {
-  const base = join(runFolder, 'checkpoints', `step-${String(step).padStart(6, '0')}`);
+  const base = join(runFile(runFolder, 'checkpoints'), `step-${String(step).padStart(6, '0')}`);
   return { weights: `${base}.safetensors`, state: `${base}.state.safetensors` };
 }
 
@@ -193,7 +194,7 @@ function parseJson(text: string | undefined, key: string, file: string): unknown
 export function checkpointSteps(runFolder: string): number[] {
   let names: string[];
   try {
-    names = readdirSync(join(runFolder, 'checkpoints'));
+    names = readdirSync(runFile(runFolder, 'checkpoints'));
   } catch {
     return [];
   }
@@ -224,7 +225,7 @@ const SET_ASIDE_SUFFIX = '.discarded';
  * ones included) and removes interrupted writes' temporary files. Returns a sentence for each, to be shown.
  */
 export function setAsideCheckpointsAfter(runFolder: string, step: number): string[] {
-  const folder = join(runFolder, 'checkpoints');
+  const folder = runFile(runFolder, 'checkpoints');
   let names: string[];
   try {
     names = readdirSync(folder).sort();
