@@ -38,14 +38,17 @@ async function readIfPresent(file: string, maxBytes: number, what: string): Prom
   }
 }
 
-function parseInfo(bytes: Buffer, file: string): StoredRunInfo {
-  let value: unknown;
+/** A JSON file's value; text that is not JSON is a RunFolderError naming the file. */
+function parseJson(bytes: Buffer, file: string): unknown {
   try {
-    value = JSON.parse(bytes.toString('utf8'));
+    return JSON.parse(bytes.toString('utf8'));
   } catch (error) {
     throw new RunFolderError(file, null, `is not valid JSON (${(error as Error).message})`);
   }
-  return checkRunInfo(value, file);
+}
+
+function parseInfo(bytes: Buffer, file: string): StoredRunInfo {
+  return checkRunInfo(parseJson(bytes, file), file);
 }
 
 /**
@@ -197,12 +200,5 @@ export async function readRunRecord(path: string): Promise<RunRecord> {
 async function readConfigJson(folder: string): Promise<LabConfig | null> {
   const file = runFile(folder, 'config');
   const bytes = await readIfPresent(file, MAX_CONFIG_BYTES, 'config.json');
-  if (bytes === null) return null;
-  let value: unknown;
-  try {
-    value = JSON.parse(bytes.toString('utf8'));
-  } catch (error) {
-    throw new RunFolderError(file, null, `is not valid JSON (${(error as Error).message})`);
-  }
-  return checkResolvedConfig(value, file);
+  return bytes === null ? null : checkResolvedConfig(parseJson(bytes, file), file);
 }
