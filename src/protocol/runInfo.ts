@@ -52,6 +52,15 @@ export interface RunInfo {
   message: string | null;
   /** Set while a run is paused because its GPU failed (absent in older run.json files). */
   gpu_failure?: GpuFailure | null;
+  /** Set on a run that a sweep trains: which sweep, which trial, and the values swept (absent otherwise). */
+  sweep?: RunSweepTag;
+}
+
+/** run.json's `sweep`: the sweep (its folder's name), the trial's index in sweep.json and its swept values by dotted key. */
+export interface RunSweepTag {
+  id: string;
+  trial: number;
+  values: Record<string, number | string | boolean>;
 }
 
 /** Whether a run paused because its GPU failed: its process has ended, and it resumes on the CPU from a checkpoint. */

@@ -43,6 +43,12 @@ const runInfoSchema = {
       type: 'object', required: ['kind', 'step', 'checkpoint_step'],
       properties: { kind: { enum: ['device-lost', 'out-of-memory'] }, step: count, checkpoint_step: count },
     }),
+    // Optional: set on the runs a sweep trains (its id, the trial's index and swept values).
+    sweep: {
+      type: 'object', required: ['id', 'trial', 'values'],
+      // patternProperties: removeAdditional 'all' empties a map declared with additionalProperties.
+      properties: { id: text(200), trial: count, values: { type: 'object', maxProperties: 1000, patternProperties: { '': { type: ['number', 'string', 'boolean'] } } } },
+    },
     resumes: {
       type: 'array', maxItems: 10_000,
       items: { type: 'object', required: ['at', 'from_step', 'backend'], properties: { at: text(64), from_step: count, backend: text(64) } },
@@ -76,7 +82,7 @@ let compiled: { info: ValidateFunction; step: ValidateFunction; eval: ValidateFu
 // Unknown keys are dropped, not refused: a newer Loss Lab may add fields, and a reader uses only what it declares.
 function validators(): NonNullable<typeof compiled> {
   if (!compiled) {
-    const ajv = new Ajv({ allErrors: false, strict: true, removeAdditional: 'all' });
+    const ajv = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true, removeAdditional: 'all' });
     compiled = { info: ajv.compile(runInfoSchema), step: ajv.compile(stepSchema), eval: ajv.compile(evalSchema), norms: ajv.compile(normsSchema) };
   }
   return compiled;

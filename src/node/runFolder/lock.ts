@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, linkSync, lstatSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { basename } from 'node:path';
 import { readRegularFileSync } from '../safeFile';
 import { RunFolderError } from './checks';
 import { runFile } from './layout';
@@ -96,7 +97,11 @@ function describeOwner(owner: LockOwner): string {
  * lock is taken over, and `onTakeover` hears which process had left it.
  */
 export function acquireRunLock(folder: string, onTakeover: (message: string) => void = () => {}): RunLock {
-  const file = runFile(folder, 'lock');
+  return acquireLockFile(folder, runFile(folder, 'lock'), onTakeover);
+}
+
+/** acquireRunLock for another folder's lock file (a sweep's sweep.lock): one writer process at a time. */
+export function acquireLockFile(folder: string, file: string, onTakeover: (message: string) => void = () => {}): RunLock {
   const mine: LockOwner = { pid: process.pid, host: hostname(), start: processStart(process.pid), token: randomBytes(8).toString('hex'), since: new Date().toISOString() };
   for (let attempt = 0; attempt < 5; attempt++) {
     try {
@@ -133,9 +138,9 @@ export function acquireRunLock(folder: string, onTakeover: (message: string) => 
       continue;
     }
     rmSync(aside, { force: true });
-    onTakeover(owner ? `${folder}: took over the lock left by ${describeOwner(owner)}, which is no longer running` : `${folder}: replaced an unreadable run.lock`);
+    onTakeover(owner ? `${folder}: took over the lock left by ${describeOwner(owner)}, which is no longer running` : `${folder}: replaced an unreadable ${basename(file)}`);
   }
-  throw new RunLockedError(folder, null, 'its run.lock keeps changing hands: another process is taking it; try again');
+  throw new RunLockedError(folder, null, `its ${basename(file)} keeps changing hands: another process is taking it; try again`);
 }
 
 function isFolder(path: string): boolean {
