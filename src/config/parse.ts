@@ -5,6 +5,7 @@ import { parseJsonConfig } from './parseJson';
 import { parseYamlConfig } from './parseYaml';
 import { dirnamePath } from './paths';
 import { resolveConfig } from './resolve';
+import { checkSweepBlock } from './sweep';
 import { LineIndex, MAX_CONFIG_CHARS, pathKey, setOwn, type ParsedDocument, type Problem } from './sourceMap';
 import type { ConfigDiagnostic, LabConfig } from './types';
 import { checkAgainstSchema, valueAt } from './validate';
@@ -71,6 +72,7 @@ function checkDocument(document: ParsedDocument, lines: LineIndex, fileName: str
       given: (dotted) => valueAt(value, dotted.split('.')) !== undefined && isValid(dotted.split('.')),
       valid: (...dotted) => dotted.every((path) => isValid(path.split('.'))),
     }),
+    ...checkSweepBlock(value, config, isValid),
   );
   return finish(labelOverrides(problems, applied), document.locations, lines, fileName, config);
 }

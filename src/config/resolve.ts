@@ -11,6 +11,8 @@ type Section = Record<string, unknown>;
  */
 export function resolveConfig(value: unknown, configDir: string): LabConfig {
   const filled = fillDefaults(configSchema, value);
+  // The sweep block plans other runs; a run's own config (config.json, its checkpoint fingerprint) leaves it out.
+  delete filled.sweep;
   const model = section(filled, 'model');
   const data = section(filled, 'data');
   const optimizer = section(filled, 'optimizer');

@@ -5,7 +5,7 @@ import { parseConfigText } from '../../src/config';
 import { MAX_EDITOR_CHARS } from '../../src/config/cursor';
 
 const CARET = '‸';
-const TOP_KEYS = ['name', 'seed', 'backend', 'model', 'data', 'loss', 'optimizer', 'schedule', 'training'];
+const TOP_KEYS = ['name', 'seed', 'backend', 'model', 'data', 'loss', 'optimizer', 'schedule', 'training', 'sweep'];
 const MODEL_KEYS = ['kind', 'd_model', 'n_layers', 'n_encoder_layers', 'n_decoder_layers', 'n_heads', 'd_ff', 'context', 'dropout', 'bias', 'tie_embeddings', 'activation'];
 
 function complete(marked: string, fileName = 'run.lab.yaml', triggerCharacter?: string): { text: string; offset: number; items: ConfigCompletion[] } {
