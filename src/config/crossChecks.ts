@@ -3,6 +3,7 @@ import {
   estimateParameters,
   formatCount,
   formatGiB,
+  knownVocabSize,
   layerCount,
   MAX_ACTIVATION_BYTES,
   MAX_PARAMETERS,
@@ -58,9 +59,25 @@ function checkKindKeys({ config, given, valid }: CrossCheckInput): Problem[] {
   });
 }
 
-function checkData({ given }: CrossCheckInput): Problem[] {
-  if (!(given('data.val') && given('data.val_fraction'))) return [];
-  return [problem('data.val_fraction', 'error', 'give either val (a separate validation file) or val_fraction (a share of the training data), not both; remove one of them.')];
+function checkData(input: CrossCheckInput): Problem[] {
+  const problems = checkVocabSize(input);
+  if (input.given('data.val') && input.given('data.val_fraction')) {
+    problems.push(problem('data.val_fraction', 'error', 'give either val (a separate validation file) or val_fraction (a share of the training data), not both; remove one of them.'));
+  }
+  return problems;
+}
+
+function checkVocabSize({ config, given, valid }: CrossCheckInput): Problem[] {
+  if (!valid('data.vocab')) return [];
+  const { vocab } = config.data;
+  if (vocab === 'bpe' && !given('data.vocab_size')) {
+    return [problem('data.vocab', 'error', 'vocab: bpe needs data.vocab_size, the number of tokens to learn (260 to 65536, e.g. 4096).')];
+  }
+  if (vocab !== 'bpe' && given('data.vocab_size')) {
+    const size = vocab === 'gpt2' ? "gpt2's is fixed at 50261" : vocab === 'byte' ? "byte's is fixed at 260" : `${vocab}'s comes from the data`;
+    return [problem('data.vocab_size', 'error', `vocab_size is only for vocab: bpe, but vocab is ${vocab} (${size}); remove vocab_size or use vocab: bpe.`)];
+  }
+  return [];
 }
 
 function checkOptimizer({ config, given, valid }: CrossCheckInput): Problem[] {
@@ -99,9 +116,9 @@ function checkSchedule({ config, given, valid }: CrossCheckInput): Problem[] {
 const MODEL_SIZE_PATHS = ['model.kind', 'model.d_model', 'model.n_layers', 'model.n_encoder_layers', 'model.n_decoder_layers', 'model.d_ff', 'model.context', 'model.bias', 'model.tie_embeddings'];
 
 function checkSize({ config, given, valid }: CrossCheckInput): Problem[] {
-  if (!valid(...MODEL_SIZE_PATHS, 'data.vocab', 'training.batch_size')) return [];
+  if (!valid(...MODEL_SIZE_PATHS, 'data.vocab', 'data.vocab_size', 'training.batch_size')) return [];
   const problems: Problem[] = [];
-  const parameters = estimateParameters(config.model, config.data.vocab);
+  const parameters = estimateParameters(config.model, config.data.vocab, knownVocabSize(config.data.vocab, config.data.vocab_size));
   if (parameters > MAX_PARAMETERS) {
     const at = ['model.d_model', 'model.n_layers', 'model.n_encoder_layers', 'model.d_ff'].find(given) ?? 'model.kind';
     problems.push(problem(at, 'error', `the model would have about ${formatCount(parameters)} parameters; the limit is ${formatCount(MAX_PARAMETERS)}. Use a smaller d_model, fewer layers or a smaller d_ff.`));

@@ -8,11 +8,11 @@ export const MAX_ACTIVATION_BYTES = 8 * 1024 ** 3;
 export const ACTIVATION_BYTES_PER_UNIT = 40;
 
 /**
- * Vocabulary size known before reading the data: bytes give 256 plus a few special tokens.
- * char and word vocabularies depend on the data, so their embedding term is left out of the estimate.
+ * Vocabulary size known before reading the data: bytes give 256 plus a few special tokens, gpt2 50 257 plus them, bpe
+ * its vocab_size. char and word vocabularies depend on the data, so their embedding term is left out of the estimate.
  */
-export function knownVocabSize(vocab: VocabKind): number {
-  return vocab === 'byte' ? 260 : 0;
+export function knownVocabSize(vocab: VocabKind, bpeSize = 0): number {
+  return vocab === 'byte' ? 260 : vocab === 'gpt2' ? 50261 : vocab === 'bpe' ? bpeSize : 0;
 }
 
 /**

@@ -17,7 +17,7 @@ export type BackendChoice = 'auto' | 'cpu' | 'cpu-reference' | 'webgpu';
 export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'cpu', 'cpu-reference', 'webgpu'];
 export type Activation = 'gelu' | 'gelu_tanh' | 'relu';
 export type ModelKind = 'gpt' | 'encoder-decoder';
-export type VocabKind = 'byte' | 'char' | 'word';
+export type VocabKind = 'byte' | 'char' | 'word' | 'bpe' | 'gpt2';
 export type DecayKind = 'constant' | 'linear' | 'cosine' | 'inverse_sqrt' | 'exponential' | 'step';
 export type OptimizerName = 'adamw' | 'adam' | 'sgd';
 
@@ -46,6 +46,8 @@ export interface DataConfig {
   val: string | null;
   val_fraction: number;
   vocab: VocabKind;
+  /** bpe only: the number of ids, specials and bytes included (absent for other vocabularies). */
+  vocab_size?: number;
   shuffle: boolean;
   /** gpt: `stream` = random windows of one token stream (nanoGPT); `lines` = each non-empty line is a padded sequence. */
   sequences: 'stream' | 'lines';

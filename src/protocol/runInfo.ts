@@ -54,6 +54,19 @@ export interface RunInfo {
   gpu_failure?: GpuFailure | null;
   /** Set on a run that a sweep trains: which sweep, which trial, and the values swept (absent otherwise). */
   sweep?: RunSweepTag;
+  /** The tokenizer and how it cut the training data (absent in older run.json files). */
+  tokenizer?: RunTokenizer;
+}
+
+/** run.json's `tokenizer`: the vocabulary kind, bytes of training text per token, `<unk>` count and tokenizer.json's hash. */
+export interface RunTokenizer {
+  kind: string;
+  /** UTF-8 bytes of the training file per token it was cut into (train and held-out part together). */
+  bytes_per_token: number;
+  /** Tokens of the training and validation data that are `<unk>`: text the vocabulary has no symbol for (0 for byte-level vocabularies). */
+  unknown_tokens: number;
+  /** SHA-256 of the run's tokenizer.json (bpe and gpt2), checked when it is read; null for vocabularies without one. */
+  sha256: string | null;
 }
 
 /** run.json's `sweep`: the sweep (its folder's name), the trial's index in sweep.json and its swept values by dotted key. */

@@ -1,19 +1,23 @@
 import type { VocabKind } from '../../config/types';
 
-export const PAD_ID = 0;
-export const BOS_ID = 1;
-export const EOS_ID = 2;
-export const UNK_ID = 3;
-/** The special tokens, indexed by id; every vocabulary starts with them. */
-export const SPECIAL_TOKENS: readonly string[] = ['<pad>', '<bos>', '<eos>', '<unk>'];
-/** What `decode` prints for `<unk>`: U+FFFD, the Unicode replacement character, which cannot be mistaken for data. */
-export const UNKNOWN_TEXT = '\uFFFD';
+import { BpeVocabulary } from './bpe/bpeVocabulary';
+import { gpt2Model } from './bpe/gpt2';
+import { BPE_BASE_SIZE, BpeVocabSizeError, modelFromMerges, trainBpe } from './bpe/train';
+import { DataError } from './errors';
+import { FIRST_SYMBOL_ID, SPECIAL_TOKENS, UNK_ID, UNKNOWN_TEXT } from './specials';
 
-const FIRST_SYMBOL_ID = SPECIAL_TOKENS.length;
+export { BOS_ID, EOS_ID, PAD_ID, SPECIAL_TOKENS, UNK_ID, UNKNOWN_TEXT } from './specials';
+
 const BYTE_VOCAB_SIZE = FIRST_SYMBOL_ID + 256;
 
-/** A vocabulary as stored in a checkpoint: the symbols after the specials, in id order (id = index + 4). */
-export type VocabularyJSON = { kind: 'byte' } | { kind: 'char' | 'word'; symbols: string[] };
+/**
+ * A vocabulary as stored in a checkpoint: char/word: the symbols after the specials, in id order (id = index + 4);
+ * bpe: its merges as "left right" in rank order (the tokens follow from them); gpt2: nothing (the library has it).
+ */
+export type VocabularyJSON = { kind: 'byte' | 'gpt2' } | { kind: 'char' | 'word'; symbols: string[] } | { kind: 'bpe'; merges: string[] };
+
+/** The most ids a vocabulary may have: token ids are stored as 16-bit numbers. */
+export const MAX_VOCAB_SIZE = 65536;
 
 /**
  * Maps text to token ids and back. Ids 0–3 are the specials. `decode` skips `<pad>`, `<bos>` and `<eos>` and prints
@@ -124,12 +128,22 @@ function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** What building a vocabulary may need besides its kind: bpe's size, and the training file to name in an error. */
+export interface VocabularyOptions {
+  vocabSize?: number;
+  file?: string;
+}
+
 /**
- * Builds a vocabulary from training texts. `byte` ignores the texts; `char` takes every distinct code point, sorted by
- * code point; `word` takes every distinct whitespace-separated token, most frequent first, ties in code-unit order.
+ * Builds a vocabulary from training texts. `byte` and `gpt2` ignore the texts; `char` takes every distinct code point,
+ * sorted by code point; `word` takes every distinct whitespace-separated token, most frequent first, ties in
+ * code-unit order; `bpe` trains a byte-level BPE of `options.vocabSize` ids on them (a DataError naming
+ * `options.file` when the texts cannot make that many).
  */
-export function buildVocabulary(kind: VocabKind, texts: readonly string[]): Vocabulary {
+export function buildVocabulary(kind: VocabKind, texts: readonly string[], options: VocabularyOptions = {}): Vocabulary {
   if (kind === 'byte') return new ByteVocabulary();
+  if (kind === 'gpt2') return gpt2Vocabulary();
+  if (kind === 'bpe') return trainBpeVocabulary(texts, options);
   if (kind === 'char') {
     const chars = new Set<string>();
     for (const text of texts) for (const ch of text) chars.add(ch);
@@ -142,15 +156,34 @@ export function buildVocabulary(kind: VocabKind, texts: readonly string[]): Voca
   return new SymbolVocabulary('word', sorted);
 }
 
+function gpt2Vocabulary(): Vocabulary {
+  const { model, extraSpecials } = gpt2Model();
+  return new BpeVocabulary('gpt2', model, extraSpecials);
+}
+
+function trainBpeVocabulary(texts: readonly string[], { vocabSize, file = 'the training data' }: VocabularyOptions): Vocabulary {
+  if (vocabSize === undefined || !Number.isInteger(vocabSize) || vocabSize < BPE_BASE_SIZE || vocabSize > MAX_VOCAB_SIZE) {
+    throw new RangeError(`a bpe vocabulary needs a vocab_size from ${BPE_BASE_SIZE} to ${MAX_VOCAB_SIZE}, got ${vocabSize}`);
+  }
+  try {
+    return new BpeVocabulary('bpe', trainBpe(texts, vocabSize));
+  } catch (error) {
+    if (!(error instanceof BpeVocabSizeError)) throw error;
+    throw new DataError(file, 0, 0, `data.vocab_size is ${vocabSize}, but byte-level BPE can make at most ${error.largest} tokens from this training text (the 4 specials, 256 bytes and one token per distinct pair it can merge); set data.vocab_size to ${error.largest} or less, or train on more text`);
+  }
+}
+
 /** Rebuilds a vocabulary saved with `toJSON` (e.g. from a checkpoint); throws an Error saying what is malformed. */
 export function vocabularyFromJSON(json: unknown): Vocabulary {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     throw new Error('vocabulary JSON must be an object like {"kind": "char", "symbols": [...]}');
   }
-  const { kind, symbols } = json as { kind?: unknown; symbols?: unknown };
+  const { kind, symbols, merges } = json as { kind?: unknown; symbols?: unknown; merges?: unknown };
   if (kind === 'byte') return new ByteVocabulary();
+  if (kind === 'gpt2') return gpt2Vocabulary();
+  if (kind === 'bpe') return bpeFromMerges(merges);
   if (kind !== 'char' && kind !== 'word') {
-    throw new Error(`vocabulary JSON has kind ${JSON.stringify(kind)}: expected "byte", "char" or "word"`);
+    throw new Error(`vocabulary JSON has kind ${JSON.stringify(kind)}: expected "byte", "char", "word", "bpe" or "gpt2"`);
   }
   if (!Array.isArray(symbols) || !symbols.every((s): s is string => typeof s === 'string')) {
     throw new Error(`${kind} vocabulary JSON needs "symbols": an array of strings`);
@@ -166,4 +199,16 @@ export function vocabularyFromJSON(json: unknown): Vocabulary {
     }
   }
   return new SymbolVocabulary(kind, symbols);
+}
+
+function bpeFromMerges(merges: unknown): Vocabulary {
+  if (!Array.isArray(merges) || !merges.every((m): m is string => typeof m === 'string')) throw new Error('bpe vocabulary JSON needs "merges": an array of "left right" strings');
+  const pairs = merges.map((merge, rank): [string, string] => {
+    const parts = merge.split(' ');
+    if (parts.length !== 2 || parts[0] === '' || parts[1] === '') throw new Error(`bpe vocabulary JSON has merge ${rank} ${JSON.stringify(merge)}: expected "left right"`);
+    return [parts[0], parts[1]];
+  });
+  const model = modelFromMerges(pairs);
+  if (FIRST_SYMBOL_ID + model.tokens.length > MAX_VOCAB_SIZE) throw new Error(`bpe vocabulary JSON makes ${FIRST_SYMBOL_ID + model.tokens.length} tokens: the most is ${MAX_VOCAB_SIZE}`);
+  return new BpeVocabulary('bpe', model);
 }

@@ -1,6 +1,6 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import type { LabConfig } from '../../config/types';
-import { MAX_PARAMETERS, estimateParameters, formatCount } from '../../config/sizeEstimate';
+import { MAX_PARAMETERS, estimateParameters, formatCount, knownVocabSize } from '../../config/sizeEstimate';
 import type { EvalMetrics, StepMetrics } from '../../engine/train/metrics';
 import { RUN_STATUSES } from '../../protocol/runInfo';
 import type { StoredRunInfo } from './writer';
@@ -43,6 +43,11 @@ const runInfoSchema = {
       type: 'object', required: ['kind', 'step', 'checkpoint_step'],
       properties: { kind: { enum: ['device-lost', 'out-of-memory'] }, step: count, checkpoint_step: count },
     }),
+    // Optional: runs written before tokenizers were described have none.
+    tokenizer: {
+      type: 'object', required: ['kind', 'bytes_per_token', 'unknown_tokens', 'sha256'],
+      properties: { kind: text(16), bytes_per_token: finite, unknown_tokens: count, sha256: nullable({ type: 'string', pattern: '^[0-9a-f]{64}$' }) },
+    },
     // Optional: set on the runs a sweep trains (its id, the trial's index and swept values).
     sweep: {
       type: 'object', required: ['id', 'trial', 'values'],
@@ -140,7 +145,7 @@ const layers = { type: 'integer', minimum: 0, maximum: 48 };
 const resolvedConfigSchema = {
   type: 'object', required: ['name', 'model', 'data', 'loss', 'optimizer', 'schedule', 'training'],
   properties: {
-    name: text(200), data: { type: 'object', required: ['vocab'], properties: { vocab: { enum: ['byte', 'char', 'word'] } } },
+    name: text(200), data: { type: 'object', required: ['vocab'], properties: { vocab: { enum: ['byte', 'char', 'word', 'bpe', 'gpt2'] }, vocab_size: { type: 'integer', minimum: 0, maximum: 65536 } } },
     loss: { type: 'object' }, optimizer: { type: 'object' }, schedule: { type: 'object' }, training: { type: 'object' },
     model: {
       type: 'object', required: ['kind', 'd_model', 'n_layers', 'n_encoder_layers', 'n_decoder_layers', 'n_heads', 'd_ff', 'context', 'bias', 'tie_embeddings'],
@@ -168,7 +173,7 @@ export function checkResolvedConfig(value: unknown, file: string): LabConfig {
   if (!resolvedConfig(value)) throw new RunFolderError(file, null, `is not a valid resolved config: ${describe(resolvedConfig.errors?.[0], value)}`);
   const config = value as LabConfig;
   if (config.model.d_model % config.model.n_heads !== 0) throw new RunFolderError(file, null, `model.d_model ${config.model.d_model} is not divisible by model.n_heads ${config.model.n_heads}`);
-  const parameters = estimateParameters(config.model, config.data.vocab);
+  const parameters = estimateParameters(config.model, config.data.vocab, knownVocabSize(config.data.vocab, config.data.vocab_size));
   if (parameters > MAX_PARAMETERS) throw new RunFolderError(file, null, `its model would hold ${formatCount(parameters)} parameters; the most Loss Lab builds is ${formatCount(MAX_PARAMETERS)}`);
   return config;
 }
