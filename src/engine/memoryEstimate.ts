@@ -2,6 +2,7 @@ import type { LabConfig } from '../config/types';
 import { estimateParameters } from '../config/sizeEstimate';
 import type { Dataset } from './data/datasets';
 import type { PreparedData } from './data/prepare';
+import { tokenIdArray } from './data/tokenIds';
 
 /** The backends as run.json names them: the estimate differs by where tensors live and what attention keeps. */
 export type MemoryBackend = 'cpu-reference' | 'wasm' | 'webgpu';
@@ -131,8 +132,9 @@ export function estimateMemory(inputs: MemoryInputs): MemoryEstimate {
   ];
   // A checkpoint reads weights and optimizer state to the host and encodes them: two host copies at once.
   const checkpoint: MemoryPart = { name: 'checkpoint copies', bytes: 2 * (1 + moments) * parameters * F32, key: 'model.d_model', tensors: false };
-  // The text as read (UTF-16 in V8 at worst, counted at 2 bytes) and the token ids (int32).
-  const data: MemoryPart = { name: 'data', bytes: 2 * inputs.dataTextBytes + 4 * inputs.dataTokens, key: 'data.train', tensors: false };
+  // The file's bytes and its text while it is tokenized (a cached corpus needs neither), and the ids in their compact type.
+  const idBytes = tokenIdArray(inputs.vocabSize, 0).BYTES_PER_ELEMENT;
+  const data: MemoryPart = { name: 'data', bytes: 2 * inputs.dataTextBytes + idBytes * inputs.dataTokens, key: 'data.train', tensors: false };
   const threads = inputs.threads ?? 1;
   const runtimeBytes = NODE_RUNTIME_BYTES + (backend === 'wasm' ? WASM_RUNTIME_BYTES + (threads - 1) * WASM_THREAD_BYTES : 0)
     + (backend === 'webgpu' ? WEBGPU_RUNTIME_BYTES : 0);

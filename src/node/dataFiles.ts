@@ -1,14 +1,18 @@
 import { isUtf8 } from 'node:buffer';
+import type { Hash } from 'node:crypto';
 import { dataFileReferences } from '../config/rawValues';
 import { LineIndex } from '../config/sourceMap';
 import type { ConfigDiagnostic, LabConfig } from '../config/types';
 import { DataError } from '../engine/data/errors';
 import type { DatasetFiles } from '../engine/data/prepare';
-import { UnsafeFileError, checkRegularFile, formatBytes, readRegularFile } from './safeFile';
+import { UnsafeFileError, checkRegularFile, formatBytes, openRegularFile, readRegularFile } from './safeFile';
 
 export { formatBytes };
 
-/** Datasets are loaded whole into memory; beyond this a run would exhaust the extension host or the browser tab. */
+/**
+ * A dataset's text is held once while it is tokenized and its ids stay in memory (2 bytes each for vocabularies up to
+ * 65 536 ids); beyond this the text, the ids and the model together would exhaust the extension host or a browser tab.
+ */
 export const MAX_DATASET_BYTES = 512 * 1024 ** 2;
 
 /** A dataset file that cannot be loaded (missing, a folder, unreadable, empty, not UTF-8, too large). */
@@ -103,10 +107,10 @@ export async function datasetFileProblem(file: string, configKey: string, option
 }
 
 /**
- * Reads one dataset file as UTF-8 text: only a regular file, its size checked before it is read. `configKey`
- * (e.g. `data.train`) is named in the errors so the user knows which setting to fix.
+ * Reads one dataset file's bytes, checked to be UTF-8 text: only a regular file, its size checked before it is read.
+ * `configKey` (e.g. `data.train`) is named in the errors so the user knows which setting to fix.
  */
-export async function readDatasetFile(file: string, configKey: string, options: ReadDatasetOptions = {}): Promise<string> {
+export async function readDatasetBytes(file: string, configKey: string, options: ReadDatasetOptions = {}): Promise<Buffer> {
   const maxBytes = options.maxBytes ?? MAX_DATASET_BYTES;
   let bytes: Buffer;
   try {
@@ -117,7 +121,39 @@ export async function readDatasetFile(file: string, configKey: string, options: 
   }
   if (bytes.length === 0) throw new DataFileError(file, 0, 0, emptyProblem(configKey));
   if (!isUtf8(bytes)) throw utf8Error(file, bytes, Math.max(firstInvalidUtf8Offset(bytes), 0));
-  return bytes.toString('utf8');
+  return bytes;
+}
+
+/** Reads one dataset file as UTF-8 text (see `readDatasetBytes`). */
+export async function readDatasetFile(file: string, configKey: string, options: ReadDatasetOptions = {}): Promise<string> {
+  return (await readDatasetBytes(file, configKey, options)).toString('utf8');
+}
+
+/** Bytes read at a time when a dataset file is hashed without holding it. */
+const HASH_CHUNK_BYTES = 1024 ** 2;
+
+/**
+ * Feeds a dataset file's bytes to `hashes` a megabyte at a time, so a file can be recognised without being held in
+ * memory; refuses what `readDatasetBytes` refuses except non-UTF-8 bytes (a file is checked when it is tokenized).
+ */
+export async function hashDatasetFile(file: string, configKey: string, hashes: readonly Hash[], options: ReadDatasetOptions = {}): Promise<void> {
+  const maxBytes = options.maxBytes ?? MAX_DATASET_BYTES;
+  try {
+    const { handle, size } = await openRegularFile(file, { maxBytes, what: 'dataset file' });
+    try {
+      if (size === 0) throw new DataFileError(file, 0, 0, emptyProblem(configKey));
+      const chunk = Buffer.alloc(HASH_CHUNK_BYTES);
+      for (let bytesRead = -1; bytesRead !== 0;) {
+        ({ bytesRead } = await handle.read(chunk, 0, chunk.length, null));
+        for (const hash of hashes) hash.update(chunk.subarray(0, bytesRead));
+      }
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    if (error instanceof UnsafeFileError) throw new DataFileError(file, 0, 0, datasetProblem(error, configKey, maxBytes));
+    throw error;
+  }
 }
 
 /** Reads the training file and, when the config names one, the validation file. */

@@ -53,6 +53,7 @@ export class RelayedRuns {
       const prepared = request.resumeFrom
         ? await prepareResumedRun({ runDir: request.resumeFrom, configFile: request.configFile, overrides: request.overrides, backend: request.backend })
         : await prepareNewRun({ configFile: request.configFile, overrides: request.overrides, backend: request.backend, outDir: request.outDir });
+      for (const message of prepared.dataNotices) this.options.send({ type: 'DidNotice', requestId: request.requestId, message });
       const runId = basename(prepared.folder);
       if (this.runs.has(runId)) throw new UserError(`run ${runId} is already training in the dashboard`);
       this.runs.set(runId, { request, note, prepared, recorder: null, parameterNames: [], lastStep: prepared.resume?.checkpoint?.step ?? 0 });

@@ -3,17 +3,18 @@ import { basename, join, resolve } from 'node:path';
 import type { BackendChoice, LabConfig } from '../config/types';
 import type { Backend } from '../engine/backend';
 import { WebGpuBackend } from '../engine/backends/webgpu/backend';
-import { prepareData, type PreparedData } from '../engine/data/prepare';
-import type { RunBackend } from '../protocol/runInfo';
+import type { PreparedData } from '../engine/data/prepare';
+import type { RunBackend, RunSweepTag } from '../protocol/runInfo';
 import { UserError, loadConfigFile, type LoadedConfig } from './configFile';
-import { readDatasetFiles } from './dataFiles';
+import { loadPreparedData } from './preparedData';
 import { RunRecorder } from './runRecorder';
 import {
   RunFolderError, RunWriter, claimNewRunFolder, claimRunFolder, fingerprintMismatch, latestCheckpoint, newRunId, readRunInfo,
-  refuseIfHoldsRun, refuseIfLocked, runFile, setAsideCheckpointsAfter, runFingerprint, runsFolder, truncateRecords, type Checkpoint, type RunFingerprint, type RunInfo,
-  type RunLock, type StoredRunInfo,
+  refuseIfHoldsRun, refuseIfLocked, runFile, setAsideCheckpointsAfter, runFingerprintOf, runsFolder, truncateRecords, type Checkpoint, type RunFingerprint, type RunInfo,
+  type RunLock, type StoredRunInfo, writeRunTokenizer,
 } from './runFolder';
 import { quoteArg } from './shellWords';
+import { tokenizerFacts } from './tokenizerFacts';
 import { userFacing } from './userFacing';
 
 /** A run whose config and data are loaded and whose folder is chosen; nothing is written yet. */
@@ -22,6 +23,8 @@ export interface PreparedRun {
   config: LabConfig;
   data: PreparedData;
   fingerprint: RunFingerprint;
+  /** What loading the data told the user: a damaged token cache entry rebuilt, a cache that could not be written. */
+  dataNotices: string[];
   folder: string;
   /** Set when the run continues in its folder; `checkpoint` is null when a GPU failure came before the first one. */
   resume: { previous: StoredRunInfo; checkpoint: Checkpoint | null; notices: string[] } | null;
@@ -45,12 +48,12 @@ export interface ResumedRunOptions {
 /** Loads the config and its data for a new run and picks its folder. User mistakes are UserErrors. */
 export async function prepareNewRun(options: NewRunOptions): Promise<PreparedRun> {
   const loaded = await loadConfigFile(options.configFile, withBackend(options.overrides, options.backend));
-  const { data, fingerprint } = await loadData(loaded.config);
+  const { data, fingerprint, notices } = await loadData(loaded);
   // A run's id is its folder's name, so listing a runs folder lists run ids.
   const folder = options.outDir ? resolve(options.outDir) : join(runsFolder(loaded.file, loaded.config.name), newRunId());
   // Checked again under the folder's lock when the run starts; here, so the refusal comes before the model is built.
   refuseIfHoldsRun(folder, options.outDir ?? folder);
-  return { loaded, config: loaded.config, data, fingerprint, folder, resume: null };
+  return { loaded, config: loaded.config, data, fingerprint, dataNotices: notices, folder, resume: null };
 }
 
 /**
@@ -83,7 +86,7 @@ export async function prepareResumedRun(options: ResumedRunOptions): Promise<Pre
     notices.push(`schedule: decay_steps stays at ${keptDecaySteps} from the run, so the ${loaded.config.schedule.decay} decay ends there and the lr stays at min_lr (${loaded.config.schedule.min_lr}) past step ${keptDecaySteps}`);
   }
   const { config } = loaded;
-  const { data, fingerprint } = await loadData(config);
+  const { data, fingerprint, notices: dataNotices } = await loadData(loaded);
   if (checkpoint) {
     const mismatch = fingerprintMismatch(checkpoint.fingerprint, fingerprint);
     if (mismatch) throw new UserError(`${checkpoint.files.weights}: cannot resume: ${mismatch}`);
@@ -92,7 +95,7 @@ export async function prepareResumedRun(options: ResumedRunOptions): Promise<Pre
       throw new UserError(`${options.runDir}: already trained ${checkpoint.step} of ${config.training.steps} steps; raise training.steps to train further, e.g. ${further}`);
     }
   }
-  return { loaded, config, data, fingerprint, folder, resume: { previous, checkpoint, notices } };
+  return { loaded, config, data, fingerprint, dataNotices, folder, resume: { previous, checkpoint, notices } };
 }
 
 /**
@@ -115,6 +118,8 @@ export interface RunStart {
   metricsFile?: string;
   /** Hears what the user should know about the folder, such as a dead writer's lock taken over. */
   onNotice?: (message: string) => void;
+  /** run.json's `sweep` when a sweep trains the run. */
+  sweep?: RunSweepTag;
 }
 
 /**
@@ -137,7 +142,7 @@ function recorderFor(prepared: PreparedRun, start: RunStart, lock: RunLock): Run
   const { config, data, folder, loaded, resume } = prepared;
   const common = {
     status: 'running' as const, backend: start.backend, versions: { losslab: start.version, node: process.version },
-    finished_at: null, total_steps: config.training.steps, message: null, gpu_failure: null,
+    finished_at: null, total_steps: config.training.steps, message: null, gpu_failure: null, ...(start.sweep ? { sweep: start.sweep } : {}),
   };
   let info: StoredRunInfo;
   if (resume) {
@@ -153,6 +158,7 @@ function recorderFor(prepared: PreparedRun, start: RunStart, lock: RunLock): Run
     info = {
       ...common, id: basename(folder), name: config.name, config_file: loaded.file, started_at: new Date().toISOString(),
       steps_completed: 0, parameters: start.parameters, vocab_size: data.vocab.size, final_loss: null, final_val_loss: null, tokens_per_sec: null,
+      tokenizer: { ...tokenizerFacts(config, data), sha256: writeRunTokenizer(folder, data.vocab) },
     } satisfies RunInfo;
   }
   const writer = new RunWriter(lock, info, config, loaded.source, start.metricsFile ?? null);
@@ -171,9 +177,10 @@ function withBackend(overrides: Record<string, unknown> | undefined, backend: Ba
   return { ...overrides, ...(backend ? { backend } : {}) };
 }
 
-async function loadData(config: LabConfig): Promise<{ data: PreparedData; fingerprint: RunFingerprint }> {
+/** The config's data (through the token cache beside the config) and the run's fingerprint of it. */
+async function loadData(loaded: LoadedConfig): Promise<{ data: PreparedData; fingerprint: RunFingerprint; notices: string[] }> {
   return userFacing(async () => {
-    const files = await readDatasetFiles(config);
-    return { data: prepareData(config, files), fingerprint: runFingerprint(config, files) };
+    const { data, dataHash, notices } = await loadPreparedData(loaded.config, { configFile: loaded.file });
+    return { data, fingerprint: runFingerprintOf(loaded.config, dataHash), notices };
   });
 }

@@ -10,7 +10,7 @@ import type { EvalMetrics, NonFiniteReport, StepMetrics } from '../engine/train/
 import { TrainingRun, type RunStatus } from '../engine/train/run';
 import { Trainer, type StepResult } from '../engine/train/trainer';
 import type { NamedTensor } from '../engine/train/weights';
-import type { GpuFailure } from '../protocol/runInfo';
+import type { GpuFailure, RunSweepTag } from '../protocol/runInfo';
 import { UserError, type LoadedConfig } from './configFile';
 import { checkMemory, memoryBudget } from './memoryCheck';
 import { nonFiniteFaultFromEnv } from './nonFiniteFault';
@@ -37,6 +37,10 @@ export interface SessionOptions {
   /** The most memory the run may need (--max-memory); default: training.max_memory_mb, else a share of the free memory. */
   maxMemoryBytes?: number;
   version: string;
+  /** Set when a sweep trains this run: run.json names the sweep, the trial and its values. */
+  sweep?: RunSweepTag;
+  /** Stop cleanly after this step, as a stop request would, leaving the run resumable (a sweep's early stopping). */
+  stopAfterStep?: number;
 }
 
 /** How to continue a stopped, crashed or paused run in its own folder. */
@@ -55,6 +59,10 @@ export interface ResumeOptions {
   /** As for a new run. */
   maxMemoryBytes?: number;
   version: string;
+  /** As for a new run. */
+  sweep?: RunSweepTag;
+  /** As for a new run. */
+  stopAfterStep?: number;
 }
 
 /** Live callbacks for a UI (the CLI's progress bar, the worker's messages). */
@@ -95,11 +103,12 @@ export async function startSession(options: SessionOptions, observer: SessionObs
   if (options.saveInit) await writeWeightsFile(options.saveInit, await trainer.weights(), { kind: 'initial weights', config: config.name });
   const recorder = openRunFolder(prepared, {
     backend: runBackend(selection.backend, selection.reason), parameters: trainer.model.params.count, version: options.version, metricsFile: options.metricsFile,
-    onNotice: observer.onNotice,
+    onNotice: observer.onNotice, sweep: options.sweep,
   });
+  for (const notice of prepared.dataNotices) observer.onNotice?.(notice);
   observer.onStart?.(recorder.info, prepared.loaded, recorder.folder);
   const dumpBatches = options.dumpBatches ? { file: options.dumpBatches, batches: dumped } : null;
-  return launch(trainer, recorder, dumpBatches, observer);
+  return launch(trainer, recorder, dumpBatches, observer, options.stopAfterStep);
 }
 
 /**
@@ -122,20 +131,23 @@ export async function resumeSession(options: ResumeOptions, observer: SessionObs
   }
   const recorder = openRunFolder(prepared, {
     backend: runBackend(selection.backend, selection.reason), parameters: trainer.model.params.count, version: options.version, metricsFile: options.metricsFile,
-    onNotice: observer.onNotice,
+    onNotice: observer.onNotice, sweep: options.sweep,
   });
-  for (const notice of prepared.resume?.notices ?? []) observer.onNotice?.(notice);
+  for (const notice of [...prepared.dataNotices, ...(prepared.resume?.notices ?? [])]) observer.onNotice?.(notice);
   observer.onStart?.(recorder.info, prepared.loaded, recorder.folder);
-  return launch(trainer, recorder, null, observer);
+  return launch(trainer, recorder, null, observer, options.stopAfterStep);
 }
 
 /** Starts the training loop: metrics and checkpoints go to the run folder, events to the observer. */
-function launch(trainer: Trainer, recorder: RunRecorder, dumpBatches: { file: string; batches: Record<string, StoredTensor> } | null, observer: SessionObserver): TrainingSession {
+function launch(
+  trainer: Trainer, recorder: RunRecorder, dumpBatches: { file: string; batches: Record<string, StoredTensor> } | null, observer: SessionObserver, stopAfterStep?: number,
+): TrainingSession {
   let finishing = false;
   const run = new TrainingRun(trainer, {
     onStep: (metrics, result) => {
       recorder.step(metrics, trainer.parameterNames, result.parameterNorms);
       observer.onStep?.(metrics, result);
+      if (stopAfterStep !== undefined && metrics.step >= stopAfterStep) run.stop();
     },
     onEval: (metrics) => {
       recorder.evaluation(metrics);

@@ -1,6 +1,7 @@
 import type { Dataset, TokenPair } from '../engine/data/datasets';
 import type { SamplerState } from '../engine/data/batches';
 import type { PreparedData } from '../engine/data/prepare';
+import { tokenIdArray, type TokenIds } from '../engine/data/tokenIds';
 import { vocabularyFromJSON, type VocabularyJSON } from '../engine/data/vocab';
 import type { TrainerState } from '../engine/train/trainer';
 import type { NamedTensor } from '../engine/train/weights';
@@ -25,12 +26,12 @@ export interface TrainerStateRecord {
 
 /** Sequences packed end to end: sequence i is tokens[offsets[i], offsets[i + 1]). */
 export interface PackedSequences {
-  tokens: Int32Array;
+  tokens: TokenIds;
   offsets: Int32Array;
 }
 
 export type DatasetRecord =
-  | { kind: 'stream'; file: string; tokens: Int32Array }
+  | { kind: 'stream'; file: string; tokens: TokenIds }
   | { kind: 'lines'; file: string; sequences: PackedSequences }
   | { kind: 'pairs'; file: string; sources: PackedSequences; targets: PackedSequences };
 
@@ -41,21 +42,21 @@ export interface PreparedDataRecord {
   val: DatasetRecord;
 }
 
-function pack(sequences: readonly Int32Array[]): PackedSequences {
+function pack(sequences: readonly TokenIds[], vocabSize: number): PackedSequences {
   const offsets = new Int32Array(sequences.length + 1);
   sequences.forEach((seq, i) => (offsets[i + 1] = offsets[i] + seq.length));
-  const tokens = new Int32Array(offsets[sequences.length]);
+  const tokens = tokenIdArray(vocabSize, offsets[sequences.length]);
   sequences.forEach((seq, i) => tokens.set(seq, offsets[i]));
   return { tokens, offsets };
 }
 
 /** Views into the packed tokens (no copies); throws when the offsets do not describe the tokens. */
-function unpack(packed: PackedSequences, what: string): Int32Array[] {
+function unpack(packed: PackedSequences, what: string): TokenIds[] {
   const { tokens, offsets } = packed;
   if (offsets.length < 1 || offsets[0] !== 0 || offsets[offsets.length - 1] !== tokens.length) {
     throw new Error(`${what}: the offsets do not span the ${tokens.length} packed tokens`);
   }
-  const out: Int32Array[] = [];
+  const out: TokenIds[] = [];
   for (let i = 0; i + 1 < offsets.length; i++) {
     if (offsets[i + 1] < offsets[i]) throw new Error(`${what}: offset ${i + 1} goes backwards`);
     out.push(tokens.subarray(offsets[i], offsets[i + 1]));
@@ -63,10 +64,11 @@ function unpack(packed: PackedSequences, what: string): Int32Array[] {
   return out;
 }
 
-function serializeDataset(dataset: Dataset): DatasetRecord {
+function serializeDataset(dataset: Dataset, vocabSize: number): DatasetRecord {
   if (dataset.kind === 'stream') return { kind: 'stream', file: dataset.file, tokens: dataset.tokens.slice() };
-  if (dataset.kind === 'lines') return { kind: 'lines', file: dataset.file, sequences: pack(dataset.sequences) };
-  return { kind: 'pairs', file: dataset.file, sources: pack(dataset.pairs.map((p) => p.source)), targets: pack(dataset.pairs.map((p) => p.target)) };
+  if (dataset.kind === 'lines') return { kind: 'lines', file: dataset.file, sequences: pack(dataset.sequences, vocabSize) };
+  const sources = pack(dataset.pairs.map((p) => p.source), vocabSize);
+  return { kind: 'pairs', file: dataset.file, sources, targets: pack(dataset.pairs.map((p) => p.target), vocabSize) };
 }
 
 function deserializeDataset(record: DatasetRecord, what: string): Dataset {
@@ -81,7 +83,8 @@ function deserializeDataset(record: DatasetRecord, what: string): Dataset {
 
 /** Copies prepared data into records (fresh buffers, so transferring them leaves the host's data intact). */
 export function serializePreparedData(data: PreparedData): PreparedDataRecord {
-  return { vocab: data.vocab.toJSON(), train: serializeDataset(data.train), val: serializeDataset(data.val) };
+  const size = data.vocab.size;
+  return { vocab: data.vocab.toJSON(), train: serializeDataset(data.train, size), val: serializeDataset(data.val, size) };
 }
 
 /** Rebuilds prepared data; throws an Error saying what is malformed, including token ids outside the vocabulary. */

@@ -111,23 +111,23 @@ describe('tokenize and split', () => {
 
   it('tokenizes each kind', () => {
     const stream = tokenizeDataset(parseGptText('abcx', 's.txt', 'stream'), vocab);
-    assert.deepEqual(stream, { kind: 'stream', file: 's.txt', tokens: Int32Array.from([4, 5, 6, 3]) });
+    assert.deepEqual(stream, { kind: 'stream', file: 's.txt', tokens: Uint16Array.from([4, 5, 6, 3]) });
     const pairs = tokenizeDataset(parsePairs('ab\tc\n', FILE, 'tsv'), vocab);
-    assert.deepEqual(pairs, { kind: 'pairs', file: FILE, pairs: [{ source: Int32Array.from([4, 5]), target: Int32Array.from([6]) }] });
+    assert.deepEqual(pairs, { kind: 'pairs', file: FILE, pairs: [{ source: Uint16Array.from([4, 5]), target: Uint16Array.from([6]) }] });
   });
 
   it('holds out the last fraction of a stream', () => {
     const stream = tokenizeDataset(parseGptText('abcdefghij', 's.txt', 'stream'), vocab);
     const { train, val } = splitDataset(stream, 0.2);
-    assert.deepEqual(train, { kind: 'stream', file: 's.txt', tokens: Int32Array.from([4, 5, 6, 7, 8, 9, 10, 11]) });
-    assert.deepEqual(val, { kind: 'stream', file: 's.txt', tokens: Int32Array.from([12, 13]) });
+    assert.deepEqual(train, { kind: 'stream', file: 's.txt', tokens: Uint16Array.from([4, 5, 6, 7, 8, 9, 10, 11]) });
+    assert.deepEqual(val, { kind: 'stream', file: 's.txt', tokens: Uint16Array.from([12, 13]) });
   });
 
   it('holds out the last fraction of the examples', () => {
     const lines = tokenizeDataset(parseGptText('a\nb\nc\nd\ne\n', 'l.txt', 'lines'), vocab) as Extract<Dataset, { kind: 'lines' }>;
     const { train, val } = splitDataset(lines, 0.4);
     assert.deepEqual(train, { kind: 'lines', file: 'l.txt', sequences: lines.sequences.slice(0, 3) });
-    assert.deepEqual(val, { kind: 'lines', file: 'l.txt', sequences: [Int32Array.from([7]), Int32Array.from([8])] });
+    assert.deepEqual(val, { kind: 'lines', file: 'l.txt', sequences: [Uint16Array.from([7]), Uint16Array.from([8])] });
   });
 
   it('refuses a split that would leave a side empty, saying how much data there is', () => {

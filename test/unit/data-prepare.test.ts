@@ -26,16 +26,16 @@ describe('prepareData', () => {
   it('splits a gpt lines file by val_fraction, with the vocabulary of the whole training file', () => {
     const { vocab, train, val } = prepareData(config('gpt', {}), { train: 'ab\nba\nab\ncd\n', val: null });
     assert.deepEqual(vocab.toJSON(), { kind: 'char', symbols: ['a', 'b', 'c', 'd'] });
-    assert.deepEqual(train, { kind: 'lines', file: '/data/train.txt', sequences: [Int32Array.from([4, 5]), Int32Array.from([5, 4]), Int32Array.from([4, 5])] });
-    assert.deepEqual(val, { kind: 'lines', file: '/data/train.txt', sequences: [Int32Array.from([6, 7])] });
+    assert.deepEqual(train, { kind: 'lines', file: '/data/train.txt', sequences: [Uint16Array.from([4, 5]), Uint16Array.from([5, 4]), Uint16Array.from([4, 5])] });
+    assert.deepEqual(val, { kind: 'lines', file: '/data/train.txt', sequences: [Uint16Array.from([6, 7])] });
   });
 
   it('builds the vocabulary from the training file only; unseen validation symbols become <unk>', () => {
     const cfg = config('gpt', { val: '/data/val.txt', sequences: 'stream' });
     const { vocab, train, val } = prepareData(cfg, { train: 'abab', val: 'abz' });
     assert.equal(vocab.size, 6);
-    assert.deepEqual(train, { kind: 'stream', file: '/data/train.txt', tokens: Int32Array.from([4, 5, 4, 5]) });
-    assert.deepEqual(val, { kind: 'stream', file: '/data/val.txt', tokens: Int32Array.from([4, 5, UNK_ID]) });
+    assert.deepEqual(train, { kind: 'stream', file: '/data/train.txt', tokens: Uint16Array.from([4, 5, 4, 5]) });
+    assert.deepEqual(val, { kind: 'stream', file: '/data/val.txt', tokens: Uint16Array.from([4, 5, UNK_ID]) });
   });
 
   it('reads encoder-decoder pairs with one vocabulary for both sides', () => {
@@ -46,11 +46,11 @@ describe('prepareData', () => {
       kind: 'pairs',
       file: '/data/train.tsv',
       pairs: [
-        { source: Int32Array.from([4, 7]), target: Int32Array.from([5, 6]) },
-        { source: Int32Array.from([4]), target: Int32Array.from([5]) },
+        { source: Uint16Array.from([4, 7]), target: Uint16Array.from([5, 6]) },
+        { source: Uint16Array.from([4]), target: Uint16Array.from([5]) },
       ],
     });
-    assert.deepEqual(val, { kind: 'pairs', file: '/data/val.jsonl', pairs: [{ source: Int32Array.from([7]), target: Int32Array.from([6]) }] });
+    assert.deepEqual(val, { kind: 'pairs', file: '/data/val.jsonl', pairs: [{ source: Uint16Array.from([7]), target: Uint16Array.from([6]) }] });
   });
 
   it('names the config file path in errors', () => {

@@ -1,5 +1,6 @@
 import type { LabConfig } from '../../src/config/types';
 import type { SamplerState } from '../../src/engine/data/batches';
+import type { TokenIds } from '../../src/engine/data/tokenIds';
 import type { VocabularyJSON } from '../../src/engine/data/vocab';
 import type { HostToBrowserTrainer, ResumePoint, TrainPrepared } from '../../src/protocol/browserTrainer';
 import type { DatasetRecord, PackedSequences, PreparedDataRecord, TensorRecord, TrainerStateRecord } from '../../src/protocol/trainingTransfer';
@@ -72,16 +73,21 @@ function checkPreparedData(raw: unknown): PreparedDataRecord | string {
 function checkDataset(raw: unknown): DatasetRecord | string {
   if (!isPlainObject(raw) || !isBoundedString(raw.file, MAX_NAME_CHARS)) return 'must be a dataset record with a file name';
   const { kind, file } = raw;
-  if (kind === 'stream') return raw.tokens instanceof Int32Array ? { kind, file, tokens: raw.tokens } : 'tokens must be an Int32Array';
-  if (kind === 'lines') return isPacked(raw.sequences) ? { kind, file, sequences: raw.sequences } : 'sequences must be packed Int32Arrays';
+  if (kind === 'stream') return isTokenIds(raw.tokens) ? { kind, file, tokens: raw.tokens } : 'tokens must be an Int32Array or a Uint16Array';
+  if (kind === 'lines') return isPacked(raw.sequences) ? { kind, file, sequences: raw.sequences } : 'sequences must be packed token ids (Int32Array or Uint16Array, Int32Array offsets)';
   if (kind === 'pairs') {
-    return isPacked(raw.sources) && isPacked(raw.targets) ? { kind, file, sources: raw.sources, targets: raw.targets } : 'sources and targets must be packed Int32Arrays';
+    return isPacked(raw.sources) && isPacked(raw.targets) ? { kind, file, sources: raw.sources, targets: raw.targets } : 'sources and targets must be packed token ids (Int32Array or Uint16Array, Int32Array offsets)';
   }
   return `has kind ${JSON.stringify(kind)?.slice(0, 40)}: expected stream, lines or pairs`;
 }
 
 function isPacked(raw: unknown): raw is PackedSequences {
-  return isPlainObject(raw) && raw.tokens instanceof Int32Array && raw.offsets instanceof Int32Array;
+  return isPlainObject(raw) && isTokenIds(raw.tokens) && raw.offsets instanceof Int32Array;
+}
+
+/** Token ids arrive in the compact type the host chose for the vocabulary. */
+function isTokenIds(raw: unknown): raw is TokenIds {
+  return raw instanceof Int32Array || raw instanceof Uint16Array;
 }
 
 function checkResume(raw: unknown): ResumePoint | string {

@@ -36,6 +36,7 @@ export const exportTorchCommand: CliCommand = {
     const result = await exportTorch({
       configFile: singleConfig('export-torch', positionals), overrides: overridesOf(values.steps, values.set),
       outDir: values.out, initFrom: values['init-from'], allowOutsideData: values['allow-outside-data'],
+      onNotice: (notice) => process.stderr.write(`note: ${notice}\n`),
     });
     for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
     const script = quoteArg(`${result.folder}/train.py`);

@@ -5,10 +5,9 @@ import { formatDiagnostic, parseConfigText } from '../../config';
 import { ConfigEditError, formatLearningRate, setConfigLearningRate } from '../../config/editLearningRate';
 import { selectBackend } from '../../engine/backends/select';
 import { DataError } from '../../engine/data/errors';
-import { prepareData } from '../../engine/data/prepare';
 import { LrFinderError, findLearningRate, type LrFinderOptions } from '../../engine/train/lrFinder';
 import { UserError, loadConfigFile } from '../../node/configFile';
-import { readDatasetFiles } from '../../node/dataFiles';
+import { loadConfigData } from '../../node/preparedData';
 import type { CliCommand } from '../command';
 import { singleConfig } from '../overrides';
 
@@ -41,7 +40,7 @@ export const findLrCommand: CliCommand = {
     const { config } = loaded;
     let data;
     try {
-      data = prepareData(config, await readDatasetFiles(config));
+      data = await loadConfigData(config, loaded.file, (notice) => process.stderr.write(`${file}: note: ${notice}\n`));
     } catch (error) {
       if (error instanceof DataError) throw new UserError(`${error.line > 0 ? `${error.file}:${error.line}:${error.column}` : error.file}: error: ${error.reason}`);
       throw error;

@@ -2,8 +2,9 @@ import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseConfigText } from '../../config';
 import { UserError, formatDiagnostic, readConfigSource } from '../../node/configFile';
-import { dataFileDiagnostics, readDatasetFiles } from '../../node/dataFiles';
-import { prepareData, type PreparedData } from '../../engine/data/prepare';
+import { dataFileDiagnostics } from '../../node/dataFiles';
+import { loadConfigData } from '../../node/preparedData';
+import type { PreparedData } from '../../engine/data/prepare';
 import { dataFacts, estimateRun, fitsBudget, formatMemory, keyPosition, largestParts, memoryBudget } from '../../node/memoryCheck';
 import { userFacing } from '../../node/userFacing';
 import type { LabConfig } from '../../config/types';
@@ -62,7 +63,7 @@ async function memoryLines(config: LabConfig, source: string, file: string): Pro
 /** The config's data, read and tokenized as train does; a problem in it is placed at the config key that names the file. */
 async function loadData(config: LabConfig, source: string, file: string): Promise<PreparedData> {
   try {
-    return await userFacing(async () => prepareData(config, await readDatasetFiles(config)));
+    return await userFacing(async () => loadConfigData(config, file, (notice) => process.stderr.write(`${file}: note: ${notice}\n`)));
   } catch (error) {
     if (!(error instanceof UserError)) throw error;
     const key = config.data.val !== null && error.message.includes(config.data.val) ? 'data.val' : 'data.train';

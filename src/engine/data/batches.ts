@@ -1,5 +1,6 @@
 import { Rng } from '../rng';
 import { datasetSize, type Dataset, type TokenPair } from './datasets';
+import type { TokenIds } from './tokenIds';
 import { BOS_ID, EOS_ID, PAD_ID } from './vocab';
 
 // The split and the config-level entry point live in their own files; re-exported so the whole pipeline is here.
@@ -42,7 +43,7 @@ function countNonPad(ids: Int32Array): number {
  * nanoGPT's batch: row b is the window tokens[start, start + T + 1); idx is its first T tokens, targets the last T.
  * A window that runs past the end of the stream is padded with `<pad>`.
  */
-export function streamBatch(tokens: Int32Array, starts: readonly number[], T: number): GptBatch {
+export function streamBatch(tokens: TokenIds, starts: readonly number[], T: number): GptBatch {
   const B = starts.length;
   const n = tokens.length;
   const idx = new Int32Array(B * T).fill(PAD_ID);
@@ -60,7 +61,7 @@ export function streamBatch(tokens: Int32Array, starts: readonly number[], T: nu
  * One row per sequence: `<bos> tokens <eos>` cut to context + 1 ids; idx drops the last id, targets the first.
  * Rows are right-padded with `<pad>` to the longest row of the batch.
  */
-export function linesBatch(sequences: readonly Int32Array[], context: number): GptBatch {
+export function linesBatch(sequences: readonly TokenIds[], context: number): GptBatch {
   const B = sequences.length;
   const lengths = sequences.map((seq) => Math.min(seq.length + 1, context));
   const T = Math.max(...lengths);

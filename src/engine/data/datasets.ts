@@ -1,4 +1,5 @@
 import { DataError } from './errors';
+import { encodeChunked, encodeCompact, textChunks, type TokenIds } from './tokenIds';
 import type { Vocabulary } from './vocab';
 
 /** One non-blank line of a `lines` dataset; `line` is 1-based. */
@@ -22,21 +23,28 @@ export type DatasetText =
 
 /** One encoder-decoder example as token ids (no specials). */
 export interface TokenPair {
-  source: Int32Array;
-  target: Int32Array;
+  source: TokenIds;
+  target: TokenIds;
 }
 
-/** A tokenized dataset: one token stream (gpt `stream`), one sequence per line (gpt `lines`) or source/target pairs. */
+/**
+ * A tokenized dataset: one token stream (gpt `stream`), one sequence per line (gpt `lines`) or source/target pairs,
+ * the ids in the vocabulary's compact array type (see tokenIds.ts).
+ */
 export type Dataset =
-  | { kind: 'stream'; file: string; tokens: Int32Array }
-  | { kind: 'lines'; file: string; sequences: Int32Array[] }
+  | { kind: 'stream'; file: string; tokens: TokenIds }
+  | { kind: 'lines'; file: string; sequences: TokenIds[] }
   | { kind: 'pairs'; file: string; pairs: TokenPair[] };
 
 const PAIR_SHAPE = '{"source": "...", "target": "..."}';
 
-/** Strips a UTF-8 byte-order mark and turns CRLF into LF, so a file saved on Windows trains the same model. */
+/**
+ * Strips a UTF-8 byte-order mark and turns CRLF into LF, so a file saved on Windows trains the same model; a text
+ * with neither is returned as it is, not copied.
+ */
 function normalize(contents: string): string {
-  return (contents.charCodeAt(0) === 0xfeff ? contents.slice(1) : contents).replace(/\r\n/g, '\n');
+  const text = contents.charCodeAt(0) === 0xfeff ? contents.slice(1) : contents;
+  return text.includes('\r\n') ? text.replace(/\r\n/g, '\n') : text;
 }
 
 function isBlank(text: string): boolean {
@@ -133,18 +141,18 @@ function parseJsonlLine(text: string, file: string, line: number): SourcePair {
   return { source: field('source'), target: field('target'), line };
 }
 
-/** Every text in a parsed dataset, for building a vocabulary. */
+/** Every text in a parsed dataset, for building a vocabulary; a stream comes in chunks, so symbols are counted chunk by chunk. */
 export function datasetTexts(parsed: DatasetText): string[] {
-  if (parsed.kind === 'stream') return [parsed.text];
+  if (parsed.kind === 'stream') return textChunks(parsed.text);
   if (parsed.kind === 'lines') return parsed.lines.map((l) => l.text);
   return parsed.pairs.flatMap((p) => [p.source, p.target]);
 }
 
 /** Encodes a parsed dataset with `vocab`. A stream needs at least 2 tokens: one input and its next-token target. */
 export function tokenizeDataset(parsed: DatasetText, vocab: Vocabulary): Dataset {
-  const encode = (text: string): Int32Array => Int32Array.from(vocab.encode(text));
+  const encode = (text: string): TokenIds => encodeCompact(vocab, text);
   if (parsed.kind === 'stream') {
-    const tokens = encode(parsed.text);
+    const tokens = encodeChunked(vocab, parsed.text);
     if (tokens.length < 2) {
       throw new DataError(parsed.file, 0, 0, `the file has ${tokens.length} ${vocab.kind} token${tokens.length === 1 ? '' : 's'}: a stream needs at least 2 (an input and its next-token target)`);
     }
@@ -161,8 +169,9 @@ export function datasetSize(dataset: Dataset): number {
 }
 
 /**
- * Holds out the last `valFraction` of the stream (in tokens) or of the examples, so the split is deterministic.
- * Throws a DataError when either side would be empty (a stream side needs 2 tokens).
+ * Holds out the last `valFraction` of the stream (in tokens) or of the examples, so the split is deterministic. A
+ * stream's two sides are views of its ids, not copies. Throws a DataError when either side would be empty (a stream
+ * side needs 2 tokens).
  */
 export function splitDataset(dataset: Dataset, valFraction: number): { train: Dataset; val: Dataset } {
   const { file } = dataset;
@@ -179,8 +188,8 @@ export function splitDataset(dataset: Dataset, valFraction: number): { train: Da
   const cut = size - valSize;
   if (dataset.kind === 'stream') {
     return {
-      train: { kind: 'stream', file, tokens: dataset.tokens.slice(0, cut) },
-      val: { kind: 'stream', file, tokens: dataset.tokens.slice(cut) },
+      train: { kind: 'stream', file, tokens: dataset.tokens.subarray(0, cut) },
+      val: { kind: 'stream', file, tokens: dataset.tokens.subarray(cut) },
     };
   }
   if (dataset.kind === 'lines') {

@@ -2,11 +2,10 @@ import { copyFile, mkdir, realpath, writeFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { LabConfig } from '../../config/types';
 import { CpuBackend } from '../../engine/backends/cpu';
-import { prepareData } from '../../engine/data/prepare';
 import { createModel } from '../../engine/nn';
 import { loadWeights, readWeights } from '../../engine/train/weights';
 import { UserError, loadConfigFile } from '../../node/configFile';
-import { readDatasetFiles } from '../../node/dataFiles';
+import { loadConfigData } from '../../node/preparedData';
 import { readWeightsFile, userFacing, writeWeightsFile } from '../../node/session';
 import { torchTrainScript } from './script';
 
@@ -20,6 +19,8 @@ export interface TorchExportOptions {
   initFrom?: string;
   /** Copy data files from outside the config's folder too; without it such a file is refused (the export is meant to be shared). */
   allowOutsideData?: boolean;
+  /** Hears what loading the data told the user (a damaged token cache entry rebuilt). */
+  onNotice?: (message: string) => void;
 }
 
 /** A written export. */
@@ -41,7 +42,7 @@ export interface TorchExport {
 export async function exportTorch(options: TorchExportOptions): Promise<TorchExport> {
   const loaded = await loadConfigFile(options.configFile, options.overrides);
   const { config } = loaded;
-  const data = await userFacing(async () => prepareData(config, await readDatasetFiles(config)));
+  const data = await userFacing(async () => loadConfigData(config, loaded.file, (notice) => options.onNotice?.(notice)));
   const model = createModel(config.model, data.vocab.size, new CpuBackend(), config.seed);
   if (options.initFrom) {
     const initial = await readWeightsFile(options.initFrom);

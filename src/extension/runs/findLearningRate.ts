@@ -4,10 +4,9 @@ import { formatDiagnostic, parseConfigText } from '../../config';
 import { ConfigEditError, formatLearningRate, setConfigLearningRate } from '../../config/editLearningRate';
 import type { Backend } from '../../engine/backend';
 import { selectBackend } from '../../engine/backends/select';
-import { prepareData } from '../../engine/data/prepare';
 import { findLearningRate, type LrFinderOptions, type LrFinderResult } from '../../engine/train/lrFinder';
 import { loadConfigFile } from '../../node/configFile';
-import { readDatasetFiles } from '../../node/dataFiles';
+import { loadConfigData } from '../../node/preparedData';
 import { userFacing } from '../../node/session';
 import { showLrFinderChart } from './lrChartPanel';
 import { showRunError } from './notify';
@@ -60,8 +59,9 @@ export async function findLearningRateCommand(arg: unknown, args: unknown): Prom
 
 async function rangeTest(configFile: string, options: LrFinderOptions, progress: vscode.Progress<{ message?: string; increment?: number }>, token: vscode.CancellationToken): Promise<LrFinderResult> {
   requireWorkspaceTrust('find a learning rate');
-  const { config } = await loadConfigFile(configFile);
-  const data = await userFacing(async () => prepareData(config, await readDatasetFiles(config)));
+  const loaded = await loadConfigFile(configFile);
+  const { config } = loaded;
+  const data = await userFacing(async () => loadConfigData(config, loaded.file, (notice) => void vscode.window.showInformationMessage(`Loss Lab: ${notice}`)));
   // The extension host has no GPU adapter to spare: `auto` means CPU here; an explicit backend is honoured.
   const { backend } = await userFacing(() => selectBackend(config.backend === 'auto' ? 'cpu' : config.backend));
   return findLearningRate(config, data, yieldingBackend(backend, token), options, {

@@ -68,14 +68,22 @@ function omit(value: object, keys: readonly string[]): Record<string, unknown> {
 
 /** The fingerprint of a config and the contents of its dataset files. */
 export function runFingerprint(config: LabConfig, files: DatasetFiles): RunFingerprint {
-  const settings = trainingSettings(config);
   const data = createHash('sha256').update(files.train);
-  if (files.val !== null) data.update('\0val\0').update(files.val);
-  return { configHash: createHash('sha256').update(canonicalJson(settings)).digest('hex'), dataHash: data.digest('hex'), settings };
+  if (files.val !== null) data.update(DATA_HASH_VAL_SEPARATOR).update(files.val);
+  return runFingerprintOf(config, data.digest('hex'));
+}
+
+/** Between the train and val files' bytes in a fingerprint's dataHash. */
+export const DATA_HASH_VAL_SEPARATOR = '\0val\0';
+
+/** The fingerprint of a config and a dataHash computed as `runFingerprint` computes it (e.g. while the files stream by). */
+export function runFingerprintOf(config: LabConfig, dataHash: string): RunFingerprint {
+  const settings = trainingSettings(config);
+  return { configHash: createHash('sha256').update(canonicalJson(settings)).digest('hex'), dataHash, settings };
 }
 
 /** JSON with object keys sorted at every level, so equal settings hash equally. */
-function canonicalJson(value: unknown): string {
+export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (typeof value === 'object' && value !== null) {
     const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
