@@ -1,5 +1,6 @@
 import { UserError } from '../node/configFile';
 import { commandHelp, wantsHelp, type CliCommand } from './command';
+import { checkCommand } from './commands/check';
 import { exportMetricsCommand } from './commands/exportMetrics';
 import { exportOnnxCommand } from './commands/exportOnnx';
 import { exportTorchCommand } from './commands/exportTorch';
@@ -22,6 +23,7 @@ const COMMANDS: readonly CliCommand[] = [
   reportCommand,
   findLrCommand,
   exportTorchCommand,
+  checkCommand,
 ];
 
 const USAGE = [

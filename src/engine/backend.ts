@@ -114,6 +114,7 @@ export interface Backend<S extends Storage = Storage> {
   upload(data: Float32Array | Int32Array): S;
   /** Overwrites existing storage with host data of the same length. */
   write(storage: S, data: Float32Array | Int32Array): void;
+  /** The contents as of this call: kernels recorded and storage released after it do not change what it returns. */
   read(storage: S, dtype: DType): Promise<Float32Array | Int32Array>;
   /** Returns storage to the backend's pool; using it afterwards is a bug. */
   release(storage: S): void;

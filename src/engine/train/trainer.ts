@@ -89,15 +89,21 @@ export class Trainer {
     const tokens = batches.reduce((n, b) => n + this.lossTokens(b), 0);
     const padFraction = paddedShare(batches);
     this.model.params.zeroGrads();
-    let loss = 0;
+    // The losses are awaited with the gradient norms, so a GPU reads them all back in one submit.
+    const lossReads: Promise<Float32Array | Int32Array>[] = [];
     for (let micro = 0; micro < micros; micro++) {
       const g = new Graph(this.backend, true, dropoutSeed(this.config.seed, s, micro));
       const lossTensor = this.loss(g, batches[micro], 1 / Math.max(1, tokens));
       g.backward(lossTensor);
-      loss += (await lossTensor.read())[0];
+      lossReads.push(lossTensor.read());
       g.dispose();
     }
+    const lossValues = Promise.all(lossReads);
+    // Should clipping throw first, a failed read is reported by that error, not as an unhandled rejection.
+    lossValues.catch(() => undefined);
     const norms = await clipGradients(this.backend, this.model.params.tensors, clip);
+    let loss = 0;
+    for (const value of await lossValues) loss += value[0];
     const lr = learningRate(s, this.config.optimizer.lr, this.config.schedule);
     if (this.options.nonFiniteFault?.(s)) loss = Number.NaN;
     const nonFinite = this.findNonFinite(s, loss, norms.perParameter);

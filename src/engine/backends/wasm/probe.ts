@@ -21,7 +21,8 @@ export interface ProbeResult {
 }
 
 const B = 4, T = 32, C = 64, H = 4, V = 96;
-const TOLERANCE = 1e-4;
+/** How far `auto` lets a backend's loss and gradients stray from the CPU reference, relative to their largest value. */
+export const PARITY_TOLERANCE = 1e-4;
 
 /**
  * One small training step (layer norm, fused q/k/v projection, causal attention, GELU MLP, cross-entropy,
@@ -47,7 +48,8 @@ async function probeStep(backend: Backend): Promise<Float32Array[]> {
   return host;
 }
 
-function relativeError(ours: Float32Array, reference: Float32Array): number {
+/** The largest difference from `reference`, relative to its largest magnitude (the measure `auto`'s parity check uses). */
+export function relativeError(ours: ArrayLike<number>, reference: ArrayLike<number>): number {
   let scale = 0, worst = 0;
   for (let i = 0; i < reference.length; i++) {
     scale = Math.max(scale, Math.abs(reference[i]));
@@ -69,7 +71,7 @@ export async function probeBackend(backend: Backend, reference: Backend, repetit
   const names = ['loss', 'dx', 'd layer-norm weight', 'd layer-norm bias', 'd qkv weight', 'd qkv bias', 'd mlp weight', 'd output weight'];
   for (let i = 0; i < expected.length; i++) {
     const error = relativeError(actual[i], expected[i]);
-    if (error < TOLERANCE) continue;
+    if (error < PARITY_TOLERANCE) continue;
     return { ok: false, problem: `${names[i]} differs from the CPU reference by ${error.toExponential(1)}`, ms: Infinity, referenceMs };
   }
   const times: number[] = [];

@@ -35,6 +35,15 @@ export function adapterName(a: AdapterSummary): string {
   return detail ? `${name}: ${detail}` : name;
 }
 
+/** What the WebGPU backend has issued since it was created. */
+export interface WebGpuCounters {
+  submits: number;
+  passes: number;
+  dispatches: number;
+  /** Bytes held in pooled storage buffers. */
+  bufferBytes: number;
+}
+
 /** Describes an adapter in one line for run.json and the dashboard. */
 export function describeAdapter(a: AdapterSummary): string {
   return `WebGPU (${adapterName(a)}${a.isFallbackAdapter ? '; software fallback adapter' : ''})`;
@@ -42,7 +51,8 @@ export function describeAdapter(a: AdapterSummary): string {
 
 /**
  * Kernels in WGSL on any GPUDevice: Dawn's in Node, `navigator.gpu`'s in a browser or webview. A step is recorded
- * into one command encoder and submitted when something is read back; buffers are pooled by size.
+ * into one command encoder and submitted when something is read back (reads started in the same turn share one
+ * submit); buffers are pooled by size.
  */
 export class WebGpuBackend implements Backend<GpuStorage> {
   readonly name = 'webgpu' as const;
@@ -66,10 +76,10 @@ export class WebGpuBackend implements Backend<GpuStorage> {
     });
   }
 
-  /** Submits and dispatch counts so far: a step should cost a handful of submits, not one per kernel. */
-  get counters(): { submits: number; dispatches: number; bufferBytes: number } {
+  /** Submit, compute-pass and dispatch counts so far: a step should cost a handful of submits, not one per kernel. */
+  get counters(): WebGpuCounters {
     const { recorder, pool } = this.context;
-    return { submits: recorder.submits, dispatches: recorder.dispatches, bufferBytes: pool.bytes };
+    return { submits: recorder.submits, passes: recorder.passes, dispatches: recorder.dispatches, bufferBytes: pool.bytes };
   }
 
   alloc(_dtype: DType, n: number): GpuStorage {
@@ -104,6 +114,8 @@ export class WebGpuBackend implements Backend<GpuStorage> {
     const bytes = storage.length * 4;
     const staging = ctx.pool.takeReadback(bufferBytes(storage.length));
     ctx.recorder.copyEncoder().copyBufferToBuffer(storage.buffer, 0, staging, 0, bytes);
+    // Submits one microtask later, so reads and kernels recorded in the same turn (the loss, then the gradient norms) share one submit.
+    await Promise.resolve();
     ctx.recorder.flush();
     try {
       await staging.mapAsync(MAP_MODE_READ, 0, bytes);

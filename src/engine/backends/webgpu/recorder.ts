@@ -49,8 +49,9 @@ export class CommandRecorder {
   private pass: GPUComputePassEncoder | null = null;
   private readonly uniforms: Arena;
   private readonly staging: Arena;
-  /** Submits so far (exposed for tests and the bench). */
+  /** Submits, compute passes and dispatches so far (exposed for tests, `losslab check` and the bench). */
   submits = 0;
+  passes = 0;
   dispatches = 0;
 
   constructor(private readonly device: GPUDevice) {
@@ -74,7 +75,10 @@ export class CommandRecorder {
   }
 
   computePass(): GPUComputePassEncoder {
-    this.pass ??= this.commandEncoder(true).beginComputePass();
+    if (!this.pass) {
+      this.pass = this.commandEncoder(true).beginComputePass();
+      this.passes++;
+    }
     return this.pass;
   }
 
