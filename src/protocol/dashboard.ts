@@ -41,6 +41,21 @@ export interface DidAppendMetrics {
   evals: EvalMetrics[];
 }
 
+/**
+ * New per-parameter pre-clip gradient norms of a run (its grad_norms.jsonl), sent after the DidAppendMetrics of the same
+ * steps and batched with them; the history of a run follows its DidSelectConfig. Column-wise, names sent once:
+ * `norms[i][j]` is the norm of `parameters[j]` at `steps[i]` (null where that step did not record it). A history
+ * longer than MAX_GRAD_NORM_STEPS comes pooled: each entry holds the largest norm of consecutive steps, `steps[i]`
+ * the last of them.
+ */
+export interface DidAppendGradNorms {
+  type: 'DidAppendGradNorms';
+  runId: string;
+  parameters: string[];
+  steps: number[];
+  norms: (number | null)[][];
+}
+
 /** A run started or changed status (paused, stopped, finished, failed). */
 export interface DidUpdateRun {
   type: 'DidUpdateRun';
@@ -62,7 +77,7 @@ export interface RelayToTrainer {
   message: HostToBrowserTrainer;
 }
 
-export type HostToDashboard = DidSelectConfig | DidAppendMetrics | DidUpdateRun | DidUpdateSchedule | RelayToTrainer;
+export type HostToDashboard = DidSelectConfig | DidAppendMetrics | DidAppendGradNorms | DidUpdateRun | DidUpdateSchedule | RelayToTrainer;
 
 // Dashboard webview → host. Requests are imperative.
 

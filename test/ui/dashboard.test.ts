@@ -69,6 +69,8 @@ test('train from the palette, watch the dashboard, edit the warm-up, reopen it, 
       await dashboard.waitForText('summary-lr', /^Learning rate: \S+ at step \d+/);
       await dashboard.waitForText('summary-grad-norm', /^Gradient norm: before clipping \S+ at step \d+.*after clipping/);
       await dashboard.waitForText('summary-throughput', /^Tokens\/s: \S+ at step \d+/);
+      // The layer chart's summary names the largest per-parameter norm, read from grad_norms.jsonl as the run writes it.
+      await dashboard.waitForText('summary-grad-layers', new RegExp(`^Gradient norms by layer, run ${runId}: 28 parameters over \\d+ steps?\\. Largest pre-clip norm: transformer\\.\\S+, \\S+ at step \\d+ — \\S+× the median parameter norm at that step`));
       assert.match(await dashboard.text('backend-note') ?? '', /^Backend: CPU/);
       lap('charts filling');
     });

@@ -158,6 +158,8 @@ export class MetricChart {
     if (x < scale.min || x > scale.max) return null;
     const items: HoverReadout['items'] = [];
     for (const line of this.lines) {
+      // Events mark their own steps: the nearest one may be far from the pointer.
+      if (line.role === 'event') continue;
       const index = nearestIndex(line.points, x);
       if (index >= 0) items.push({ line, point: line.points[index] });
     }
@@ -209,6 +211,8 @@ export class MetricChart {
         };
       case 'preview':
         return { ...base, borderColor: theme.preview, borderWidth: 1.5, borderDash: [6, 4] };
+      case 'event':
+        return { ...base, showLine: false, pointRadius: 3, pointStyle: 'crossRot', pointBorderColor: theme.threshold, pointBorderWidth: 1.5 };
     }
   }
 

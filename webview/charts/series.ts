@@ -1,3 +1,4 @@
+import { wasClipped } from '../../src/engine/train/gradNormGrid';
 import type { EvalMetrics, StepMetrics } from '../../src/engine/train/metrics';
 import { EmaSmoother } from './smoothing';
 
@@ -17,9 +18,9 @@ export interface Point {
 
 /**
  * How a line is drawn: `main` at full strength (smoothed when smoothing is on), `raw` faint behind its smoothed
- * line, evaluations as markers, previews dashed.
+ * line, evaluations as markers, previews dashed, events (clipped steps) as marks without a line.
  */
-export type LineRole = 'raw' | 'main' | 'eval' | 'preview';
+export type LineRole = 'raw' | 'main' | 'eval' | 'preview' | 'event';
 
 /** One drawn line: its points grow in place as metrics arrive. */
 export interface LineSeries {
@@ -75,6 +76,9 @@ export class RunLines {
   readonly lines: Record<ChartKind, LineSeries[]>;
   private readonly targets: { kind: ChartKind; spec: MetricSpec; raw: LineSeries | null; main: LineSeries; smoother: EmaSmoother | null }[] = [];
   private readonly evalLine: LineSeries;
+  /** The steps whose gradients were clipped, marked at their pre-clip norm. */
+  private readonly clipLine: LineSeries;
+  private clippedSteps = 0;
   private readonly latestValues = new Map<string, LatestValue>();
   private readonly stepXs: { step: number; tokens: number; seconds: number }[] = [];
   private tokensSoFar = 0;
@@ -93,6 +97,13 @@ export class RunLines {
     }
     this.evalLine = { key: `${runId}/val/eval`, metric: 'validation', role: 'eval', secondary: false, points: [] };
     this.lines.loss.push(this.evalLine);
+    this.clipLine = { key: `${runId}/clipped/event`, metric: 'clipped step', role: 'event', secondary: false, points: [] };
+    this.lines['grad-norm'].push(this.clipLine);
+  }
+
+  /** How many steps so far were clipped, of how many. */
+  get clipping(): { clipped: number; steps: number } {
+    return { clipped: this.clippedSteps, steps: this.stepXs.length };
   }
 
   /** The last step seen (steps at or before it are ignored, so a history resend never duplicates points). */
@@ -115,6 +126,7 @@ export class RunLines {
   }
 
   appendSteps(steps: readonly StepMetrics[]): void {
+    const last = steps[steps.length - 1];
     for (const s of steps) {
       if (s.step <= this.lastStep) continue;
       this.tokensSoFar += Number.isFinite(s.tokens) ? s.tokens : 0;
@@ -123,10 +135,15 @@ export class RunLines {
       for (const target of this.targets) {
         const raw = target.spec.value(s);
         const smoothed = target.smoother ? target.smoother.push(s.step, raw) : null;
-        this.latestValues.set(target.spec.id, { step: s.step, value: raw, smoothed });
+        // Only the newest values are read back: one object per point would be garbage for a 100 000-step history.
+        if (s === last) this.latestValues.set(target.spec.id, { step: s.step, value: raw, smoothed });
         if (target.raw && this.drawable(target.kind, raw)) target.raw.points.push({ x, y: raw });
         const y = smoothed ?? raw;
         if (this.drawable(target.kind, y)) target.main.points.push({ x, y });
+      }
+      if (wasClipped(s)) {
+        this.clippedSteps++;
+        if (this.drawable('grad-norm', s.grad_norm)) this.clipLine.points.push({ x, y: s.grad_norm });
       }
     }
   }

@@ -1,3 +1,4 @@
+import { clipCountText } from '../../src/engine/train/gradNormGrid';
 import { formatShare, type EvalMetrics } from '../../src/engine/train/metrics';
 import { formatValue } from './format';
 import type { LatestValue, RunLines } from './series';
@@ -14,6 +15,8 @@ export interface RunLatest {
   throughput: LatestValue | null;
   /** Mean share of padded target positions per step; null for runs recorded before pad_fraction. */
   padding?: number | null;
+  /** How many of its steps were clipped; absent where not counted. */
+  clipping?: { clipped: number; steps: number };
 }
 
 /** The schedule preview as the learning-rate summary describes it. */
@@ -26,7 +29,7 @@ export interface SchedulePreviewSummary {
 export function runLatest(label: string, lines: RunLines, padding: number | null = null): RunLatest {
   return {
     label, train: lines.latest('train'), val: lines.latestEval, lr: lines.latest('lr'),
-    preClip: lines.latest('pre'), postClip: lines.latest('post'), throughput: lines.latest('tps'), padding,
+    preClip: lines.latest('pre'), postClip: lines.latest('post'), throughput: lines.latest('tps'), padding, clipping: lines.clipping,
   };
 }
 
@@ -56,7 +59,8 @@ export function learningRateSummary(runs: readonly RunLatest[], schedule: Schedu
 export function gradientNormSummary(runs: readonly RunLatest[], gradClip: number | null): string {
   const text = perRun('Gradient norm', runs, (r) => {
     if (!r.preClip) return null;
-    return `before clipping ${valueAt(r.preClip)}${r.postClip ? `, after clipping ${valueAt(r.postClip)}` : ''}`;
+    const clipped = r.clipping ? clipCountText(r.clipping.clipped, r.clipping.steps) : null;
+    return `before clipping ${valueAt(r.preClip)}${r.postClip ? `, after clipping ${valueAt(r.postClip)}` : ''}${clipped ? `; ${clipped}` : ''}`;
   });
   if (gradClip === null) return text;
   return `${text} ${gradClip > 0 ? `Clip threshold ${formatValue(gradClip)}.` : 'No clipping.'}`;

@@ -6,7 +6,7 @@ import { h, icon, ICONS } from './dom';
 
 interface LegendEntry {
   /** solid / dashed / eval marker / preview dash / threshold. */
-  style: 'solid' | 'dashed' | 'eval' | 'preview' | 'threshold';
+  style: 'solid' | 'dashed' | 'eval' | 'preview' | 'threshold' | 'event';
   text: string;
 }
 
@@ -22,7 +22,7 @@ const PANELS: Record<ChartKind, PanelSpec> = {
   lr: { title: 'Learning rate', description: 'Learning-rate chart: the rate each step used and the schedule previewed from the config', legend: [{ style: 'solid', text: 'actual' }, { style: 'preview', text: 'schedule preview' }] },
   'grad-norm': {
     title: 'Gradient norm', description: 'Gradient-norm chart: global gradient norm before and after clipping, and the clip threshold',
-    legend: [{ style: 'solid', text: 'before clipping' }, { style: 'dashed', text: 'after clipping' }, { style: 'threshold', text: 'clip threshold' }],
+    legend: [{ style: 'solid', text: 'before clipping' }, { style: 'dashed', text: 'after clipping' }, { style: 'threshold', text: 'clip threshold' }, { style: 'event', text: 'clipped step' }],
   },
   throughput: { title: 'Tokens / s', description: 'Throughput chart: training tokens per second', legend: [{ style: 'solid', text: 'tokens/s' }] },
 };

@@ -8,6 +8,7 @@ import { ChartPanel } from './chartPanel';
 import { Controls } from './controls';
 import { dashboardText } from './dashboardText';
 import { h } from './dom';
+import { GRAD_LAYERS_CHART, GradNormPanel } from './gradNormPanel';
 import { DashboardModel, type DashboardUpdate, type ModelChange } from './model';
 import { RedrawScheduler, type RedrawWork } from './redrawScheduler';
 import { RunList } from './runList';
@@ -48,6 +49,9 @@ export class Dashboard {
     frame: (callback) => requestAnimationFrame(callback),
     timer: (callback, ms) => setTimeout(callback, ms),
   });
+  private readonly gradNormPanel: GradNormPanel;
+  /** The heatmap is redrawn only when its run's norms or the choice of run changed, not with every chart frame. */
+  private gradNormsChanged = true;
   private hoverX: number | null = null;
   private focusPending: ChartKind | null;
 
@@ -73,10 +77,15 @@ export class Dashboard {
       onSave: (k, dataUrl) => host.send({ type: 'SaveChartImage', chart: k, dataUrl }),
       onHover: (x) => this.hover(x),
     })])) as Record<ChartKind, ChartPanel>;
+    this.gradNormPanel = new GradNormPanel(theme, (dataUrl) => host.send({ type: 'SaveChartImage', chart: GRAD_LAYERS_CHART, dataUrl }));
     root.replaceChildren(h('main', { class: 'dashboard' }, [
       this.controls.header, this.controls.toolbar, this.runList.element,
-      h('div', { class: 'charts' }, CHART_KINDS.map((kind) => this.panels[kind].element)),
+      h('div', { class: 'charts' }, [...CHART_KINDS.map((kind) => this.panels[kind].element), this.gradNormPanel.element]),
     ]));
+    window.addEventListener('resize', () => {
+      this.gradNormsChanged = true;
+      this.redraw(false);
+    });
     this.rebuild();
   }
 
@@ -88,6 +97,8 @@ export class Dashboard {
   setTheme(theme: ChartTheme): void {
     this.theme = theme;
     for (const kind of CHART_KINDS) this.panels[kind].setOptions(this.chartOptions(kind));
+    this.gradNormPanel.setTheme(theme);
+    this.gradNormsChanged = true;
     this.assignLines();
   }
 
@@ -115,6 +126,10 @@ export class Dashboard {
       }
       case 'schedule':
         this.assignLines();
+        return;
+      case 'gradNorms':
+        if (change.runId === this.gradNormRunId()) this.gradNormsChanged = true;
+        this.redraw(false);
         return;
       case 'none':
         return;
@@ -187,10 +202,25 @@ export class Dashboard {
     const start = performance.now();
     for (const kind of CHART_KINDS) this.drawChart(kind, work.rescale);
     if (this.hoverX !== null) this.hover(this.hoverX);
+    if (work.rescale || this.gradNormsChanged) this.drawGradNorms();
     this.updateText();
     // One user-timing entry, the latest draw's (DevTools' performance panel and `npm run bench:dashboard` read it).
     performance.clearMeasures(DRAW_MEASURE);
     performance.measure(DRAW_MEASURE, { start });
+  }
+
+  // The run whose norms the heatmap shows: the last one selected in the run list, else the newest visible one with norms.
+  private gradNormRunId(): string | null {
+    const visible = this.model.runs.map((run) => run.info.id).filter((id) => !this.state.hiddenRuns.includes(id));
+    const selected = [...this.state.selectedRuns].reverse().find((id) => visible.includes(id));
+    return selected ?? [...visible].reverse().find((id) => this.model.gradNorms.has(id)) ?? null;
+  }
+
+  private drawGradNorms(): void {
+    this.gradNormsChanged = false;
+    const runId = this.gradNormRunId();
+    const run = runId ? this.model.run(runId) : undefined;
+    this.gradNormPanel.show(runId ? this.model.gradNorms.get(runId) ?? null : null, runId ? `run ${runId}` : '', run?.info.status === 'running');
   }
 
   private drawChart(kind: ChartKind, rescale: boolean): void {

@@ -18,6 +18,9 @@ export function validateHostMessage(raw: unknown): HostToDashboard | string {
         ? (m as unknown as HostToDashboard) : 'DidSelectConfig: malformed';
     case 'DidAppendMetrics':
       return typeof m.runId === 'string' && Array.isArray(m.steps) && Array.isArray(m.evals) ? (m as unknown as HostToDashboard) : 'DidAppendMetrics: malformed';
+    case 'DidAppendGradNorms':
+      return typeof m.runId === 'string' && Array.isArray(m.parameters) && Array.isArray(m.steps) && Array.isArray(m.norms) && m.norms.length === m.steps.length
+        ? (m as unknown as HostToDashboard) : 'DidAppendGradNorms: malformed';
     case 'DidUpdateRun':
       return runInfo(m.info) ? (m as unknown as HostToDashboard) : 'DidUpdateRun: malformed';
     case 'DidUpdateSchedule':

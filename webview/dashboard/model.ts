@@ -1,3 +1,4 @@
+import { GradNormGrid, fromGradNormColumns } from '../../src/engine/train/gradNormGrid';
 import type { EvalMetrics, StepMetrics } from '../../src/engine/train/metrics';
 import type { HostToDashboard, RelayToTrainer, RunSeries, SchedulePreview } from '../../src/protocol/dashboard';
 import type { RunInfo } from '../../src/protocol/runInfo';
@@ -8,6 +9,7 @@ export type ModelChange =
   | { kind: 'append'; runId: string; steps: StepMetrics[]; evals: EvalMetrics[] }
   | { kind: 'run'; runId: string; added: boolean }
   | { kind: 'schedule' }
+  | { kind: 'gradNorms'; runId: string }
   | { kind: 'none' };
 
 /** The host's messages about what the dashboard shows (the trainer relay goes elsewhere). */
@@ -25,6 +27,8 @@ export class DashboardModel {
   schedule: SchedulePreview | null = null;
   /** Oldest first (run ids sort by start time). */
   runs: RunSeries[] = [];
+  /** Each run's per-parameter gradient norms, by run id (only runs that have sent some). */
+  gradNorms = new Map<string, GradNormGrid>();
 
   apply(message: DashboardUpdate): ModelChange {
     switch (message.type) {
@@ -34,11 +38,14 @@ export class DashboardModel {
         this.backendNote = message.backendNote;
         this.schedule = message.schedule;
         this.runs = message.runs.map((r) => ({ info: r.info, steps: r.steps.slice(), evals: r.evals.slice() })).sort(byId);
+        this.gradNorms = new Map();
         return { kind: 'reset' };
       case 'DidUpdateRun':
         return this.updateRun(message.info);
       case 'DidAppendMetrics':
         return this.append(message.runId, message.steps, message.evals);
+      case 'DidAppendGradNorms':
+        return this.appendGradNorms(message.runId, fromGradNormColumns(message));
       case 'DidUpdateSchedule':
         this.schedule = message.schedule;
         return { kind: 'schedule' };
@@ -63,6 +70,15 @@ export class DashboardModel {
     this.runs.push({ info, steps: [], evals: [] });
     this.runs.sort(byId);
     return { kind: 'run', runId: info.id, added: true };
+  }
+
+  private appendGradNorms(runId: string, records: ReturnType<typeof fromGradNormColumns>): ModelChange {
+    if (!this.run(runId)) return { kind: 'none' };
+    let grid = this.gradNorms.get(runId);
+    if (!grid) this.gradNorms.set(runId, (grid = new GradNormGrid()));
+    const before = grid.stepCount;
+    grid.append(records);
+    return grid.stepCount === before ? { kind: 'none' } : { kind: 'gradNorms', runId };
   }
 
   private append(runId: string, steps: StepMetrics[], evals: EvalMetrics[]): ModelChange {

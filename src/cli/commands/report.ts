@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { readRunRecord } from '../../node/runFolder';
+import { loadGradNorms, readRunRecord } from '../../node/runFolder';
 import { renderReport } from '../../export/report/htmlReport';
 import { UserError } from '../../node/configFile';
 import type { CliCommand } from '../command';
@@ -17,7 +17,7 @@ export const reportCommand: CliCommand = {
     const run = await readRunRecord(positionals[0]);
     const out = values.out ?? join(run.folder, 'report.html');
     await mkdir(dirname(out), { recursive: true });
-    await writeFile(out, renderReport(run, { version, generatedAt: new Date().toISOString() }));
+    await writeFile(out, renderReport({ ...run, gradNorms: await loadGradNorms(run.folder) }, { version, generatedAt: new Date().toISOString() }));
     print(`${out}: report of ${run.configName || 'run'} ${run.id} (${run.steps.length} steps, ${run.evals.length} evaluations)`);
     return 0;
   },

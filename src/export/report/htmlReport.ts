@@ -1,9 +1,11 @@
 import type { LabConfig } from '../../config/types';
+import { GradNormGrid, clipCountText, gradNormSummary, wasClipped, type ParameterNorms } from '../../engine/train/gradNormGrid';
 import { formatShare, meanPadFraction, type EvalMetrics, type StepMetrics } from '../../engine/train/metrics';
 import type { RunInfo } from '../../protocol/runInfo';
 import { escapeHtml, htmlText } from './escape';
 import { staticHtmlPage } from './page';
 import { lineChart, type ChartSeries } from './svgChart';
+import { gradNormHeatmap } from './svgHeatmap';
 
 /** What a report shows: a run's record (any part may be missing from an interrupted run). */
 export interface ReportInput {
@@ -13,7 +15,12 @@ export interface ReportInput {
   config: LabConfig | null;
   steps: readonly StepMetrics[];
   evals: readonly EvalMetrics[];
+  /** grad_norms.jsonl: every parameter's pre-clip norm per step (absent: the section says none were recorded). */
+  gradNorms?: readonly ParameterNorms[];
 }
+
+/** The report's heatmap has at most this many step columns (each cell is an SVG rect with its title). */
+const HEATMAP_COLUMNS = 160;
 
 const COLORS = { train: '#1f6fd1', val: '#d9480f', lr: '#2b8a3e', pre: '#7048e8', post: '#e8590c', speed: '#0c8599' };
 
@@ -68,6 +75,7 @@ function facts(input: ReportInput): string {
     ['best val loss', best ? `${loss(best.val_loss)} at step ${htmlText(best.step)}` : '–'],
     ['tokens / s (mean)', typeof info?.tokens_per_sec === 'number' ? Math.round(info.tokens_per_sec).toLocaleString('en-US') : '–'],
     ['padding (mean share of target positions)', padding === null ? '–' : formatShare(padding)],
+    ['clipped steps (pre-clip norm above training.grad_clip)', escapeHtml(clipCountText(input.steps.filter(wasClipped).length, input.steps.length) ?? 'none')],
   ];
   if (info) {
     rows.push(
@@ -95,6 +103,12 @@ function charts(input: ReportInput): string {
     lineChart([series('pre-clip', COLORS.pre, (s) => s.grad_norm), series('post-clip', COLORS.post, (s) => s.grad_norm_clipped, true)], { title: 'Gradient norm', xLabel: 'step' }),
     lineChart([series('tokens / s', COLORS.speed, (s) => s.tokens_per_sec)], { title: 'Throughput (tokens / s)', xLabel: 'step' }),
   ].join('\n');
+}
+
+function gradNormSection(input: ReportInput): string {
+  const grid = new GradNormGrid(HEATMAP_COLUMNS);
+  grid.append(input.gradNorms ?? []);
+  return `${gradNormHeatmap(grid)}\n<p>${escapeHtml(gradNormSummary(grid, `run ${String(input.id)}`))}</p>`;
 }
 
 function valueText(value: unknown): string {
@@ -134,6 +148,8 @@ ${facts(input)}
 <div class="charts">
 ${charts(input)}
 </div>
+<h2>Gradient norms by layer</h2>
+${gradNormSection(input)}
 <h2>Resolved config</h2>
 ${configSection(input.config)}`;
   return staticHtmlPage(`${String(name)} ${String(input.id)} — Loss Lab report`, STYLE, body);

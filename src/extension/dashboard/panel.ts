@@ -10,6 +10,7 @@ import type { BrowserTrainerPort, BrowserTrainerRelay, RunMetricsEvent, Training
 import { explainIfUntrusted } from '../training/workspaceTrust';
 import { dashboardHtml } from './html';
 import { loadRunHistory, loadRunInfoIfPresent, runFile, runsFolderFor, type StoredRun } from '../../node/runFolder';
+import { GradNormsFeed } from './gradNormsFeed';
 import { RunStoreFollower } from './runStoreFollower';
 import { SchedulePreviewer } from './schedulePreview';
 import { SentLedger } from './sentLedger';
@@ -41,6 +42,7 @@ export class DashboardPanel implements vscode.Disposable {
   /** Follows the runs folder on disk while the webview is shown. */
   private follower: RunStoreFollower | null = null;
   private readonly sent = new SentLedger();
+  private readonly gradNorms = new GradNormsFeed((message) => this.post(message));
   private scheduleTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly previewer = new SchedulePreviewer();
   private readonly channel: MessageChannel<DashboardToHost, HostToDashboard>;
@@ -185,6 +187,7 @@ export class DashboardPanel implements vscode.Disposable {
     this.queued ??= [];
     // Runs that start while the history loads are added by runChanged and kept alongside the loaded ones.
     this.runs = new Map();
+    this.gradNorms.reset();
     const config = this.config;
     const text = config ? await readConfigText(config) : null;
     const preview = config && text !== null ? this.previewer.update(text, config.fsPath) : null;
@@ -206,6 +209,7 @@ export class DashboardPanel implements vscode.Disposable {
       backendNote: config ? this.backendNote(config, preview?.config ?? null) : null,
     });
     for (const message of queued) this.post(message);
+    for (const [runId, folder] of this.runs) this.sendGradNorms(runId, folder);
     if (runsFolder && this.ready) this.startFollowing(runsFolder, stored);
   }
 
@@ -216,6 +220,7 @@ export class DashboardPanel implements vscode.Disposable {
       runRead: (folder, info, steps, evals) => {
         this.runs.set(info.id, folder);
         for (const message of this.sent.unsent(info, steps, evals)) this.post(message);
+        this.sendGradNorms(info.id, folder);
       },
     });
   }
@@ -249,6 +254,13 @@ export class DashboardPanel implements vscode.Disposable {
     if (!this.followsRunOf(info.config_file)) return;
     this.runs.set(info.id, this.runs.get(info.id) ?? (this.runsFolder ? join(this.runsFolder, info.id) : null));
     this.post({ type: 'DidUpdateRun', info });
+    // A run that ended may have norms written after its last metrics batch was sent.
+    if (info.status !== 'running') this.sendGradNorms(info.id, this.runs.get(info.id) ?? null);
+  }
+
+  // The norms follow the metrics of the same steps (the worker writes both before it reports the step).
+  private sendGradNorms(runId: string, folder: string | null): void {
+    if (folder && this.ready) this.gradNorms.update(runId, folder);
   }
 
   private metricsReceived(event: RunMetricsEvent): void {
@@ -259,6 +271,7 @@ export class DashboardPanel implements vscode.Disposable {
       this.runChanged(info);
     }
     this.post({ type: 'DidAppendMetrics', runId: event.runId, steps: event.steps, evals: event.evals });
+    this.sendGradNorms(event.runId, this.runs.get(event.runId) ?? null);
   }
 
   private documentChanged(document: vscode.TextDocument): void {

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { metricRows, toCsv, toJsonl } from '../../export/metrics/metricsTable';
-import { readRunRecord } from '../../node/runFolder';
+import { loadGradNorms, readRunRecord } from '../../node/runFolder';
 import { renderReport } from '../../export/report/htmlReport';
 import { showRunError } from './notify';
 import { pickRun, pickRuns } from './runPicker';
@@ -78,7 +78,7 @@ export async function openReportCommand(arg: unknown, version: string): Promise<
   const out = join(run.folder, 'report.html');
   let html: string;
   try {
-    html = renderReport(await readRunRecord(run.folder), { version, generatedAt: new Date().toISOString() });
+    html = renderReport({ ...(await readRunRecord(run.folder)), gradNorms: await loadGradNorms(run.folder) }, { version, generatedAt: new Date().toISOString() });
     await writeFile(out, html);
   } catch (error) {
     await showRunError(`could not write the report of ${run.info.name} (${run.info.id})`, error);

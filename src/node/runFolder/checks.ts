@@ -79,7 +79,8 @@ const evalSchema = {
 
 const normsSchema = {
   type: 'object', required: ['step', 'norms'],
-  properties: { step: { type: 'integer', minimum: 1, maximum: 2 ** 53 - 1 }, norms: { type: 'object', maxProperties: 100_000, additionalProperties: finite } },
+  // patternProperties: removeAdditional 'all' empties a map declared with additionalProperties (every norm was dropped).
+  properties: { step: { type: 'integer', minimum: 1, maximum: 2 ** 53 - 1 }, norms: { type: 'object', maxProperties: 100_000, patternProperties: { '': finite } } },
 };
 
 let compiled: { info: ValidateFunction; step: ValidateFunction; eval: ValidateFunction; norms: ValidateFunction } | null = null;

@@ -4,9 +4,10 @@ export { RunFolderError, checkResolvedConfig, type GradNormsRecord } from './che
 export * from './checkpoints';
 export { RUN_FILES, listRunIds, listRunIdsAsync, newRunId, runFile, runsFolder, runsFolderFor } from './layout';
 export { RunLockedError, acquireLockFile, lockState, refuseIfLocked, type RunLock } from './lock';
+export { readRunTokenizer, writeRunTokenizer } from './tokenizerFile';
 export { markRunFailed, type FailedRun } from './recovery';
 export { RecordsTail, parseMetrics, type MetricsRecords } from './records';
 export {
-  loadRun, loadRunHistory, loadRunInfo, loadRunInfoIfPresent, readGradNorms, readMetrics, readRunInfo, readRunRecord, truncateRecords, type RunRecord, type StoredRun,
+  loadGradNorms, loadRun, loadRunHistory, loadRunInfo, loadRunInfoIfPresent, readGradNorms, readMetrics, readRunInfo, readRunRecord, truncateRecords, type RunRecord, type StoredRun,
 } from './reader';
 export { RunWriter, claimNewRunFolder, claimRunFolder, refuseIfHoldsRun, writeFileAtomic, type ResumeRecord, type RunInfo, type StoredRunInfo } from './writer';

@@ -122,6 +122,12 @@ export function readGradNorms(folder: string): GradNormsRecord[] {
   return parseGradNorms(readIfPresentSync(file, MAX_RECORDS_BYTES, 'gradient-norms file')?.toString('utf8') ?? '', file);
 }
 
+/** readGradNorms without blocking the caller's thread. */
+export async function loadGradNorms(folder: string): Promise<GradNormsRecord[]> {
+  const file = runFile(folder, 'gradNorms');
+  return parseGradNorms((await readIfPresent(file, MAX_RECORDS_BYTES, 'gradient-norms file'))?.toString('utf8') ?? '', file);
+}
+
 /**
  * Drops the metrics.jsonl and grad_norms.jsonl records of steps after `lastStep` (and a line torn by a crash), so a
  * resumed run re-does those steps without duplicating them; returns the metrics kept. Only the lock's holder calls this.

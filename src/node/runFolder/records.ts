@@ -48,9 +48,9 @@ export function parseMetrics(text: string, file: string, firstLine = 1): Metrics
 }
 
 /** Parses the complete lines of a grad_norms.jsonl. */
-export function parseGradNorms(text: string, file: string): GradNormsRecord[] {
+export function parseGradNorms(text: string, file: string, firstLine = 1): GradNormsRecord[] {
   const out: GradNormsRecord[] = [];
-  completeLines(text, file, 1, (value, line) => out.push(checkGradNormsRecord(value, file, line)));
+  completeLines(text, file, firstLine, (value, line) => out.push(checkGradNormsRecord(value, file, line)));
   return out;
 }
 
@@ -106,6 +106,12 @@ export class RecordsTail {
     } finally {
       await handle.close();
     }
+  }
+
+  /** The gradient-norms records appended since the last read (of a grad_norms.jsonl tail). */
+  async readGradNorms(): Promise<GradNormsRecord[]> {
+    const { text, firstLine } = await this.readText();
+    return parseGradNorms(text, this.file, firstLine);
   }
 
   /** The metrics appended since the last read. */
