@@ -113,9 +113,10 @@ function readWhole(path: string): Uint8Array {
 
 function decodeEntry(bytes: Uint8Array, key: string, files: { train: string; val: string | null }): TokenizedData {
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (buffer.length < PREFIX_BYTES || !buffer.subarray(0, MAGIC.length).equals(MAGIC)) throw new Error('is not a token cache file');
+  if (buffer.length < PREFIX_BYTES) throw new Error(`is truncated (${buffer.length} bytes, shorter than its own prefix)`);
+  if (!buffer.subarray(0, MAGIC.length).equals(MAGIC)) throw new Error('is not a token cache file');
   const headerLength = buffer.readUInt32LE(MAGIC.length);
-  if (PREFIX_BYTES + headerLength > buffer.length) throw new Error(`is truncated: ${buffer.length} bytes, its header alone needs ${PREFIX_BYTES + headerLength}`);
+  if (PREFIX_BYTES + headerLength > buffer.length) throw new Error(`is truncated (${buffer.length} bytes, its header alone needs ${PREFIX_BYTES + headerLength})`);
   const digest = createHash('sha256').update(buffer.subarray(PREFIX_BYTES)).digest();
   if (!digest.equals(buffer.subarray(MAGIC.length + 4, PREFIX_BYTES))) throw new Error('fails its sha256 check (truncated or altered)');
   const header = JSON.parse(buffer.toString('utf8', PREFIX_BYTES, PREFIX_BYTES + headerLength)) as Header;

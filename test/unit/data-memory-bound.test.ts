@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { tempDir } from '../support/cli';
+import { measuredTrain } from '../support/memoryMeasure';
+
+const MiB = 1024 ** 2;
+/** Issue 16's bound for a 40 MB corpus with a small model (before the compact ids and the cache it peaked at 1.5 GB). */
+const BOUND_BYTES = 600 * MiB;
+const CORPUS_BYTES = 40_000_000;
+
+/** A deterministic 40 MB text of made-up words on lines of 5–14 words, some upper-cased (about 50 distinct characters). */
+function corpus(): string {
+  let state = 12345;
+  const random = (): number => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  const syllables = ['ka', 'lo', 'mi', 'ne', 'ru', 'sa', 'te', 'vi', 'do', 'pe', 'qu', 'zo', 'an', 'el', 'is', 'or', 'ux', 'th', 'sh', 'ch'];
+  const words = Array.from({ length: 3000 }, (_, i) => Array.from({ length: 1 + (i % 4) }, () => syllables[Math.floor(random() * syllables.length)]).join(''));
+  const lines: string[] = [];
+  for (let size = 0; size < CORPUS_BYTES;) {
+    let line = Array.from({ length: 5 + Math.floor(random() * 10) }, () => words[Math.floor(words.length * random() ** 3)]).join(' ');
+    line = `${random() < 0.05 ? line.toUpperCase() : line}${random() < 0.5 ? '.' : ','}\n`;
+    lines.push(line);
+    size += line.length;
+  }
+  return lines.join('');
+}
+
+describe('a 40 MB character corpus in bounded memory', () => {
+  const dir = tempDir('losslab-40mb-');
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it(`trains with a peak resident set under ${BOUND_BYTES / MiB} MiB, first tokenizing it and then from the token cache`, () => {
+    writeFileSync(join(dir, 'corpus.txt'), corpus());
+    const configFile = join(dir, 'big.lab.yaml');
+    writeFileSync(configFile, [
+      'name: big', 'seed: 1', 'backend: cpu', 'model: { kind: gpt, d_model: 32, n_layers: 2, n_heads: 4, d_ff: 128, context: 64 }',
+      'data: { train: corpus.txt, val_fraction: 0.1, vocab: char }', 'training: { steps: 2, batch_size: 8, eval_interval: 2, eval_steps: 2 }', '',
+    ].join('\n'));
+    const first = measuredTrain(configFile, []);
+    assert.equal(first.code, 0, first.stderr);
+    assert.deepEqual(readdirSync(join(dir, '.losslab', 'cache')).filter((n) => n.endsWith('.tokens')).length, 1);
+    const cached = measuredTrain(configFile, []);
+    assert.equal(cached.code, 0, cached.stderr);
+    for (const [what, run] of [['tokenizing', first], ['from the cache', cached]] as const) {
+      assert.ok(run.peakBytes <= BOUND_BYTES, `${what}: peak ${(run.peakBytes / MiB).toFixed(0)} MiB > ${BOUND_BYTES / MiB} MiB`);
+    }
+    // The cache holds no text: a run from it needs less than the one that read and tokenized the text.
+    assert.ok(cached.peakBytes < first.peakBytes, `cached peak ${(cached.peakBytes / MiB).toFixed(0)} MiB, first ${(first.peakBytes / MiB).toFixed(0)} MiB`);
+  });
+});
