@@ -9,6 +9,7 @@ import { generateCommand } from './commands/generate';
 import { reportCommand } from './commands/report';
 import { scheduleCommand } from './commands/schedule';
 import { trainCommand } from './commands/train';
+import { tokenizeCommand } from './commands/tokenize';
 import { validateCommand } from './commands/validate';
 import { fileSystemUserError } from './fsErrors';
 
@@ -24,6 +25,7 @@ const COMMANDS: readonly CliCommand[] = [
   findLrCommand,
   exportTorchCommand,
   checkCommand,
+  tokenizeCommand,
 ];
 
 const USAGE = [

@@ -70,7 +70,8 @@ function checkData(input: CrossCheckInput): Problem[] {
 function checkVocabSize({ config, given, valid }: CrossCheckInput): Problem[] {
   if (!valid('data.vocab')) return [];
   const { vocab } = config.data;
-  if (vocab === 'bpe' && !given('data.vocab_size')) {
+  // valid but not given: absent (a present, out-of-range value has its own schema error).
+  if (vocab === 'bpe' && !given('data.vocab_size') && valid('data.vocab_size')) {
     return [problem('data.vocab', 'error', 'vocab: bpe needs data.vocab_size, the number of tokens to learn (260 to 65536, e.g. 4096).')];
   }
   if (vocab !== 'bpe' && given('data.vocab_size')) {

@@ -6,6 +6,7 @@ import { dataFileDiagnostics } from '../../node/dataFiles';
 import { loadConfigData } from '../../node/preparedData';
 import type { PreparedData } from '../../engine/data/prepare';
 import { dataFacts, estimateRun, fitsBudget, formatMemory, keyPosition, largestParts, memoryBudget } from '../../node/memoryCheck';
+import { formatTokenizerFacts, tokenizerFacts } from '../../node/tokenizerFacts';
 import { userFacing } from '../../node/userFacing';
 import type { LabConfig } from '../../config/types';
 import type { CliCommand } from '../command';
@@ -42,6 +43,7 @@ async function memoryLines(config: LabConfig, source: string, file: string): Pro
   const budget = memoryBudget(config);
   const lines = [
     `vocabulary: ${facts.vocabSize.toLocaleString('en-US')} tokens (${config.data.vocab}), ${facts.dataTokens.toLocaleString('en-US')} tokens of data`,
+    formatTokenizerFacts(tokenizerFacts(config, data)),
     `estimated peak memory: ${formatMemory(estimate.peakBytes)} (largest: ${largestParts(estimate)})`,
   ];
   const warnings: string[] = [];
@@ -66,7 +68,7 @@ async function loadData(config: LabConfig, source: string, file: string): Promis
     return await userFacing(async () => loadConfigData(config, file, (notice) => process.stderr.write(`${file}: note: ${notice}\n`)));
   } catch (error) {
     if (!(error instanceof UserError)) throw error;
-    const key = config.data.val !== null && error.message.includes(config.data.val) ? 'data.val' : 'data.train';
+    const key = error.message.includes('data.vocab_size is') ? 'data.vocab_size' : config.data.val !== null && error.message.includes(config.data.val) ? 'data.val' : 'data.train';
     const at = keyPosition(source, file, key);
     throw new UserError(`${file}:${at.line}:${at.column}: error: ${key}: ${error.message}`);
   }

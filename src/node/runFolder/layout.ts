@@ -10,6 +10,7 @@ export const RUN_FILES = {
   config: 'config.json',
   configSource: 'config.source.txt',
   vocab: 'vocab.json',
+  tokenizer: 'tokenizer.json',
   lock: 'run.lock',
   checkpoints: 'checkpoints',
   finalCheckpoint: 'checkpoints/final.safetensors',
