@@ -1,3 +1,4 @@
+import { parameterRow, type ParameterNorms } from '../../engine/train/gradNormGrid';
 import type { EvalMetrics, StepMetrics } from '../../engine/train/metrics';
 
 /** The columns of an export, in this order in every file. */
@@ -9,7 +10,13 @@ export const METRIC_COLUMNS = [
 export type MetricColumn = (typeof METRIC_COLUMNS)[number];
 
 /** One (run, step): null where the run recorded nothing (no evaluation at that step, or an evaluation only). */
-export type MetricRow = { [K in MetricColumn]: K extends 'run_id' | 'config_name' ? string : K extends 'step' ? number : number | null };
+export type MetricRow = { [K in MetricColumn]: K extends 'run_id' | 'config_name' ? string : K extends 'step' ? number : number | null } & {
+  /** The step's pre-clip norm of each parameter (grad_norms.jsonl), when the export asks for them. */
+  grad_norms?: Record<string, number>;
+};
+
+/** The column of a parameter's pre-clip gradient norm, e.g. "grad_norm:transformer.wte.weight". */
+export const gradNormColumn = (parameter: string): string => `grad_norm:${parameter}`;
 
 /** The metrics of one run, as export input. */
 export interface RunMetrics {
@@ -17,6 +24,8 @@ export interface RunMetrics {
   configName: string;
   steps: readonly StepMetrics[];
   evals: readonly EvalMetrics[];
+  /** Per-parameter norms to export as columns (only when asked for: the file grows by a column per parameter). */
+  gradNorms?: readonly ParameterNorms[];
 }
 
 /**
@@ -41,6 +50,7 @@ export function metricRows(runs: readonly RunMetrics[]): MetricRow[] {
         tokens: s.tokens, tokens_per_sec: s.tokens_per_sec, time_ms: s.time_ms, pad_fraction: s.pad_fraction ?? null });
     }
     for (const e of run.evals) row(e.step).val_loss = e.val_loss;
+    for (const record of run.gradNorms ?? []) row(record.step).grad_norms = { ...record.norms };
     rows.push(...[...byStep.values()].sort((a, b) => a.step - b.step));
   }
   return rows;
@@ -53,13 +63,34 @@ function csvField(value: string | number | null): string {
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-/** A header line and one line per row, `\n`-terminated; numbers in JavaScript's shortest round-trip form, nulls empty. */
+/** Every parameter the rows hold a norm of, in layer order (embeddings, each layer, the output): the extra columns. */
+export function gradNormParameters(rows: readonly MetricRow[]): string[] {
+  const seen = new Map<string, number>();
+  for (const row of rows) for (const name of Object.keys(row.grad_norms ?? {})) if (!seen.has(name)) seen.set(name, seen.size);
+  return [...seen.keys()].sort((a, b) => {
+    const [x, y] = [parameterRow(a).order, parameterRow(b).order];
+    return x[0] - y[0] || x[1] - y[1] || (seen.get(a) as number) - (seen.get(b) as number);
+  });
+}
+
+/** A row's cells: the metric columns, then a norm column per parameter (null where the step recorded none). */
+function cells(row: MetricRow, parameters: readonly string[]): [string, string | number | null][] {
+  return [...METRIC_COLUMNS.map((c) => [c, row[c]] as [string, string | number | null]), ...parameters.map((p) => [gradNormColumn(p), row.grad_norms?.[p] ?? null] as [string, number | null])];
+}
+
+/**
+ * A header line and one line per row, `\n`-terminated; numbers in JavaScript's shortest round-trip form, nulls empty.
+ * Rows with per-parameter norms add a `grad_norm:<parameter>` column each, after the metric columns.
+ */
 export function toCsv(rows: readonly MetricRow[]): string {
-  const lines = [METRIC_COLUMNS.join(','), ...rows.map((r) => METRIC_COLUMNS.map((c) => csvField(r[c])).join(','))];
+  const parameters = gradNormParameters(rows);
+  const header = [...METRIC_COLUMNS, ...parameters.map(gradNormColumn)].map(csvField).join(',');
+  const lines = [header, ...rows.map((r) => cells(r, parameters).map(([, value]) => csvField(value)).join(','))];
   return `${lines.join('\n')}\n`;
 }
 
-/** One JSON object per row with the columns in order (nulls kept, so every line has every key). */
+/** One JSON object per row with the columns in order (nulls kept, so every line has every key), norm columns as in CSV. */
 export function toJsonl(rows: readonly MetricRow[]): string {
-  return rows.map((r) => `${JSON.stringify(Object.fromEntries(METRIC_COLUMNS.map((c) => [c, r[c]])))}\n`).join('');
+  const parameters = gradNormParameters(rows);
+  return rows.map((r) => `${JSON.stringify(Object.fromEntries(cells(r, parameters)))}\n`).join('');
 }

@@ -7,6 +7,7 @@ const RIGHT = 80;
 const TOP = 30;
 const BOTTOM = 40;
 const ROW = 12;
+const SCALE_BANDS = 24;
 
 /**
  * The per-parameter gradient norms as an inline SVG heatmap (no scripts, no external references): a row per
@@ -52,9 +53,9 @@ export function gradNormHeatmap(grid: GradNormGrid, options: { width?: number; t
   });
   parts.push(`<text x="${LEFT + plotWidth / 2}" y="${height - 6}" text-anchor="middle" class="axis-label">step</text>`);
   const scaleX = width - RIGHT + 10;
-  const stops = [0, 0.25, 0.5, 0.75, 1].map((t) => `<stop offset="${t}" stop-color="${heatColor(1 - t)}"/>`).join('');
-  parts.push(`<defs><linearGradient id="heat-scale" x1="0" x2="0" y1="0" y2="1">${stops}</linearGradient></defs>`);
-  parts.push(`<rect x="${scaleX}" y="${TOP}" width="10" height="${bottom - TOP}" fill="url(#heat-scale)"/>`);
+  // The scale in bands, not a gradient: a url(#id) reference is one thing the report's readers need not trust.
+  const band = (bottom - TOP) / SCALE_BANDS;
+  for (let i = 0; i < SCALE_BANDS; i++) parts.push(`<rect x="${scaleX}" y="${(TOP + i * band).toFixed(2)}" width="10" height="${(band + 0.3).toFixed(2)}" fill="${heatColor(1 - i / (SCALE_BANDS - 1))}"/>`);
   parts.push(`<text x="${scaleX + 14}" y="${TOP}" dy="0.8em" class="tick">${formatNorm(10 ** range.max)}</text>`);
   parts.push(`<text x="${scaleX + 14}" y="${bottom}" class="tick">${formatNorm(10 ** range.min)}</text>`);
   parts.push('</svg>');
