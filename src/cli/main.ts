@@ -8,6 +8,7 @@ import { findLrCommand } from './commands/findLr';
 import { generateCommand } from './commands/generate';
 import { reportCommand } from './commands/report';
 import { scheduleCommand } from './commands/schedule';
+import { sweepCommand } from './commands/sweep';
 import { trainCommand } from './commands/train';
 import { tokenizeCommand } from './commands/tokenize';
 import { validateCommand } from './commands/validate';
@@ -24,6 +25,7 @@ const COMMANDS: readonly CliCommand[] = [
   reportCommand,
   findLrCommand,
   exportTorchCommand,
+  sweepCommand,
   checkCommand,
   tokenizeCommand,
 ];

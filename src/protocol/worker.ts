@@ -1,6 +1,6 @@
 import type { BackendChoice } from '../config/types';
 import type { EvalMetrics, NonFiniteReport, StepMetrics } from '../engine/train/metrics';
-import type { AdapterSummary, GpuFailure, RunInfo } from './runInfo';
+import type { AdapterSummary, GpuFailure, RunInfo, RunSweepTag } from './runInfo';
 
 // Host → training worker. Requests are imperative.
 
@@ -19,6 +19,10 @@ export interface StartRun {
   resumeFrom?: string;
   /** Why this run must not use WebGPU (losslab.trainingLocation is cpu, or its GPU failed): it trains on a CPU-path backend. */
   withoutGpu?: string;
+  /** Set when a sweep trains the run: run.json names it, and trials of one config may train at once. */
+  sweep?: RunSweepTag;
+  /** Stop cleanly after this step, leaving the run resumable (a sweep's early stopping). */
+  stopAfterStep?: number;
 }
 
 /** Stop a run after the step in progress (honoured within a second). */

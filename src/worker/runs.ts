@@ -49,22 +49,24 @@ export class WorkerRuns {
 
   async start(request: StartRun): Promise<void> {
     const configFile = resolve(request.configFile);
-    const busy = this.byConfig.get(configFile);
+    // Trials of one sweep train the same config at once; other runs of a config train one at a time.
+    const key = request.sweep ? `${configFile}\u0000sweep ${request.sweep.id} trial ${request.sweep.trial}` : configFile;
+    const busy = this.byConfig.get(key);
     if (busy) {
       const which = busy.runId ? `run ${busy.runId}` : 'its run is starting';
       this.send({ type: 'DidFail', requestId: request.requestId, runId: null, message: `${configFile} is already training (${which}); stop it before training it again` });
       return;
     }
     const run: ActiveRun = { configFile, runId: null, info: null, session: null, stopRequested: false, pendingSteps: [], flushTimer: null, lastFlush: 0 };
-    this.byConfig.set(configFile, run);
+    this.byConfig.set(key, run);
     try {
       const backend = await this.backendFor(request);
       const observer = this.observe(run, request.requestId, request.resumeFrom ? null : this.options.gpuFaultAfterStep ?? null);
-      const { overrides, outDir, resumeFrom, withoutGpu } = request;
+      const { overrides, outDir, resumeFrom, withoutGpu, sweep, stopAfterStep } = request;
       const version = this.options.version;
       const session = resumeFrom
-        ? await resumeSession({ runDir: resumeFrom, configFile, overrides, backend, version, withoutGpu }, observer)
-        : await startSession({ configFile, overrides, backend, outDir, version, withoutGpu }, observer);
+        ? await resumeSession({ runDir: resumeFrom, configFile, overrides, backend, version, withoutGpu, sweep, stopAfterStep }, observer)
+        : await startSession({ configFile, overrides, backend, outDir, version, withoutGpu, sweep, stopAfterStep }, observer);
       run.session = session;
       if (run.stopRequested) session.run.stop();
       await session.done;
@@ -81,7 +83,7 @@ export class WorkerRuns {
       this.send({ type: 'DidFail', requestId: run.runId ? null : request.requestId, runId: run.runId, message: userMessage(error) });
     } finally {
       if (run.flushTimer) clearTimeout(run.flushTimer);
-      this.byConfig.delete(configFile);
+      this.byConfig.delete(key);
       if (run.runId) this.byId.delete(run.runId);
     }
   }

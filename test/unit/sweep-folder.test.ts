@@ -13,7 +13,7 @@ function summary(id: string, base: string): SweepSummary {
   return {
     version: 1, sweep_id: id, config: 'tiny.lab.yaml', config_name: 'tiny', method: 'grid', metric: 'val_loss',
     parameters: { 'optimizer.lr': [0.001, 0.01], 'schedule.warmup_steps': [0, 5] }, seed: 1, status: 'running',
-    started: '2026-01-01T00:00:00.000Z', finished: null, parallel: 1, early_stop: null, message: null,
+    started: '2026-01-01T00:00:00.000Z', finished: null, parallel: 1, early_stop: null, message: null, overrides: { 'training.steps': 10 },
     trials: [
       { index: 0, run_id: 'r0', run_dir: relativeToBase(folder, join(base, '.losslab', 'runs', 'tiny', 'r0')), values: { 'optimizer.lr': 0.001, 'schedule.warmup_steps': 0 }, metric: 2.5, status: 'finished', step: 10 },
       { index: 1, run_id: '', run_dir: '', values: { 'optimizer.lr': 0.001, 'schedule.warmup_steps': 5 }, metric: null, status: 'pending', step: 0 },

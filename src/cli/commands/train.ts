@@ -10,6 +10,10 @@ import type { CliCommand } from '../command';
 import { overridesOf, singleConfig } from '../overrides';
 import { quoteArg } from '../../node/shellWords';
 import { Progress, backendLines } from '../progress';
+import { plannedTrials } from '../../config/sweepTrials';
+import type { RunSweepTag } from '../../protocol/runInfo';
+import { sweepBlockOf } from '../../node/sweep';
+import { readSweep } from '../../node/sweepFolder';
 
 export const trainCommand: CliCommand = {
   name: 'train',
@@ -26,6 +30,8 @@ export const trainCommand: CliCommand = {
     ['--dump-batches F.safetensors', 'write every batch the run used to F'],
     ['--resume RUN_DIR', 'continue RUN_DIR from its newest complete checkpoint'],
     ['--max-memory SIZE', 'refuse a run estimated to need more (e.g. 2G, 800M; default: three quarters of the free memory)'],
+    ['--stop-after STEP', 'stop cleanly after STEP, as Ctrl-C would; --resume continues the run'],
+    ['--sweep SWEEP_DIR --trial N', 'train trial N of a sweep (what losslab sweep runs): its values from sweep.json, recorded in run.json'],
     ['-q, --quiet', 'print nothing but errors'],
     ['--verbose', 'also print why the backend was chosen and the GPU adapter'],
   ],
@@ -37,7 +43,7 @@ export const trainCommand: CliCommand = {
         steps: { type: 'string' }, set: { type: 'string', multiple: true }, backend: { type: 'string' }, out: { type: 'string' },
         metrics: { type: 'string' }, 'init-from': { type: 'string' }, 'save-init': { type: 'string' },
         'dump-batches': { type: 'string' }, quiet: { type: 'boolean', short: 'q' }, resume: { type: 'string' }, verbose: { type: 'boolean' },
-        'max-memory': { type: 'string' },
+        'max-memory': { type: 'string' }, 'stop-after': { type: 'string' }, sweep: { type: 'string' }, trial: { type: 'string' },
       },
     });
     const configFile = singleConfig('train', positionals);
@@ -62,8 +68,10 @@ export const trainCommand: CliCommand = {
     for (const signal of STOP_SIGNALS) process.on(signal, onStopSignal);
     const fault = values.resume === undefined ? gpuFaultFromEnv(process.env.LOSSLAB_TEST_GPU_FAULT) : null;
     const maxMemoryBytes = values['max-memory'] === undefined ? undefined : parseMemorySize(values['max-memory']);
+    const trial = sweepTrialOf(values.sweep, values.trial);
     const common = {
-      configFile, overrides: overridesOf(values.steps, values.set), backend: backend as BackendChoice | undefined, metricsFile: values.metrics, maxMemoryBytes, version,
+      configFile, overrides: { ...overridesOf(values.steps, values.set), ...trial?.overrides }, backend: backend as BackendChoice | undefined, metricsFile: values.metrics, maxMemoryBytes, version,
+      sweep: trial?.tag, stopAfterStep: values['stop-after'] === undefined ? undefined : stepNumber('--stop-after', values['stop-after']),
     };
     const observer: SessionObserver = {
       onStart: (info, loaded, folder) => {
@@ -72,6 +80,8 @@ export const trainCommand: CliCommand = {
         for (const line of backendLines(info, Boolean(values.verbose))) progress.message(line);
         progress.message(`run folder: ${folder}`);
         if (values.resume !== undefined) progress.message(`resuming from the checkpoint of step ${info.steps_completed}`);
+        const sweep = trial ? null : sweepBlockOf(loaded);
+        if (sweep) progress.message(`the config has a sweep block: this run trains the values written in the config; losslab sweep ${quoteArg(configFile)} trains its ${plannedTrials(sweep)} trials`);
       },
       onStep: (m) => {
         progress?.step(m);
@@ -111,6 +121,23 @@ export const trainCommand: CliCommand = {
     return status === 'stopped' && stopSignal !== null ? 128 + osConstants.signals[stopSignal] : 1;
   },
 };
+
+/** `--sweep DIR --trial N`: the trial's values from sweep.json as overrides, and run.json's sweep tag. */
+function sweepTrialOf(folder: string | undefined, index: string | undefined): { overrides: Record<string, unknown>; tag: RunSweepTag } | null {
+  if (folder === undefined && index === undefined) return null;
+  if (folder === undefined || index === undefined) throw new UserError('--sweep SWEEP_DIR and --trial N go together: they train trial N of that sweep');
+  const summary = readSweep(folder);
+  const n = Number(index);
+  const trial = summary.trials.find((t) => t.index === n);
+  if (!trial) throw new UserError(`--trial ${index}: ${folder} has trials 0 to ${summary.trials.length - 1}`);
+  return { overrides: { ...summary.overrides, ...trial.values }, tag: { id: summary.sweep_id, trial: n, values: trial.values } };
+}
+
+function stepNumber(flag: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new UserError(`${flag} ${text}: expected a whole number ≥ 1`);
+  return n;
+}
 
 /** Signals that ask a training run to stop cleanly: Ctrl-C, kill's default, and a closed terminal. */
 const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];

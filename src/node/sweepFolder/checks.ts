@@ -26,6 +26,8 @@ export interface SweepTrial {
   status: TrialStatus;
   /** Optimizer steps completed. */
   step: number;
+  /** Why the trial failed or was pruned, in one sentence (absent or null otherwise). */
+  message?: string | null;
 }
 
 export interface SweepBest {
@@ -56,6 +58,8 @@ export interface SweepSummary {
   early_stop: { at_step: number; keep: number; decided: boolean } | null;
   /** Why the sweep stopped or failed, in one sentence; null otherwise. */
   message: string | null;
+  /** Overrides every trial shares besides its values (e.g. training.steps from --steps). */
+  overrides: Record<string, SweepValue>;
   trials: SweepTrial[];
   best: SweepBest | null;
 }
@@ -88,12 +92,14 @@ const summarySchema = {
       properties: { at_step: count, keep: { type: 'number', exclusiveMinimum: 0, maximum: 1 }, decided: { type: 'boolean' } },
     }),
     message: nullable(text()),
+    overrides: values,
     trials: {
       type: 'array', maxItems: 100_000,
       items: {
         type: 'object', required: ['index', 'run_id', 'run_dir', 'values', 'metric', 'status', 'step'],
         properties: {
           index: count, run_id: text(200), run_dir: text(), values, metric: nullable({ type: 'number' }), status: { enum: TRIAL_STATUSES }, step: count,
+          message: nullable(text()),
         },
       },
     },
@@ -125,5 +131,5 @@ export function checkSweepSummary(value: unknown, file: string): SweepSummary {
     throw new RunFolderError(file, null, `was written by a newer Loss Lab (format version ${value.version}; this one reads ${SWEEP_FORMAT_VERSION})`);
   }
   if (!compiled(value)) throw new RunFolderError(file, null, `is not a valid sweep.json: ${describe(compiled.errors?.[0], value)}`);
-  return { finished: null, parallel: 1, early_stop: null, message: null, ...value } as unknown as SweepSummary;
+  return { finished: null, parallel: 1, early_stop: null, message: null, overrides: {}, ...value } as unknown as SweepSummary;
 }
