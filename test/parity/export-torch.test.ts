@@ -76,6 +76,9 @@ const PAIRS_TSV = Array.from({ length: 70 }, (_, i) => {
 }).join('\n');
 const PAIRS_JSONL = Array.from({ length: 60 }, (_, i) => JSON.stringify({ source: `ab${'c'.repeat(i % 7)}é`, target: `${'x'.repeat(1 + (i % 5))}ü` })).join('\n');
 
+// Prose for subword vocabularies: contractions, digits, other scripts, whitespace runs, NEL (whitespace to Hugging Face's pre-tokenizer).
+const PROSE = Array.from({ length: 40 }, (_, i) => `${i % 3 === 0 ? '  ' : ''}It's ${i * 37} o'clock; they'll've gone — Grüße, 世界!\u0085Don't   stop.\n${i % 5 === 0 ? '\n\n' : ''}`).join('');
+
 interface Scenario {
   name: string;
   files: Record<string, string>;
@@ -121,6 +124,16 @@ data: { train: pairs.jsonl, vocab: char, shuffle: false }
 optimizer: { name: adam, lr: 0.002, betas: [0.8, 0.95] }
 schedule: { warmup_steps: 2, decay: exponential, gamma: 0.9, min_lr: 0.0008 }
 training: { steps: 20, batch_size: 3, grad_accumulation: 3, grad_clip: 2.0, eval_interval: 0 }` },
+  { name: 'gpt random windows, bpe vocabulary (tokenizer.json encoded in Python) · adamw · evaluation', ddp: true, files: { 'prose.txt': PROSE }, yaml: `
+${gpt()}
+data: { train: prose.txt, vocab: bpe, vocab_size: 300, val_fraction: 0.2 }
+optimizer: { name: adamw, lr: 0.01 }
+training: { steps: 20, batch_size: 4, grad_clip: 1.0, eval_interval: 10, eval_steps: 2 }` },
+  { name: 'gpt lines, gpt2 vocabulary (50 261 ids) · adam', ddp: false, files: { 'lines.txt': PROSE }, yaml: `
+${gpt()}
+data: { train: lines.txt, vocab: gpt2, sequences: lines }
+optimizer: { name: adam, lr: 0.01 }
+training: { steps: 20, batch_size: 3, eval_interval: 10, eval_steps: 1 }` },
 ];
 
 describe('losslab export-torch: train.py reproduces the run in PyTorch', () => {

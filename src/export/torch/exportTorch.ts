@@ -2,6 +2,7 @@ import { copyFile, mkdir, realpath, writeFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { LabConfig } from '../../config/types';
 import { CpuBackend } from '../../engine/backends/cpu';
+import { BpeVocabulary } from '../../engine/data/bpe/bpeVocabulary';
 import { createModel } from '../../engine/nn';
 import { loadWeights, readWeights } from '../../engine/train/weights';
 import { UserError, loadConfigFile } from '../../node/configFile';
@@ -59,11 +60,13 @@ export async function exportTorch(options: TorchExportOptions): Promise<TorchExp
   };
   await writeFile(join(folder, 'config.json'), `${JSON.stringify(exported, null, 2)}\n`);
   await writeFile(join(folder, 'vocab.json'), `${JSON.stringify(data.vocab.toJSON())}\n`);
+  const tokenizer = data.vocab instanceof BpeVocabulary ? ['tokenizer.json'] : [];
+  if (tokenizer.length > 0) await writeFile(join(folder, 'tokenizer.json'), `${JSON.stringify((data.vocab as BpeVocabulary).tokenizerJson())}\n`);
   await writeWeightsFile(join(folder, 'init.safetensors'), await readWeights(model.params), { kind: 'initial weights', config: config.name });
   await writeFile(join(folder, 'train.py'), torchTrainScript(config.name), { mode: 0o755 });
   return {
     folder, config, parameters: model.params.count, warnings: torchWarnings(config),
-    files: ['train.py', 'config.json', 'vocab.json', 'init.safetensors', ...dataFiles.map((f) => f.to)],
+    files: ['train.py', 'config.json', 'vocab.json', ...tokenizer, 'init.safetensors', ...dataFiles.map((f) => f.to)],
   };
 }
 

@@ -9,15 +9,18 @@ WINDOW_STREAM, PERMUTATION_STREAM, EVAL_SEED_OFFSET = 0xDA7A, 0xDA7B, 0x5EED
 
 
 class Vocabulary:
-    """vocab.json: ids 0-3 are <pad> <bos> <eos> <unk>; bytes, characters or words follow."""
+    """vocab.json: ids 0-3 are <pad> <bos> <eos> <unk>; bytes, characters or words follow (bpe, gpt2: tokenizer.json)."""
 
-    def __init__(self, spec):
+    def __init__(self, spec, folder):
         self.kind = spec["kind"]
+        self.bpe = BytePairEncoding(os.path.join(folder, "tokenizer.json")) if self.kind in ("bpe", "gpt2") else None
         symbols = spec.get("symbols", [])
         self.ids = {symbol: FIRST_SYMBOL_ID + i for i, symbol in enumerate(symbols)}
-        self.size = FIRST_SYMBOL_ID + (256 if self.kind == "byte" else len(symbols))
+        self.size = self.bpe.size if self.bpe else FIRST_SYMBOL_ID + (256 if self.kind == "byte" else len(symbols))
 
     def encode(self, text):
+        if self.bpe:
+            return self.bpe.encode(text)
         if self.kind == "byte":
             return [b + FIRST_SYMBOL_ID for b in text.encode("utf-8")]
         pieces = list(text) if self.kind == "char" else [w for w in SPACES.split(text) if w]

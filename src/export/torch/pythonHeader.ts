@@ -3,8 +3,9 @@ export const PYTHON_HEADER = String.raw`#!/usr/bin/env python3
 """Loss Lab run "{name}", exported for PyTorch: trains the same model on the same batches with the same
 optimizer, gradient clipping and learning-rate schedule as losslab train, and writes the same metrics lines.
 
-Beside this script: config.json (the resolved Loss Lab config; data paths are relative to it), vocab.json,
-init.safetensors (the initial weights by state-dict name) and data/ (the dataset files).
+Beside this script: config.json (the resolved Loss Lab config; data paths are relative to it), vocab.json (and for
+bpe and gpt2 vocabularies tokenizer.json, Hugging Face's format), init.safetensors (the initial weights by state-dict
+name) and data/ (the dataset files).
 
   python3 train.py [--max-steps N] [--metrics FILE] [--save FILE] [--device auto|cpu|cuda]
   torchrun --nproc_per_node N --rdzv_backend c10d --rdzv_endpoint localhost:0 --redirects 1 --tee 1 train.py [...]
@@ -24,6 +25,7 @@ import re
 import struct
 import sys
 import time
+import unicodedata
 
 import torch
 import torch.distributed as dist

@@ -117,7 +117,7 @@ def main(argv):
     with open(args.config, encoding="utf-8") as handle:
         cfg = json.load(handle)
     with open(args.vocab, encoding="utf-8") as handle:
-        vocab = Vocabulary(json.load(handle))
+        vocab = Vocabulary(json.load(handle), os.path.dirname(os.path.abspath(args.vocab)))
     place = Distributed(args.device)
     train_cfg, m, d = cfg["training"], cfg["model"], cfg["data"]
     if train_cfg["batch_size"] < place.world:
