@@ -24,6 +24,8 @@ test('run a notebook config cell and read its rendered chart summary', { timeout
     assert.match(summary, /^finished 30\/30 steps · final loss \d+\.\d{4} \(validation \d+\.\d{4}\) · [\d,]+ tokens\/s · backend \w+/);
     assert.match(await output.text('notebook-summary-loss') ?? '', /^Loss: train \S+ at step 30/);
     assert.match(await output.text('notebook-summary-grad-norm') ?? '', /Clip threshold 1\.000/);
+    // The finished output adds the per-parameter norms of grad_norms.jsonl as the layer heatmap, with its summary.
+    await output.waitForText('notebook-summary-grad-layers', /^Gradient norms by layer, ui-tiny: 16 parameters over 30 steps\. Largest pre-clip norm: \S+, \S+ at step \d+/, 30_000);
     lap('run finished');
   });
 });

@@ -1,8 +1,10 @@
 // One output: a compare legend, the summary line(s) and three charts (loss, learning rate, gradient norm) drawn with
 // the dashboard's chart code. A live output keeps growing as the host sends new points.
+import { GradNormGrid, formatNorm, fromGradNormColumns, gradNormSummary } from '../../src/engine/train/gradNormGrid';
 import type { StepMetrics } from '../../src/engine/train/metrics';
 import type { OutputRun, RunOutputData, RunSeries, RunSummary } from '../../src/extension/notebook/outputData';
 import { summaryLine } from '../../src/extension/notebook/summaryText';
+import { HeatmapChart } from '../charts/heatmapChart';
 import { MetricChart, type DrawnLine } from '../charts/metricChart';
 import { RunLines, type ChartKind, type SeriesSettings } from '../charts/series';
 import { gradientNormSummary, learningRateSummary, lossSummary, runLatest } from '../charts/summary';
@@ -60,7 +62,39 @@ export class RunView {
       this.charts.set(kind, { chart: new MetricChart(canvas, { xAxis: 'step', log: false, theme: this.theme }), summary });
     }
     element.append(grid);
+    const single = data.kind === 'run' ? data.runs[0] : undefined;
+    if (single?.gradNorms) element.append(this.gradNormCard(single.name, single.gradNorms));
     this.redraw();
+  }
+
+  // A finished run's per-parameter norms as the dashboard's heatmap, the cell under the pointer in the canvas's tooltip.
+  private gradNormCard(name: string, columns: NonNullable<OutputRun['gradNorms']>): HTMLElement {
+    const document = this.element.ownerDocument;
+    const grid = new GradNormGrid();
+    grid.append(fromGradNormColumns(columns));
+    const card = document.createElement('section');
+    card.className = 'losslab-chart losslab-heatmap';
+    card.dataset.chart = 'grad-layers';
+    const heading = document.createElement('h4');
+    heading.textContent = 'Gradient norms by layer';
+    const box = document.createElement('div');
+    const canvas = document.createElement('canvas');
+    canvas.setAttribute('role', 'img');
+    canvas.setAttribute('aria-label', 'Gradient norms by layer chart');
+    box.append(canvas);
+    const summary = document.createElement('p');
+    summary.className = 'losslab-chart-summary';
+    summary.dataset.testid = 'notebook-summary-grad-layers';
+    summary.textContent = gradNormSummary(grid, name);
+    card.append(heading, box, summary);
+    const chart = new HeatmapChart(canvas, this.theme, 300);
+    requestAnimationFrame(() => chart.draw(grid));
+    canvas.addEventListener('mousemove', (event) => {
+      const cell = chart.cellAt(event.offsetX, event.offsetY);
+      const steps = cell && (cell.column.firstStep === cell.column.lastStep ? `step ${cell.column.firstStep}` : `steps ${cell.column.firstStep}–${cell.column.lastStep}`);
+      canvas.title = cell ? `${cell.parameter.name}, ${steps}: ${Number.isFinite(cell.value) ? formatNorm(cell.value) : '–'}` : '';
+    });
+    return card;
   }
 
   /** The run ids this view shows live (a subscribe goes out for each). */

@@ -8,4 +8,5 @@ export const NOTEBOOK_CSS = `
 .losslab-chart h4 { margin: 0 0 4px; font-weight: 600; font-size: 12px; color: var(--vscode-descriptionForeground); }
 .losslab-canvas-box { position: relative; height: 170px; }
 .losslab-chart-summary { margin: 4px 0 0; font-size: 11px; color: var(--vscode-descriptionForeground); }
+.losslab-heatmap { margin-top: 10px; }
 `;

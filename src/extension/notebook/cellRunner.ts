@@ -3,10 +3,14 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
 import * as vscode from 'vscode';
+import { poolGradNorms, toGradNormColumns } from '../../engine/train/gradNormGrid';
+import { loadGradNorms } from '../../node/runFolder';
 import type { RunInfo } from '../../protocol/runInfo';
+import { log } from '../log';
 import type { RunMetricsEvent, TrainingEvents } from '../training/events';
 import { resolveCellConfig, type CellProblem } from './cellConfig';
 import { LiveRun } from './liveRun';
+import { MAX_STORED_GRAD_NORM_STEPS } from './outputData';
 import { errorOutput, runOutput } from './serializer';
 
 /** Where the cell runner reports live progress (the controller forwards it to the renderers). */
@@ -81,7 +85,9 @@ export async function runConfigCell(cell: vscode.NotebookCell, execution: vscode
     if (execution.token.isCancellationRequested) void training.stop(run.runId);
     await ended;
     sink.ended(run);
-    await execution.replaceOutput(runOutput({ kind: 'run', runs: [run.snapshot(true)] }));
+    const norms = await loadGradNorms(started.folder).catch((error: Error) => (log().warn(`notebook: no gradient norms for ${run.runId}: ${error.message}`), []));
+    const gradNorms = norms.length > 0 ? toGradNormColumns(poolGradNorms(norms, MAX_STORED_GRAD_NORM_STEPS)) : undefined;
+    await execution.replaceOutput(runOutput({ kind: 'run', runs: [{ ...run.snapshot(true), gradNorms }] }));
     return run.summary.status === 'finished';
   } finally {
     for (const subscription of subscriptions) subscription.dispose();

@@ -87,6 +87,7 @@ function storedForm(output: StoredOutput): StoredOutput {
         backend: run.summary.backend, message: run.summary.message,
       },
       series: roundSeries(decimateSeries(run.series)),
+      ...(run.gradNorms ? { gradNorms: { ...run.gradNorms, norms: run.gradNorms.norms.map((row) => row.map((v) => (v === null ? null : roundNumber(v)))) } } : {}),
     })),
   };
 }

@@ -1,5 +1,6 @@
 // The data of a run output, shared by the extension host (which writes it into the .labnb file) and the notebook
 // renderer (which draws it). No VS Code API and no Node built-ins: the renderer bundles this file too.
+import type { GradNormColumns } from '../../engine/train/gradNormGrid';
 import type { StoredRunStatus } from '../../protocol/runInfo';
 
 /** The MIME type of Loss Lab's chart outputs; the notebook renderer draws it. */
@@ -7,6 +8,8 @@ export const RUN_OUTPUT_MIME = 'application/vnd.losslab.run+json';
 
 /** Most points stored per series in the file; longer runs are decimated (first and last kept). */
 export const MAX_STORED_POINTS = 400;
+/** Most steps of per-parameter gradient norms stored in the file (pooled: each keeps the largest of its steps). */
+export const MAX_STORED_GRAD_NORM_STEPS = 120;
 
 /**
  * One run's curves, column-wise: `step[i]` goes with `loss[i]`, `lr[i]`, … Stored decimated; live outputs hold
@@ -48,6 +51,8 @@ export interface OutputRun {
   gradClip: number | null;
   summary: RunSummary;
   series: RunSeries;
+  /** The finished run's per-parameter pre-clip gradient norms (grad_norms.jsonl, pooled); absent while it trains. */
+  gradNorms?: GradNormColumns;
 }
 
 /** A config cell's output (one run) or a compare cell's (several runs overlaid). */
@@ -106,5 +111,13 @@ function isOutputRun(value: unknown): value is OutputRun {
   const series = run.series as Partial<RunSeries> | undefined;
   return typeof run.name === 'string' && typeof run.runId === 'string' && typeof run.folder === 'string'
     && typeof run.summary === 'object' && run.summary !== null && typeof series === 'object' && series !== null
-    && (['step', 'loss', 'lr', 'grad_norm', 'grad_norm_clipped', 'tokens_per_sec', 'evals'] as const).every((key) => Array.isArray(series[key]));
+    && (['step', 'loss', 'lr', 'grad_norm', 'grad_norm_clipped', 'tokens_per_sec', 'evals'] as const).every((key) => Array.isArray(series[key]))
+    && (run.gradNorms === undefined || isGradNormColumns(run.gradNorms));
+}
+
+function isGradNormColumns(value: unknown): value is GradNormColumns {
+  if (typeof value !== 'object' || value === null) return false;
+  const columns = value as Partial<GradNormColumns>;
+  return Array.isArray(columns.parameters) && columns.parameters.every((p) => typeof p === 'string') && Array.isArray(columns.steps)
+    && Array.isArray(columns.norms) && columns.norms.length === columns.steps.length && columns.norms.every(Array.isArray);
 }
