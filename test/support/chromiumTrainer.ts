@@ -34,12 +34,12 @@ interface Playwright {
 }
 
 // Typed arrays cross the Node ↔ page boundary as base64 inside JSON (page.evaluate and exposed functions carry strings).
-type TypedName = 'Float32Array' | 'Float64Array' | 'Int32Array';
-const TYPED = { Float32Array, Float64Array, Int32Array } as const;
+type TypedName = 'Float32Array' | 'Float64Array' | 'Int32Array' | 'Uint16Array';
+const TYPED = { Float32Array, Float64Array, Int32Array, Uint16Array } as const;
 
 function encode(message: unknown): string {
   return JSON.stringify(message, (_key, value: unknown) => {
-    if (value instanceof Float32Array || value instanceof Float64Array || value instanceof Int32Array) {
+    if (value instanceof Float32Array || value instanceof Float64Array || value instanceof Int32Array || value instanceof Uint16Array) {
       return { $typed: value.constructor.name, base64: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') };
     }
     return value;
@@ -55,7 +55,7 @@ function decode(text: string): unknown {
 
 /** The page: starts the worker and relays, decoding and encoding typed arrays like `encode`/`decode` above. */
 const PAGE = `<!doctype html><meta charset="utf-8"><title>trainer</title><script>
-const TYPED = { Float32Array, Float64Array, Int32Array };
+const TYPED = { Float32Array, Float64Array, Int32Array, Uint16Array };
 const toBase64 = (v) => { const b = new Uint8Array(v.buffer, v.byteOffset, v.byteLength); let s = ''; for (let i = 0; i < b.length; i += 8192) s += String.fromCharCode(...b.subarray(i, i + 8192)); return btoa(s); };
 const fromBase64 = (s) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0)).buffer;
 const encode = (m) => JSON.stringify(m, (k, v) => ArrayBuffer.isView(v) ? { $typed: v.constructor.name, base64: toBase64(v) } : v);
