@@ -76,6 +76,13 @@ export interface RunSweepTag {
   values: Record<string, number | string | boolean>;
 }
 
+/** The vocabulary in one line: "4,096 tokens (bpe), 3.41 bytes per token, 0 unknown"; older runs give the size alone. */
+export function vocabularyText(info: Pick<RunInfo, 'vocab_size' | 'tokenizer'>): string {
+  const size = `${info.vocab_size.toLocaleString('en-US')} tokens`;
+  const t = info.tokenizer;
+  return t ? `${size} (${t.kind}), ${t.bytes_per_token.toFixed(2)} bytes per token, ${t.unknown_tokens.toLocaleString('en-US')} unknown` : size;
+}
+
 /** Whether a run paused because its GPU failed: its process has ended, and it resumes on the CPU from a checkpoint. */
 export function pausedByGpuFailure(info: Pick<RunInfo, 'status' | 'gpu_failure'>): boolean {
   return info.status === 'paused' && !!info.gpu_failure;

@@ -1,7 +1,7 @@
 import { formatValue } from '../charts/format';
 import { formatShare, type StepMetrics } from '../../src/engine/train/metrics';
 import type { RunSeries } from '../../src/protocol/dashboard';
-import type { AdapterSummary, RunInfo } from '../../src/protocol/runInfo';
+import { vocabularyText, type AdapterSummary, type RunInfo } from '../../src/protocol/runInfo';
 
 /** The header's status line for the newest run: what it is doing and how far it got. */
 export function runStatusText(configFile: string | null, info: RunInfo | null, lastStep: number): string {
@@ -33,7 +33,9 @@ export function runStatusText(configFile: string | null, info: RunInfo | null, l
 export function backendText(info: RunInfo | null, hostNote: string | null): string {
   if (info) {
     const adapter = info.backend.adapter ? ` · ${adapterText(info.backend.adapter)}` : '';
-    return `Backend: ${info.backend.description} — ${info.backend.reason}${adapter}`;
+    // Runs recorded before tokenizers were described say nothing here rather than a bare size.
+    const vocabulary = info.tokenizer ? ` · Vocabulary: ${vocabularyText(info)}` : '';
+    return `Backend: ${info.backend.description} — ${info.backend.reason}${adapter}${vocabulary}`;
   }
   if (hostNote) return `Backend: ${hostNote}`;
   return 'Backend: chosen when training starts (losslab.defaultBackend, or the config’s backend key).';

@@ -1,7 +1,7 @@
 import type { LabConfig } from '../../config/types';
 import { GradNormGrid, clipCountText, gradNormSummary, wasClipped, type ParameterNorms } from '../../engine/train/gradNormGrid';
 import { formatShare, meanPadFraction, type EvalMetrics, type StepMetrics } from '../../engine/train/metrics';
-import type { RunInfo } from '../../protocol/runInfo';
+import { vocabularyText, type RunInfo } from '../../protocol/runInfo';
 import { escapeHtml, htmlText } from './escape';
 import { staticHtmlPage } from './page';
 import { lineChart, type ChartSeries } from './svgChart';
@@ -80,7 +80,7 @@ function facts(input: ReportInput): string {
   if (info) {
     rows.push(
       ['parameters', count(info.parameters)],
-      ['vocabulary', `${count(info.vocab_size)} tokens`],
+      ['vocabulary', htmlText(vocabularyText(info))],
       ['backend', `${htmlText(info.backend?.description)} <small>(${htmlText(info.backend?.reason)})</small>`],
       ['started', htmlText(info.started_at)],
       ['finished', htmlText(info.finished_at)],
