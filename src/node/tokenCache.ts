@@ -84,13 +84,23 @@ export function readTokenCache(folder: string, key: string, files: { train: stri
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { missing: true };
     return { damaged: `cannot be read (${(error as Error).message})` };
   }
+  let data: TokenizedData;
   try {
-    const data = decodeEntry(bytes, key, files);
-    const now = new Date();
-    utimesSync(path, now, now);
-    return { data };
+    data = decodeEntry(bytes, key, files);
   } catch (error) {
     return { damaged: (error as Error).message };
+  }
+  markUsed(path);
+  return { data };
+}
+
+/** Refreshes an entry's time, which trimming goes by; a cache on a read-only disk is still used as it is. */
+function markUsed(path: string): void {
+  try {
+    const now = new Date();
+    utimesSync(path, now, now);
+  } catch {
+    // Only the order in which entries are trimmed depends on it.
   }
 }
 
