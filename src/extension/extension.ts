@@ -6,6 +6,7 @@ import { registerLanguageFeatures } from './language';
 import { registerLog } from './log';
 import { registerNotebook } from './notebook/register';
 import { registerRunCommands } from './runs/register';
+import { registerSweeps } from './sweeps/register';
 import { registerTraining } from './training/register';
 
 /** What deactivate waits for: runs in progress stop after their step, so none is left marked running. */
@@ -21,6 +22,7 @@ export function activate(context: vscode.ExtensionContext): LossLabApi {
   const dashboard = registerDashboard(context, training);
   registerNotebook(context, training);
   registerRunCommands(context, training);
+  registerSweeps(context, training);
   return createApi(training, dashboard);
 }
 

@@ -6,7 +6,7 @@ import type { BrowserTrainerPort, BrowserTrainerRelay, RunMetricsEvent, Training
 import { MetricsBatcher } from './metricsBatcher';
 import { startRunRequest } from './runRequest';
 import { TrainingSupervisor, type RunChange } from './trainingSupervisor';
-import { DEFAULT_RESOURCE_LIMITS } from './workerClient';
+import { DEFAULT_RESOURCE_LIMITS, type StartRunRequest } from './workerClient';
 import { TRAINING_LOCATIONS, choosePlace, type TrainingLocation } from './trainingLocation';
 import { loadConfigFile } from '../../node/configFile';
 import type { BrowserTrainerToHost } from '../../protocol/browserTrainer';
@@ -127,6 +127,18 @@ export class TrainingManager implements TrainingEvents, BrowserTrainerRelay, vsc
     const why = failure ? `the GPU failed (${failure.kind}) after step ${failure.step}` : 'resumed on the CPU on request';
     log().info(`resume ${runFolder} on the CPU: ${why}`);
     const { runId, folder } = await this.supervisor.train({ configFile: info.config_file, overrides: {}, resumeFrom: runFolder, backend: 'cpu', withoutGpu: why });
+    return { runId, folder };
+  }
+
+  /**
+   * Starts one trial of a sweep in the training worker, as Train would (the trust gate, losslab.defaultBackend where
+   * the config says auto), into the folder the sweep chose or resuming it; resolves once the run has started.
+   */
+  async trainSweepTrial(configFile: vscode.Uri, trial: Pick<StartRunRequest, 'overrides' | 'outDir' | 'resumeFrom' | 'sweep' | 'stopAfterStep'>): Promise<{ runId: string; folder: string }> {
+    requireWorkspaceTrust('run a sweep');
+    const defaultBackend = vscode.workspace.getConfiguration('losslab', configFile).get<BackendChoice>('defaultBackend', 'auto');
+    log().info(`sweep ${trial.sweep?.id ?? ''} trial ${trial.sweep?.trial ?? ''}: ${trial.resumeFrom ? `resume ${trial.resumeFrom}` : `train ${configFile.fsPath} into ${trial.outDir ?? ''}`}`);
+    const { runId, folder } = await this.supervisor.train({ configFile: configFile.fsPath, ...trial, ...(defaultBackend !== 'auto' ? { backend: defaultBackend } : {}) });
     return { runId, folder };
   }
 

@@ -1,0 +1,13 @@
+import * as vscode from 'vscode';
+import { ALL_CONFIGS } from '../language/documents';
+import type { TrainingManager } from '../training/trainingManager';
+import { SweepCodeLensProvider } from './codeLens';
+import { runSweepCommand, type RunSweepArgument } from './runSweep';
+
+/** Sweeps: `losslab.runSweep` (palette, editor, CodeLens on the `sweep:` block). */
+export function registerSweeps(context: vscode.ExtensionContext, training: TrainingManager): void {
+  context.subscriptions.push(
+    vscode.commands.registerCommand('losslab.runSweep', (argument?: RunSweepArgument) => runSweepCommand(training, argument)),
+    vscode.languages.registerCodeLensProvider(ALL_CONFIGS, new SweepCodeLensProvider()),
+  );
+}
