@@ -10,6 +10,7 @@ import { DataError } from '../../src/engine/data/errors';
 import { textChunks } from '../../src/engine/data/tokenIds';
 import { BpeVocabulary } from '../../src/engine/data/bpe/bpeVocabulary';
 import { BOS_ID, EOS_ID, buildVocabulary, vocabularyFromJSON, type Vocabulary } from '../../src/engine/data/vocab';
+import { deserializePreparedData, serializePreparedData } from '../../src/protocol/trainingTransfer';
 
 // Hugging Face's own (Rust) tokenizers library, the referee: it loads our tokenizer.json as any HF user would.
 const { Tokenizer: HfTokenizer } = createRequire(import.meta.url)('tokenizers') as {
@@ -96,6 +97,15 @@ describe('bpe vocabulary', () => {
     assert.deepEqual(again.encode(HELD_OUT[1]), vocab.encode(HELD_OUT[1]));
     const parsed = parseTokenizerJson(JSON.parse(JSON.stringify(vocab.tokenizerJson())));
     assert.deepEqual(parsed.model, vocab.model);
+  });
+
+  it('travels to the webview trainer with its data and encodes the same there', () => {
+    const ids = Uint16Array.from(vocab.encode(HELD_OUT[2]));
+    const stream = (tokens: Uint16Array) => ({ kind: 'stream' as const, file: 'prose.txt', tokens });
+    const record = structuredClone(serializePreparedData({ vocab, train: stream(ids.subarray(0, 900)), val: stream(ids.subarray(900)) }));
+    const arrived = deserializePreparedData(record);
+    assert.equal(arrived.vocab.size, 2048);
+    assert.deepEqual(arrived.vocab.encode(HELD_OUT[3]), vocab.encode(HELD_OUT[3]));
   });
 
   it('shows tokens as text where they are printable', () => {

@@ -17,14 +17,11 @@ let built: { model: BpeModel; extraSpecials: ExtraSpecials } | null = null;
  */
 export function gpt2Model(): { model: BpeModel; extraSpecials: ExtraSpecials } {
   if (built) return built;
-  const rankBytes = decodeRanks(gpt2Ranks.bpe_ranks);
-  const rankOf = new Map(rankBytes.map((bytes, rank) => [bytes.join(','), rank]));
-  const tokens = rankBytes.map((bytes) => bytes.map((b) => BYTE_CHARS[b]).join(''));
+  const tokens = decodeRanks(gpt2Ranks.bpe_ranks).map((bytes) => bytes.map((b) => BYTE_CHARS[b]).join(''));
+  const rankOf = new Map(tokens.map((token, rank) => [token, rank]));
   const merges: Array<[string, string]> = [];
-  rankBytes.forEach((bytes, rank) => {
-    if (bytes.length < 2) return;
-    const [left, right] = splitBelowRank(bytes, rank, rankOf);
-    merges.push([left.map((b) => BYTE_CHARS[b]).join(''), right.map((b) => BYTE_CHARS[b]).join('')]);
+  tokens.forEach((token, rank) => {
+    if (token.length > 1) merges.push(splitBelowRank(token, rank, rankOf));
   });
   const extraSpecials = Object.entries(gpt2Ranks.special_tokens).map(([content, id]) => ({ content, id: id + GPT2_ID_OFFSET }));
   for (const { content, id } of extraSpecials) tokens[id - FIRST_SYMBOL_ID] = content;
@@ -44,21 +41,21 @@ function decodeRanks(packed: string): number[][] {
   return byRank;
 }
 
-/** Byte-pair merges of `bytes` using only ranks below `rank`; a token of the vocabulary always ends in two parts. */
-function splitBelowRank(bytes: number[], rank: number, rankOf: ReadonlyMap<string, number>): [number[], number[]] {
-  const parts = bytes.map((b) => [b]);
+/** Byte-pair merges of a token's bytes (as byte characters) using only ranks below its own; a token always ends in two parts. */
+function splitBelowRank(token: string, rank: number, rankOf: ReadonlyMap<string, number>): [string, string] {
+  const parts = Array.from(token);
   for (;;) {
     let best = rank;
     let at = -1;
     for (let i = 0; i + 1 < parts.length; i++) {
-      const joined = rankOf.get([...parts[i], ...parts[i + 1]].join(','));
+      const joined = rankOf.get(parts[i] + parts[i + 1]);
       if (joined !== undefined && joined < best) {
         best = joined;
         at = i;
       }
     }
     if (at < 0) break;
-    parts.splice(at, 2, [...parts[at], ...parts[at + 1]]);
+    parts.splice(at, 2, parts[at] + parts[at + 1]);
   }
   if (parts.length !== 2) throw new Error(`GPT-2 rank ${rank} does not split into two lower-ranked tokens`);
   return [parts[0], parts[1]];
