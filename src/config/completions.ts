@@ -1,6 +1,7 @@
 import { yamlCursorContext, type KeyCursor, type ValueCursor } from './cursor';
 import { enumValueDocumentation, fieldDocumentation, fieldSummary, isRequired } from './fieldDocs';
 import { allowedKeys, findSchemaNode, schemaTypes, type JsonSchemaNode } from './schema';
+import { sweepableKeys } from './sweep';
 import type { TextRange } from './sourceMap';
 import { yamlScalar } from './yamlText';
 
@@ -47,6 +48,7 @@ export function configCompletions(text: string, offset: number, fileName: string
 }
 
 function keyCompletions(text: string, context: KeyCursor): ConfigCompletion[] {
+  if (context.path.join('.') === 'sweep.parameters') return sweptKeyCompletions(context);
   const present = new Set(context.present);
   const keys = allowedKeys(context.path);
   const needsComma = context.style === 'flow' && !context.hasColon && /^[ \t]*[^\s,}\]#]/.test(text.slice(context.range[1]));
@@ -69,6 +71,25 @@ function keyCompletions(text: string, context: KeyCursor): ConfigCompletion[] {
         preselect: false,
       };
     });
+}
+
+// Under sweep.parameters: every config key that can be swept, by its dotted name, documented as the key itself.
+function sweptKeyCompletions(context: KeyCursor): ConfigCompletion[] {
+  const present = new Set(context.present);
+  return sweepableKeys().filter((key) => !present.has(key)).map((key, index) => {
+    const path = key.split('.');
+    return {
+      label: key,
+      kind: 'field',
+      detail: `sweep · ${fieldSummary(path, findSchemaNode(path) as JsonSchemaNode)}`,
+      documentation: fieldDocumentation(path) ?? '',
+      insertText: context.hasColon ? escapeSnippet(key) : `${escapeSnippet(key)}: [$1]`,
+      range: context.range,
+      sortText: String(index).padStart(3, '0'),
+      retrigger: false,
+      preselect: false,
+    };
+  });
 }
 
 // `key: <default or choice>`; a section opens on the next line (block) or in braces (flow), with its required keys.

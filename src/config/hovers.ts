@@ -20,8 +20,15 @@ export function configHover(text: string, offset: number, fileName: string): Con
   if (/\.json$/i.test(fileName)) return jsonKeyHover(text, offset);
   const token = yamlTokenAt(text, offset);
   if (!token) return undefined;
-  const markdown = token.role === 'key' ? fieldDocumentation(token.path) : enumValueDocumentation(token.path, token.text);
+  const markdown = token.role === 'key' ? sweptKeyDocumentation(token.path) ?? fieldDocumentation(token.path) : enumValueDocumentation(token.path, token.text);
   return markdown === undefined ? undefined : { path: token.path, range: token.range, markdown };
+}
+
+/** A key under sweep.parameters is a dotted config key: its hover documents that key. */
+function sweptKeyDocumentation(path: readonly string[]): string | undefined {
+  if (path.length !== 3 || path[0] !== 'sweep' || path[1] !== 'parameters') return undefined;
+  const documentation = fieldDocumentation(path[2].split('.'));
+  return documentation === undefined ? undefined : `Swept: every trial sets \`${path[2]}\` to one of the values listed.\n\n${documentation}`;
 }
 
 function jsonKeyHover(text: string, offset: number): ConfigHover | undefined {
@@ -36,7 +43,7 @@ function jsonKeyHover(text: string, offset: number): ConfigHover | undefined {
   }
   if (!node || !isPropertyKey(node)) return undefined;
   const path = getNodePath(node).map(String);
-  const markdown = fieldDocumentation(path, { description: false });
+  const markdown = sweptKeyDocumentation(path) ?? fieldDocumentation(path, { description: false });
   return markdown === undefined ? undefined : { path, range: [node.offset, node.offset + node.length], markdown };
 }
 
