@@ -2,7 +2,9 @@
  * `npm run bench:dashboard`: the real dashboard bundle in headless Chromium, fed the host's messages for 10 finished
  * runs of 100 000 steps (loss, val_loss every 250 steps, lr, gradient norms before and after clipping, tokens/s):
  * time to first render, frame times while the pointer sweeps across the loss chart, and while smoothing is toggled.
- *   npm run build && npm run bench:dashboard -- [--runs N] [--steps N] [--hover-ms MS] [--toggles N] [--json]
+ *   npm run build && npm run bench:dashboard -- [--runs N] [--steps N] [--hover-ms MS] [--toggles N] [--json] [--profile FILE] [--bundle FILE]
+ * --profile writes the page's CPU profile (a .cpuprofile file DevTools opens) from the first message to the last toggle;
+ * --bundle measures another build of dashboard.js (e.g. a copy of an earlier dist/webview/dashboard.js, .css beside it).
  * Goals (issue 17): first render < 1 s, hover ≥ 30 frames/s. Timings are the page's own clock (bench/dashboard/page.ts).
  */
 import { loadavg } from 'node:os';
@@ -39,6 +41,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({ options: {
     runs: { type: 'string', default: '10' }, steps: { type: 'string', default: '100000' },
     'hover-ms': { type: 'string', default: '3000' }, toggles: { type: 'string', default: '6' }, json: { type: 'boolean', default: false },
+    profile: { type: 'string' }, bundle: { type: 'string' },
   } });
   const count = (name: string, text: string, min: number) => {
     const n = Number(text);
@@ -47,6 +50,7 @@ async function main(): Promise<void> {
   };
   const result = await runDashboardBench({
     runs: count('runs', values.runs, 1), steps: count('steps', values.steps, 2), hoverMs: count('hover-ms', values['hover-ms'], 100), toggles: count('toggles', values.toggles, 1),
+    profile: values.profile, bundle: values.bundle,
   });
   const summary = summarizeDashboardBench(result, loadavg());
   console.log(values.json ? JSON.stringify({ ...summary, raw: result }) : table(result, summary));

@@ -4,7 +4,7 @@
  * runs, then hovering across the loss chart and toggling smoothing, timed in the page (bench/dashboard/page.ts).
  */
 import { build } from 'esbuild';
-import { accessSync, constants, readdirSync, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Page } from 'playwright-core';
@@ -26,6 +26,10 @@ export interface DashboardBenchOptions {
   hoverMs: number;
   /** Smoothing changes: off, on, off, … */
   toggles: number;
+  /** Write a CPU profile of the page (first render to the last toggle) here, for DevTools' Performance panel. */
+  profile?: string;
+  /** Another build of dist/webview/dashboard.js (a copy of an earlier one, to compare against); its .css beside it. */
+  bundle?: string;
 }
 
 export interface DashboardBenchResult {
@@ -53,7 +57,7 @@ function chromiumPath(): string {
 }
 
 /** A bundle older than the dashboard's sources would measure old code: refuse it, naming the build command. */
-function checkBundle(): void {
+function checkBuiltBundle(): void {
   let built: number;
   try {
     built = statSync(BUNDLE).mtimeMs;
@@ -75,14 +79,14 @@ async function harnessScript(): Promise<string> {
   return result.outputFiles[0].text;
 }
 
-async function servePage(page: Page): Promise<void> {
+async function servePage(page: Page, bundle: string): Promise<void> {
   const nonce = 'bench';
   const html = dashboardHtml({ cspSource: ORIGIN, scriptUri: `${ORIGIN}/dashboard.js`, styleUri: `${ORIGIN}/dashboard.css`, defaultSmoothing: SMOOTHING, focusChart: null }, nonce)
     .replace('<body ', '<body class="vscode-dark" ');
   const files: Record<string, { body: string | Buffer; contentType: string }> = {
     '/': { body: html, contentType: 'text/html' },
-    '/dashboard.js': { body: readFileSync(BUNDLE), contentType: 'text/javascript' },
-    '/dashboard.css': { body: readFileSync(join(root, 'dist', 'webview', 'dashboard.css')), contentType: 'text/css' },
+    '/dashboard.js': { body: readFileSync(bundle), contentType: 'text/javascript' },
+    '/dashboard.css': { body: readFileSync(bundle.replace(/\.js$/, '.css')), contentType: 'text/css' },
   };
   await page.route(`${ORIGIN}/**`, (route) => {
     const file = files[new URL(route.request().url()).pathname];
@@ -115,7 +119,7 @@ async function hoverAcross(page: Page, ms: number): Promise<void> {
 }
 
 export async function runDashboardBench(options: DashboardBenchOptions): Promise<DashboardBenchResult> {
-  checkBundle();
+  if (!options.bundle) checkBuiltBundle();
   const browser = await chromium.launch({ executablePath: chromiumPath(), headless: true, args: CHROMIUM_ARGS });
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
@@ -123,9 +127,12 @@ export async function runDashboardBench(options: DashboardBenchOptions): Promise
     page.on('pageerror', (error) => errors.push(error.message));
     page.on('console', (message) => void (message.type() === 'error' && errors.push(message.text())));
     await page.addInitScript({ content: await harnessScript() });
-    await servePage(page);
+    await servePage(page, options.bundle ?? BUNDLE);
     await page.goto(`${ORIGIN}/`);
     await page.evaluate(() => (globalThis as unknown as { losslabBench: BenchPage }).losslabBench.ready);
+    const profiler = options.profile ? await page.context().newCDPSession(page) : null;
+    await profiler?.send('Profiler.enable');
+    await profiler?.send('Profiler.start');
     const firstRender = await call(page, 'selectConfig', options.runs, options.steps, SMOOTHING);
 
     await call(page, 'framesStart');
@@ -137,6 +144,7 @@ export async function runDashboardBench(options: DashboardBenchOptions): Promise
     const redrawMs: number[] = [];
     for (let i = 0; i < options.toggles; i++) redrawMs.push(await call(page, 'setSmoothing', i % 2 === 0 ? 0 : SMOOTHING));
     const toggling = await call(page, 'framesStop');
+    if (profiler && options.profile) writeFileSync(options.profile, JSON.stringify((await profiler.send('Profiler.stop')).profile));
     if (errors.length > 0) throw new Error(`bench:dashboard: the page reported errors: ${errors.slice(0, 3).join(' | ')}`);
     return { options, chromium: browser.version(), firstRender, hover, smoothing: { ...toggling, redrawMs } };
   } finally {

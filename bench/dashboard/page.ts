@@ -4,6 +4,7 @@
  * animation frames, the dashboard's draws and long tasks. Bundled by esbuild into one script (bench/dashboard/measure.ts).
  */
 import type { DashboardToHost, DidSelectConfig } from '../../src/protocol/dashboard';
+import { packHostMessage } from '../../src/protocol/metricColumns';
 import { benchRuns, benchSchedule } from './data';
 
 /** The user-timing entry the dashboard adds for every redraw (webview/dashboard/dashboard.ts). */
@@ -146,10 +147,12 @@ window.losslabBench = {
     };
     const slider = document.querySelector('[data-testid="smoothing"]') as SliderLike;
     if (Number(slider.value) !== smoothing) throw new Error(`bench page: smoothing starts at ${slider.value}, expected ${smoothing}`);
+    // Packed as the host packs it, before posting (VS Code then moves the typed arrays as binary).
+    const packed = packHostMessage(message);
     await nextFrame();
     await nextFrame();
     const start = performance.now();
-    window.postMessage(message, '*');
+    window.postMessage(packed, '*');
     const posted = performance.now();
     const draw = await drawAfter(start);
     const frame = await frameAfter(draw.end);

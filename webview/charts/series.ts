@@ -80,7 +80,11 @@ export class RunLines {
   private readonly clipLine: LineSeries;
   private clippedSteps = 0;
   private readonly latestValues = new Map<string, LatestValue>();
-  private readonly stepXs: { step: number; tokens: number; seconds: number }[] = [];
+  // Plain number arrays, not an object per step: a 100 000-step history then costs no garbage collection.
+  private readonly stepNumbers: number[] = [];
+  /** Each step's x on the chosen axis. */
+  private readonly xs: number[] = [];
+  private lastSeconds = 0;
   private tokensSoFar = 0;
   private lastEval: EvalMetrics | null = null;
 
@@ -103,18 +107,18 @@ export class RunLines {
 
   /** How many steps so far were clipped, of how many. */
   get clipping(): { clipped: number; steps: number } {
-    return { clipped: this.clippedSteps, steps: this.stepXs.length };
+    return { clipped: this.clippedSteps, steps: this.stepNumbers.length };
   }
 
   /** The last step seen (steps at or before it are ignored, so a history resend never duplicates points). */
   get lastStep(): number {
-    return this.stepXs.length ? this.stepXs[this.stepXs.length - 1].step : 0;
+    return this.stepNumbers.length ? this.stepNumbers[this.stepNumbers.length - 1] : 0;
   }
 
   /** Mean tokens and seconds per step so far (to place the schedule preview on a tokens or time axis). */
   get pace(): { tokensPerStep: number; secondsPerStep: number } | null {
-    const last = this.stepXs[this.stepXs.length - 1];
-    return last ? { tokensPerStep: last.tokens / last.step, secondsPerStep: last.seconds / last.step } : null;
+    const step = this.lastStep;
+    return this.stepNumbers.length ? { tokensPerStep: this.tokensSoFar / step, secondsPerStep: this.lastSeconds / step } : null;
   }
 
   latest(id: 'train' | 'lr' | 'pre' | 'post' | 'tps'): LatestValue | null {
@@ -130,8 +134,10 @@ export class RunLines {
     for (const s of steps) {
       if (s.step <= this.lastStep) continue;
       this.tokensSoFar += Number.isFinite(s.tokens) ? s.tokens : 0;
-      this.stepXs.push({ step: s.step, tokens: this.tokensSoFar, seconds: s.time_ms / 1000 });
-      const x = this.xOf(this.stepXs.length - 1);
+      this.lastSeconds = s.time_ms / 1000;
+      const x = this.settings.xAxis === 'step' ? s.step : this.settings.xAxis === 'tokens' ? this.tokensSoFar : this.lastSeconds;
+      this.stepNumbers.push(s.step);
+      this.xs.push(x);
       for (const target of this.targets) {
         const raw = target.spec.value(s);
         const smoothed = target.smoother ? target.smoother.push(s.step, raw) : null;
@@ -154,7 +160,7 @@ export class RunLines {
       this.lastEval = e;
       const index = this.indexOfStep(e.step);
       if (index < 0 || !this.drawable('loss', e.val_loss)) continue;
-      this.evalLine.points.push({ x: this.xOf(index), y: e.val_loss });
+      this.evalLine.points.push({ x: this.xs[index], y: e.val_loss });
     }
   }
 
@@ -162,17 +168,12 @@ export class RunLines {
     return Number.isFinite(y) && (!this.settings.log[kind] || y > 0);
   }
 
-  private xOf(index: number): number {
-    const p = this.stepXs[index];
-    return this.settings.xAxis === 'step' ? p.step : this.settings.xAxis === 'tokens' ? p.tokens : p.seconds;
-  }
-
   private indexOfStep(step: number): number {
     let lo = 0;
-    let hi = this.stepXs.length - 1;
+    let hi = this.stepNumbers.length - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
-      const value = this.stepXs[mid].step;
+      const value = this.stepNumbers[mid];
       if (value === step) return mid;
       if (value < step) lo = mid + 1;
       else hi = mid - 1;

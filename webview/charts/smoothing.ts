@@ -29,7 +29,7 @@ export class EmaSmoother {
     // A repeated or out-of-order x counts as one sample rather than being ignored.
     const gap = this.previousX === null || x <= this.previousX ? 1 : (x - this.previousX) / this.unit;
     this.previousX = x;
-    const decay = Math.pow(this.weight, gap);
+    const decay = gap === 1 ? this.weight : Math.pow(this.weight, gap);
     this.last = this.last * decay + (1 - decay) * y;
     this.debias = this.debias * decay + (1 - decay);
     if (this.constant) return y;

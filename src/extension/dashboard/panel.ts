@@ -4,6 +4,7 @@ import { configNameIn } from '../../config/rawValues';
 import type { LabConfig } from '../../config/types';
 import { MessageChannel } from '../../protocol/channel';
 import { validateDashboardMessage, type DashboardToHost, type HostToDashboard, type RunSeries, type SchedulePreview } from '../../protocol/dashboard';
+import { packHostMessage } from '../../protocol/metricColumns';
 import { pausedByGpuFailure, type RunInfo } from '../../protocol/runInfo';
 import { log } from '../log';
 import type { BrowserTrainerPort, BrowserTrainerRelay, RunMetricsEvent, TrainingEvents } from '../training/events';
@@ -66,7 +67,7 @@ export class DashboardPanel implements vscode.Disposable {
       (message) => {
         this.sent.record(message);
         this.record?.posted.push(message);
-        void this.panel.webview.postMessage(message);
+        void this.panel.webview.postMessage(packHostMessage(message));
       },
       validateDashboardMessage,
       (reason) => {
