@@ -43,7 +43,7 @@ test('top-level keys: all in schema order, then only those not yet present', () 
 
 test('keys of a section, at every level', () => {
   assert.deepEqual(labels('model:\n  kind: gpt\n  ‸\n'), MODEL_KEYS.filter((key) => key !== 'kind'));
-  assert.deepEqual(labels('data:\n  ‸\n'), ['train', 'val', 'val_fraction', 'vocab', 'shuffle', 'sequences', 'format']);
+  assert.deepEqual(labels('data:\n  ‸\n'), ['train', 'val', 'val_fraction', 'vocab', 'vocab_size', 'shuffle', 'sequences', 'format']);
   assert.deepEqual(labels('loss:\n  ‸'), ['label_smoothing', 'ignore_padding']);
   assert.deepEqual(labels('loss:\n  label_smoothing: 0.1\n  ‸'), ['ignore_padding']);
   assert.deepEqual(labels('loss:\n  label_smoothing: 0.1\n  ignore_padding: true\n  ‸'), []);
@@ -125,7 +125,7 @@ test('values after `key: `: enum values with descriptions, booleans, the default
   assert.deepEqual(labels('model:\n  kind: ‸\n'), ['gpt', 'encoder-decoder']);
   assert.deepEqual(labels('model:\n  bias: ‸\n'), ['true', 'false']);
   assert.deepEqual(labels('optimizer:\n  nesterov: ‸\n'), ['false', 'true']);
-  assert.deepEqual(labels('data: {vocab: ‸}\n'), ['byte', 'char', 'word']);
+  assert.deepEqual(labels('data: {vocab: ‸}\n'), ['byte', 'char', 'word', 'bpe', 'gpt2']);
   assert.deepEqual(labels('backend: we‸'), ['auto', 'cpu', 'cpu-reference', 'webgpu']);
   // Numbers, strings and unknown keys have no values to offer.
   assert.deepEqual(labels('model:\n  d_model: ‸\n'), []);
