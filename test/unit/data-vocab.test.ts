@@ -95,7 +95,7 @@ describe('vocabulary JSON', () => {
 
   it('rejects malformed JSON with a message saying what is expected', () => {
     assert.throws(() => vocabularyFromJSON(null), /must be an object/);
-    assert.throws(() => vocabularyFromJSON({ kind: 'bpe' }), /kind "bpe": expected "byte", "char" or "word"/);
+    assert.throws(() => vocabularyFromJSON({ kind: 'unigram' }), /kind "unigram": expected "byte", "char", "word", "bpe" or "gpt2"/);
     assert.throws(() => vocabularyFromJSON({ kind: 'char' }), /needs "symbols": an array of strings/);
     assert.throws(() => vocabularyFromJSON({ kind: 'char', symbols: ['a', 'a'] }), /lists "a" twice/);
     assert.throws(() => vocabularyFromJSON({ kind: 'char', symbols: ['ab'] }), /symbol "ab": expected exactly one character/);
