@@ -74,7 +74,7 @@ export interface LatestValue {
  */
 export class RunLines {
   readonly lines: Record<ChartKind, LineSeries[]>;
-  private readonly targets: { kind: ChartKind; spec: MetricSpec; raw: LineSeries | null; main: LineSeries; smoother: EmaSmoother | null }[] = [];
+  private readonly targets: { kind: ChartKind; spec: MetricSpec; raw: LineSeries | null; main: LineSeries; smoother: EmaSmoother | null; log: boolean }[] = [];
   private readonly evalLine: LineSeries;
   /** The steps whose gradients were clipped, marked at their pre-clip norm. */
   private readonly clipLine: LineSeries;
@@ -96,7 +96,7 @@ export class RunLines {
         const raw = smoothed ? this.line(spec, 'raw') : null;
         const main = this.line(spec, 'main');
         this.lines[kind].push(...(raw ? [raw, main] : [main]));
-        this.targets.push({ kind, spec, raw, main, smoother: smoothed ? new EmaSmoother(settings.smoothing) : null });
+        this.targets.push({ kind, spec, raw, main, smoother: smoothed ? new EmaSmoother(settings.smoothing) : null, log: settings.log[kind] });
       }
     }
     this.evalLine = { key: `${runId}/val/eval`, metric: 'validation', role: 'eval', secondary: false, points: [] };
@@ -143,9 +143,9 @@ export class RunLines {
         const smoothed = target.smoother ? target.smoother.push(s.step, raw) : null;
         // Only the newest values are read back: one object per point would be garbage for a 100 000-step history.
         if (s === last) this.latestValues.set(target.spec.id, { step: s.step, value: raw, smoothed });
-        if (target.raw && this.drawable(target.kind, raw)) target.raw.points.push({ x, y: raw });
+        if (target.raw && drawableOn(target.log, raw)) target.raw.points.push({ x, y: raw });
         const y = smoothed ?? raw;
-        if (this.drawable(target.kind, y)) target.main.points.push({ x, y });
+        if (drawableOn(target.log, y)) target.main.points.push({ x, y });
       }
       if (wasClipped(s)) {
         this.clippedSteps++;
@@ -165,7 +165,7 @@ export class RunLines {
   }
 
   private drawable(kind: ChartKind, y: number): boolean {
-    return Number.isFinite(y) && (!this.settings.log[kind] || y > 0);
+    return drawableOn(this.settings.log[kind], y);
   }
 
   private indexOfStep(step: number): number {
@@ -184,6 +184,11 @@ export class RunLines {
   private line(spec: MetricSpec, role: LineRole): LineSeries {
     return { key: `${this.runId}/${spec.id}/${role}`, metric: spec.metric, role, secondary: spec.secondary, points: [] };
   }
+}
+
+/** Whether a value can be drawn: finite, and above 0 on a log scale (which cannot place 0 or less). */
+function drawableOn(log: boolean, y: number): boolean {
+  return Number.isFinite(y) && (!log || y > 0);
 }
 
 /**
