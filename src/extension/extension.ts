@@ -20,9 +20,9 @@ export function activate(context: vscode.ExtensionContext): LossLabApi {
   registerLanguageFeatures(context, { onDidChangeRun: training.onDidChangeRun });
   registerNewConfigCommand(context);
   const dashboard = registerDashboard(context, training);
-  registerNotebook(context, training);
+  const sweeps = registerSweeps(context, training);
+  registerNotebook(context, training, sweeps);
   registerRunCommands(context, training);
-  registerSweeps(context, training);
   return createApi(training, dashboard);
 }
 

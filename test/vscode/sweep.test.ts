@@ -2,17 +2,20 @@
 // ends with all trials finished, and a trial's metrics equal the CLI's train --set with the same values.
 import * as assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite, suiteSetup, test } from 'mocha';
 import * as vscode from 'vscode';
 import type { SweepOutcome } from '../../src/extension/sweeps/runSweep';
-import { readSweep, trialRunFolder } from '../../src/node/sweepFolder';
-import { activateLossLab, workspaceFile } from './support/lossLab';
+import { cellConfigFile } from '../../src/extension/notebook/cellRunner';
+import { stringifyLabnb } from '../../src/extension/notebook/labnbFormat';
+import { readSweep, sweepsFolder, trialRunFolder } from '../../src/node/sweepFolder';
+import { activateLossLab, waitUntil, workspaceFile } from './support/lossLab';
 import { deterministicPart, readMetrics, readRunInfo } from './support/runFolder';
 
 const CONFIG = 'sweep.lab.yaml';
+const NOTEBOOK = 'sweep.labnb';
 
 /** `losslab train CONFIG --out DIR --set k=v …` with the bundled CLI, as a user would type it. */
 function trainWithCliSet(extensionPath: string, configFile: string, outDir: string, values: Record<string, unknown>): Promise<{ code: number; stderr: string }> {
@@ -28,6 +31,28 @@ suite('sweeps', () => {
 
   suiteSetup(async () => {
     extensionPath = (await activateLossLab()).extension.extensionPath;
+  });
+
+  test('a notebook config cell with a sweep block runs the sweep and shows the trials table', async () => {
+    writeFileSync(workspaceFile(NOTEBOOK).fsPath, stringifyLabnb({ cells: [{ kind: 'config', source: `extends: ${CONFIG}\nname: nb-sweep\ntraining:\n  steps: 6`, outputs: [] }] }));
+    const notebook = await vscode.workspace.openNotebookDocument(workspaceFile(NOTEBOOK));
+    await vscode.window.showNotebookDocument(notebook);
+    await vscode.commands.executeCommand('notebook.selectKernel', { id: 'losslab.notebook', extension: 'losslab.losslab' });
+    const cell = notebook.cellAt(0);
+    await vscode.commands.executeCommand('notebook.cell.execute', { ranges: [{ start: 0, end: 1 }], document: notebook.uri });
+    await waitUntil('the sweep cell to finish', () => cell.executionSummary?.success !== undefined, 120_000);
+    const text = cell.outputs.flatMap((o) => o.items).map((i) => new TextDecoder().decode(i.data)).join('\n');
+    assert.equal(cell.executionSummary?.success, true, text);
+    const id = /^sweep (\S+) finished$/m.exec(text)?.[1];
+    assert.ok(id, text);
+    const summary = readSweep(join(sweepsFolder(cellConfigFile(notebook.uri, 0), 'nb-sweep'), id));
+    assert.deepEqual(summary.trials.map((t) => [t.status, t.step]), Array(4).fill(['finished', 6]));
+    const rows = text.split('\n').filter((line) => /^\d+\s+0\.0\d+\s+\d+\s+[\d.]+\s+finished\s+6\s/.test(line));
+    assert.equal(rows.length, 4, text);
+    const metrics = rows.map((row) => Number(row.split(/\s+/)[3]));
+    assert.deepEqual(metrics, [...metrics].sort((a, b) => a - b));
+    assert.match(text, /^best: trial \d \(optimizer\.lr=.*\): val_loss [\d.]+, run /m);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
 
   test('the sweep block has a Run Sweep CodeLens naming its trial count', async () => {

@@ -8,10 +8,13 @@ import { loadGradNorms } from '../../node/runFolder';
 import type { RunInfo } from '../../protocol/runInfo';
 import { log } from '../log';
 import type { RunMetricsEvent, TrainingEvents } from '../training/events';
+import { sweepBlockOf } from '../../node/sweep';
+import type { SweepService } from '../sweeps/runSweep';
 import { resolveCellConfig, type CellProblem } from './cellConfig';
 import { LiveRun } from './liveRun';
 import { MAX_STORED_GRAD_NORM_STEPS } from './outputData';
 import { errorOutput, runOutput } from './serializer';
+import { runSweepCell } from './sweepCell';
 
 /** Where the cell runner reports live progress (the controller forwards it to the renderers). */
 export interface LiveRunSink {
@@ -28,7 +31,7 @@ export function cellConfigFile(notebook: vscode.Uri, cellIndex: number): string 
 
 /** Trains `cell` within `execution` (already started); resolves with whether the run finished. */
 export async function runConfigCell(cell: vscode.NotebookCell, execution: vscode.NotebookCellExecution, training: TrainingEvents,
-  diagnostics: vscode.DiagnosticCollection, sink: LiveRunSink): Promise<boolean> {
+  diagnostics: vscode.DiagnosticCollection, sink: LiveRunSink, runSweep: SweepService): Promise<boolean> {
   const notebook = cell.notebook.uri;
   if (notebook.scheme !== 'file') {
     await execution.replaceOutput(errorOutput('Save the notebook first: a config cell is written to a config file beside it.'));
@@ -47,6 +50,7 @@ export async function runConfigCell(cell: vscode.NotebookCell, execution: vscode
   await mkdir(dirname(outFile), { recursive: true });
   await writeFile(outFile, resolved.text, 'utf8');
   if (execution.token.isCancellationRequested) return false;
+  if (sweepBlockOf({ source: resolved.text, file: outFile })) return runSweepCell(outFile, execution, runSweep);
 
   const config = resolved.config;
   // Events may arrive before train() resolves: keep them until the run id is known.

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { SweepService } from '../sweeps/runSweep';
 import type { TrainingEvents } from '../training/events';
 import { requireWorkspaceTrust, UntrustedWorkspaceError } from '../training/workspaceTrust';
 import { runConfigCell, type LiveRunSink } from './cellRunner';
@@ -23,7 +24,7 @@ export class LabNotebookController implements vscode.Disposable, LiveRunSink {
   private queue: Promise<void> = Promise.resolve();
   private executionOrder = 0;
 
-  constructor(private readonly training: TrainingEvents) {
+  constructor(private readonly training: TrainingEvents, private readonly runSweep: SweepService) {
     this.controller = vscode.notebooks.createNotebookController(CONTROLLER_ID, NOTEBOOK_TYPE, 'Loss Lab');
     this.controller.supportedLanguages = ['yaml'];
     this.controller.supportsExecutionOrder = true;
@@ -84,7 +85,7 @@ export class LabNotebookController implements vscode.Disposable, LiveRunSink {
     try {
       // Before the cell writes its config file (training.train passes the same gate).
       requireWorkspaceTrust('run config cells');
-      success = await runConfigCell(cell, execution, this.training, this.diagnostics, this);
+      success = await runConfigCell(cell, execution, this.training, this.diagnostics, this, this.runSweep);
     } catch (error) {
       const message = error instanceof UntrustedWorkspaceError ? error.message : `Loss Lab: ${error instanceof Error ? error.message : String(error)}`;
       await execution.replaceOutput(errorOutput(message)).then(undefined, () => undefined);

@@ -2,12 +2,13 @@ import * as vscode from 'vscode';
 import { ALL_CONFIGS } from '../language/documents';
 import type { TrainingManager } from '../training/trainingManager';
 import { SweepCodeLensProvider } from './codeLens';
-import { runSweepCommand, type RunSweepArgument } from './runSweep';
+import { runSweepCommand, sweepConfig, type RunSweepArgument, type SweepService } from './runSweep';
 
-/** Sweeps: `losslab.runSweep` (palette, editor, CodeLens on the `sweep:` block). */
-export function registerSweeps(context: vscode.ExtensionContext, training: TrainingManager): void {
+/** Sweeps: `losslab.runSweep` (palette, editor, CodeLens on the `sweep:` block); returns how other features run one. */
+export function registerSweeps(context: vscode.ExtensionContext, training: TrainingManager): SweepService {
   context.subscriptions.push(
     vscode.commands.registerCommand('losslab.runSweep', (argument?: RunSweepArgument) => runSweepCommand(training, argument)),
     vscode.languages.registerCodeLensProvider(ALL_CONFIGS, new SweepCodeLensProvider()),
   );
+  return (configFile, follower) => sweepConfig(training, configFile, follower);
 }

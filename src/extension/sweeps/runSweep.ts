@@ -49,6 +49,14 @@ export async function driveSweep(training: TrainingManager, opened: OpenedSweep,
   }
 }
 
+/** A config's sweep planned, checked and trained without notifications (a notebook sweep cell); throws what the plan refuses. */
+export async function sweepConfig(training: TrainingManager, configFile: vscode.Uri, follower: SweepFollower = {}): Promise<SweepOutcome> {
+  return driveSweep(training, createSweep(await planSweep({ configFile: configFile.fsPath }), (message) => log().warn(message)), follower);
+}
+
+/** How other features run a config's sweep (the notebook's sweep cells). */
+export type SweepService = (configFile: vscode.Uri, follower?: SweepFollower) => Promise<SweepOutcome>;
+
 /**
  * `losslab.runSweep`: checks the config's sweep (every trial, and memory for the trials at once) before anything
  * trains, then trains the trials with a cancellable progress notification; at the end names the best trial with a
