@@ -34,6 +34,8 @@ export interface SliceShape { N: number; W: number; start: number; width: number
 export interface DropoutShape { n: number; p: number; seed: number }
 export interface AdamHyper { lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; decoupled: boolean; step: number }
 export interface SgdHyper { lr: number; momentum: number; nesterov: boolean; weightDecay: number; firstStep: boolean }
+/** A factor on the device that multiplies a gradient before an update: clip_grad_norm_'s coefficient, at factors[index]. */
+export interface GradScale<S = Storage> { factors: S; index: number }
 
 /** Every kernel the engine uses; each backend implements all of them and must pass the same op suite. */
 export interface Kernels<S extends Storage = Storage> {
@@ -92,10 +94,13 @@ export interface Kernels<S extends Storage = Storage> {
   globalNorm(squares: S, count: number, maxNorm: number): void;
   /** x[n] *= factors[index]: applies a factor that never leaves the device (the clip coefficient). */
   scaleByElement(x: S, factors: S, index: number, n: number): void;
-  /** One Adam / AdamW update of p[n] from g[n] with moments m[n], v[n] (torch.optim semantics). */
-  adamUpdate(p: S, g: S, m: S, v: S, n: number, h: AdamHyper): void;
-  /** One SGD update with optional momentum buffer (torch.optim.SGD semantics, dampening 0). */
-  sgdUpdate(p: S, g: S, buf: S, n: number, h: SgdHyper): void;
+  /**
+   * One Adam / AdamW update of p[n] from g[n] (times gradScale's factor, when given; g itself may or may not be
+   * scaled afterwards) with moments m[n], v[n] (torch.optim semantics).
+   */
+  adamUpdate(p: S, g: S, m: S, v: S, n: number, h: AdamHyper, gradScale?: GradScale<S> | null): void;
+  /** One SGD update with optional momentum buffer (torch.optim.SGD semantics, dampening 0); gradScale as in adamUpdate. */
+  sgdUpdate(p: S, g: S, buf: S, n: number, h: SgdHyper, gradScale?: GradScale<S> | null): void;
 }
 
 /** A place where tensors live and kernels run. */

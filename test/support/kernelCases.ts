@@ -180,6 +180,23 @@ export function kernelCases(): KernelCase[] {
         }
       },
     })),
+    {
+      // The optimizer multiplies each gradient by the clip coefficient as it reads it (WebGPU fuses it into the update).
+      name: 'AdamW and SGD updates of gradients clipped by a coefficient on the device',
+      tensors: {
+        pa: normal(rng, 700), ga: normal(rng, 700), m: normal(rng, 700, 0.1), v: Float32Array.from(normal(rng, 700), (x) => x * x),
+        ps: normal(rng, 300), gs: normal(rng, 300), buf: normal(rng, 300), stats: new Float32Array(4),
+      },
+      compare: ['pa', 'm', 'v', 'ps', 'buf'],
+      run: (k, t) => {
+        k.sumOfSquares(t.ga, 700, t.stats, 0);
+        k.sumOfSquares(t.gs, 300, t.stats, 1);
+        k.globalNorm(t.stats, 2, 0.5);
+        const gradScale = { factors: t.stats, index: 3 };
+        k.adamUpdate(t.pa, t.ga, t.m, t.v, 700, { lr: 0.01, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1, decoupled: true, step: 2 }, gradScale);
+        k.sgdUpdate(t.ps, t.gs, t.buf, 300, { lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 0.01, firstStep: false }, gradScale);
+      },
+    },
     ...[[0.9, true], [0.5, false], [0, false]].map(([momentum, nesterov]): KernelCase => ({
       name: `SGD momentum ${momentum}${nesterov ? ' Nesterov' : ''}, three steps`,
       tensors: { p: normal(rng, 300), g: normal(rng, 300), buf: normal(rng, 300) },

@@ -61,7 +61,9 @@ export class Gpt implements LanguageModel {
     const { n_heads: H, dropout: p, activation: act } = this.config;
     const positions = new Int32Array(B * T);
     for (let i = 0; i < B * T; i++) positions[i] = i % T;
-    let x = add(g, embedding(g, input.idx, this.wte), embedding(g, g.constant([B, T], positions), this.wpe));
+    // Uploaded before the first kernel, so a GPU records the upload ahead of its compute pass instead of splitting it.
+    const positionIds = g.constant([B, T], positions);
+    let x = add(g, embedding(g, input.idx, this.wte), embedding(g, positionIds, this.wpe));
     x = dropout(g, x, p, 0);
     this.blocks.forEach((block, i) => {
       const a = fusedSelfAttention(g, applyLayerNorm(g, x, block.ln1), block.attn, block.attnProj, H, { causal: true, keyPad: null });

@@ -1,4 +1,4 @@
-import type { Backend } from '../backend';
+import type { Backend, GradScale, Storage } from '../backend';
 import type { Tensor } from '../tensor';
 
 export interface GradientNorms {
@@ -8,12 +8,18 @@ export interface GradientNorms {
   clipped: number;
   /** Pre-clip L2 norm of each parameter's gradient, in parameter order. */
   perParameter: Float64Array;
+  /**
+   * The clip coefficient on the device, for the optimizer to multiply each gradient by as it reads it (null when
+   * nothing is clipped); call `release` after the update.
+   */
+  gradScale: GradScale | null;
+  release(): void;
 }
 
 /**
- * Measures gradient norms and, when maxNorm > 0, scales all gradients by min(1, maxNorm / (norm + 1e-6))
- * exactly like torch.nn.utils.clip_grad_norm_. The norm and the scaling stay on the backend's device; only the
- * per-parameter squares, the norm and the coefficient are read back, once.
+ * Measures gradient norms and, when maxNorm > 0, the coefficient min(1, maxNorm / (norm + 1e-6)) that the update
+ * multiplies every gradient by, exactly like torch.nn.utils.clip_grad_norm_. The norm and the coefficient stay on
+ * the backend's device; only the per-parameter squares, the norm and the coefficient are read back, once.
  */
 export async function clipGradients(backend: Backend, params: readonly Tensor[], maxNorm: number): Promise<GradientNorms> {
   const k = backend.kernels;
@@ -21,9 +27,14 @@ export async function clipGradients(backend: Backend, params: readonly Tensor[],
   const stats = backend.alloc('f32', count + 2);
   params.forEach((p, i) => k.sumOfSquares((p.grad as Tensor).storage, p.size, stats, i));
   k.globalNorm(stats, count, maxNorm);
-  if (maxNorm > 0) for (const p of params) k.scaleByElement((p.grad as Tensor).storage, stats, count + 1, p.size);
-  const host = await backend.read(stats, 'f32');
-  backend.release(stats);
+  const release = () => backend.release(stats);
+  let host: Float32Array | Int32Array;
+  try {
+    host = await backend.read(stats, 'f32');
+  } catch (error) {
+    release();
+    throw error;
+  }
   const perParameter = new Float64Array(count);
   let sumOfSquares = 0;
   for (let i = 0; i < count; i++) {
@@ -31,5 +42,6 @@ export async function clipGradients(backend: Backend, params: readonly Tensor[],
     sumOfSquares += host[i];
   }
   const total = Math.sqrt(sumOfSquares);
-  return { total, clipped: total * host[count + 1], perParameter };
+  const gradScale = maxNorm > 0 ? { factors: stats as Storage, index: count + 1 } : null;
+  return { total, clipped: total * host[count + 1], perParameter, gradScale, release };
 }

@@ -1,5 +1,5 @@
 import type { OptimizerConfig } from '../../config/types';
-import type { Backend } from '../backend';
+import type { Backend, GradScale } from '../backend';
 import type { Tensor } from '../tensor';
 
 /** Per-parameter optimizer state: Adam's two moments, or SGD's momentum buffer (in `m`). */
@@ -27,8 +27,8 @@ export class Optimizer {
     }));
   }
 
-  /** Applies one update with the given learning rate to every parameter from its `.grad`. */
-  update(lr: number): void {
+  /** Applies one update with the given learning rate to every parameter from its `.grad` (times gradScale's factor, when given). */
+  update(lr: number, gradScale: GradScale | null = null): void {
     this.step++;
     const { name, betas, eps, weight_decay: wd, momentum, nesterov } = this.config;
     const k = this.backend.kernels;
@@ -39,9 +39,9 @@ export class Optimizer {
       if (slot.v) {
         k.adamUpdate(p.storage, g, slot.m, slot.v, p.size, {
           lr, beta1: betas[0], beta2: betas[1], eps, weightDecay, decoupled: name === 'adamw', step: this.step,
-        });
+        }, gradScale);
       } else {
-        k.sgdUpdate(p.storage, g, slot.m, p.size, { lr, momentum, nesterov, weightDecay, firstStep: this.step === 1 });
+        k.sgdUpdate(p.storage, g, slot.m, p.size, { lr, momentum, nesterov, weightDecay, firstStep: this.step === 1 }, gradScale);
       }
     }
   }

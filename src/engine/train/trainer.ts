@@ -108,9 +108,10 @@ export class Trainer {
     if (this.options.nonFiniteFault?.(s)) loss = Number.NaN;
     const nonFinite = this.findNonFinite(s, loss, norms.perParameter);
     if (!nonFinite) {
-      this.optimizer.update(lr);
+      this.optimizer.update(lr, norms.gradScale);
       this.step = s;
     }
+    norms.release();
     await this.backend.sync();
     const now = performance.now();
     return {

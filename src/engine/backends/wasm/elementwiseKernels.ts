@@ -1,4 +1,4 @@
-import type { ActivationKind, AdamHyper, DropoutShape, EmbeddingShape, SgdHyper, SliceShape } from '../../backend';
+import type { ActivationKind, AdamHyper, DropoutShape, EmbeddingShape, GradScale, SgdHyper, SliceShape } from '../../backend';
 import { ADD, PARALLEL_MIN_WORK, STORE, STORE_ZERO_REST, accumulateMode, input, output, type WasmStorage } from './storage';
 
 type S = WasmStorage;
@@ -73,14 +73,16 @@ export function scaleByElement(x: S, factors: S, index: number, n: number): void
   x.runtime.call('SCALE_BY_ELEMENT', [input(x), input(factors), index, n], [], wide(n));
 }
 
-export function adamUpdate(p: S, g: S, m: S, v: S, n: number, h: AdamHyper): void {
+export function adamUpdate(p: S, g: S, m: S, v: S, n: number, h: AdamHyper, gradScale?: GradScale<S> | null): void {
+  if (gradScale) scaleByElement(g, gradScale.factors, gradScale.index, n);
   const { lr, beta1, beta2, eps, weightDecay, decoupled, step } = h;
   const floats = [lr / (1 - beta1 ** step), beta1, beta2, 1 / Math.sqrt(1 - beta2 ** step), eps,
     decoupled ? 1 - lr * weightDecay : 1, decoupled ? 0 : weightDecay];
   p.runtime.call('ADAM', [input(p), input(g), input(m), input(v), n], floats, wide(n));
 }
 
-export function sgdUpdate(p: S, g: S, buf: S, n: number, h: SgdHyper): void {
+export function sgdUpdate(p: S, g: S, buf: S, n: number, h: SgdHyper, gradScale?: GradScale<S> | null): void {
+  if (gradScale) scaleByElement(g, gradScale.factors, gradScale.index, n);
   const { lr, momentum, nesterov, weightDecay, firstStep } = h;
   p.runtime.call('SGD', [input(p), input(g), input(buf), n, firstStep ? 1 : 0, nesterov ? 1 : 0], [lr, momentum, weightDecay], wide(n));
 }
