@@ -1,5 +1,5 @@
 // Every path that trains is refused in Restricted Mode: the Train command, the dashboard's Train and Resume on CPU
-// buttons, Resume Training, Find Learning Rate and the training API itself (which notebook cells train through).
+// buttons, Resume Training, Find Learning Rate, Run Sweep and the training API itself (which notebook cells train through).
 // Each leaves the workspace's files exactly as they were (no run folder, no checkpoint) and starts no run.
 import * as assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -85,6 +85,13 @@ suite('untrusted workspace: every training path', () => {
     assert.equal(await refused('losslab.resume', () => Promise.resolve(vscode.commands.executeCommand('losslab.resume', vscode.Uri.file(pausedRun.folder)))), undefined);
     const lr = () => Promise.resolve(vscode.commands.executeCommand('losslab.findLearningRate', workspaceFile(CONFIG), { steps: 5, write: true }));
     assert.equal(await refused('losslab.findLearningRate', lr), undefined);
+  });
+
+  test('Run Sweep resolves with nothing: no trial trains, no sweep folder is written', async () => {
+    const sweepConfig = `${GATED}/gated-sweep.lab.yaml`;
+    writeFileSync(workspaceFile(sweepConfig).fsPath, `${readFileSync(workspaceFile(CONFIG).fsPath, 'utf8').replace('name: gated', 'name: gated-sweep')}\nsweep:\n  parameters:\n    optimizer.lr: [0.001, 0.01]\n`);
+    const sweep = () => Promise.resolve(vscode.commands.executeCommand('losslab.runSweep', workspaceFile(sweepConfig)));
+    assert.equal(await refused('losslab.runSweep', sweep), undefined);
   });
 
   test('the dashboard\'s Train and Resume on CPU buttons start nothing', async function () {
