@@ -56,6 +56,46 @@ export interface DidAppendGradNorms {
   norms: (number | null)[][];
 }
 
+/** A value a sweep gave a config key. */
+export type SweepValue = number | string | boolean;
+
+/** One trial of a sweep as the sweep view shows it (from sweep.json). */
+export interface SweepTrialView {
+  index: number;
+  /** The trial's run (a run of the followed config); null before its run folder exists. */
+  runId: string | null;
+  status: 'pending' | 'running' | 'finished' | 'stopped' | 'failed' | 'pruned';
+  /** The swept keys' values, by dotted key ("optimizer.lr"). */
+  values: Record<string, SweepValue>;
+  /** The sweep's metric: final when finished, at the early-stop step when pruned; null before any. */
+  metric: number | null;
+  step: number;
+}
+
+/** The followed config's newest sweep, as sweep.json (read by the sweep folder's owner) describes it. */
+export interface SweepView {
+  sweepId: string;
+  method: 'grid' | 'random';
+  /** Lower is better. */
+  metric: 'val_loss' | 'loss';
+  /** The swept keys, in the config's order. */
+  parameters: string[];
+  status: 'running' | 'finished' | 'stopped' | 'failed';
+  trials: SweepTrialView[];
+  /** The best finished trial's run, or null while none has finished. */
+  bestRunId: string | null;
+  message: string | null;
+}
+
+/**
+ * The followed config's newest sweep: sent after DidSelectConfig and again whenever its sweep.json changes (a sweep
+ * that trains rewrites it after every trial change); null when the config has no sweep.
+ */
+export interface DidUpdateSweep {
+  type: 'DidUpdateSweep';
+  sweep: SweepView | null;
+}
+
 /** A run started or changed status (paused, stopped, finished, failed). */
 export interface DidUpdateRun {
   type: 'DidUpdateRun';
@@ -77,7 +117,7 @@ export interface RelayToTrainer {
   message: HostToBrowserTrainer;
 }
 
-export type HostToDashboard = DidSelectConfig | DidAppendMetrics | DidAppendGradNorms | DidUpdateRun | DidUpdateSchedule | RelayToTrainer;
+export type HostToDashboard = DidSelectConfig | DidAppendMetrics | DidAppendGradNorms | DidUpdateRun | DidUpdateSchedule | DidUpdateSweep | RelayToTrainer;
 
 // Dashboard webview → host. Requests are imperative.
 

@@ -12,6 +12,7 @@ import { GRAD_LAYERS_CHART, GradNormPanel } from './gradNormPanel';
 import { DashboardModel, type DashboardUpdate, type ModelChange } from './model';
 import { RedrawScheduler, type RedrawWork } from './redrawScheduler';
 import { RunList } from './runList';
+import { SweepPanel } from './sweepPanel';
 import { runTimeLabel } from './status';
 import type { DashboardUiState } from './uiState';
 
@@ -52,6 +53,9 @@ export class Dashboard {
   private readonly gradNormPanel: GradNormPanel;
   /** The heatmap is redrawn only when its run's norms or the choice of run changed, not with every chart frame. */
   private gradNormsChanged = true;
+  private readonly sweepPanel: SweepPanel;
+  /** A trial of the shown sweep gained steps: its curve is redrawn with the next frame. */
+  private sweepChanged = false;
   private hoverX: number | null = null;
   private focusPending: ChartKind | null;
 
@@ -78,8 +82,12 @@ export class Dashboard {
       onHover: (x) => this.hover(x),
     })])) as Record<ChartKind, ChartPanel>;
     this.gradNormPanel = new GradNormPanel(theme, (dataUrl) => host.send({ type: 'SaveChartImage', chart: GRAD_LAYERS_CHART, dataUrl }));
+    this.sweepPanel = new SweepPanel(theme, {
+      series: (runId) => this.model.run(runId),
+      openDiff: (runA, runB) => host.send({ type: 'OpenConfigDiff', runA, runB }),
+    });
     root.replaceChildren(h('main', { class: 'dashboard' }, [
-      this.controls.header, this.controls.toolbar, this.runList.element,
+      this.controls.header, this.controls.toolbar, this.runList.element, this.sweepPanel.element,
       h('div', { class: 'charts' }, [...CHART_KINDS.map((kind) => this.panels[kind].element), this.gradNormPanel.element]),
     ]));
     window.addEventListener('resize', () => {
@@ -98,6 +106,8 @@ export class Dashboard {
     this.theme = theme;
     for (const kind of CHART_KINDS) this.panels[kind].setOptions(this.chartOptions(kind));
     this.gradNormPanel.setTheme(theme);
+    this.sweepPanel.setTheme(theme);
+    this.sweepChanged = true;
     this.gradNormsChanged = true;
     this.assignLines();
   }
@@ -107,6 +117,7 @@ export class Dashboard {
       case 'reset':
         this.state.configFile = this.model.configFile;
         this.host.saveState(this.state);
+        this.sweepPanel.setSweep(this.model.sweep);
         this.rebuild();
         if (this.focusPending) {
           this.panels[this.focusPending].focus();
@@ -121,11 +132,15 @@ export class Dashboard {
         const lines = this.lines.get(change.runId);
         lines?.appendSteps(change.steps);
         lines?.appendEvals(change.evals);
+        if (this.model.sweep?.trials.some((trial) => trial.runId === change.runId)) this.sweepChanged = true;
         this.redraw(false);
         return;
       }
       case 'schedule':
         this.assignLines();
+        return;
+      case 'sweep':
+        this.sweepPanel.setSweep(this.model.sweep);
         return;
       case 'gradNorms':
         if (change.runId === this.gradNormRunId()) this.gradNormsChanged = true;
@@ -203,6 +218,10 @@ export class Dashboard {
     for (const kind of CHART_KINDS) this.drawChart(kind, work.rescale);
     if (this.hoverX !== null) this.hover(this.hoverX);
     if (work.rescale || this.gradNormsChanged) this.drawGradNorms();
+    if (this.sweepChanged) {
+      this.sweepChanged = false;
+      this.sweepPanel.render();
+    }
     this.updateText();
     // One user-timing entry, the latest draw's (DevTools' performance panel and `npm run bench:dashboard` read it).
     performance.clearMeasures(DRAW_MEASURE);

@@ -21,6 +21,9 @@ export function validateHostMessage(raw: unknown): HostToDashboard | string {
     case 'DidAppendGradNorms':
       return typeof m.runId === 'string' && Array.isArray(m.parameters) && Array.isArray(m.steps) && Array.isArray(m.norms) && m.norms.length === m.steps.length
         ? (m as unknown as HostToDashboard) : 'DidAppendGradNorms: malformed';
+    case 'DidUpdateSweep':
+      return m.sweep === null || (isObject(m.sweep) && Array.isArray(m.sweep.trials) && Array.isArray(m.sweep.parameters))
+        ? (m as unknown as HostToDashboard) : 'DidUpdateSweep: malformed';
     case 'DidUpdateRun':
       return runInfo(m.info) ? (m as unknown as HostToDashboard) : 'DidUpdateRun: malformed';
     case 'DidUpdateSchedule':

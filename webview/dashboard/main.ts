@@ -36,7 +36,7 @@ const channel = new MessageChannel<HostToDashboard, DashboardToHost>(
 );
 const root = document.getElementById('root') ?? body;
 const dashboard = new Dashboard(root, state, theme(), { send: (m) => channel.send(m), saveState: (s) => vscode.setState(s) }, focus);
-for (const type of ['DidSelectConfig', 'DidAppendMetrics', 'DidAppendGradNorms', 'DidUpdateRun', 'DidUpdateSchedule'] as const) {
+for (const type of ['DidSelectConfig', 'DidAppendMetrics', 'DidAppendGradNorms', 'DidUpdateRun', 'DidUpdateSchedule', 'DidUpdateSweep'] as const) {
   channel.on(type, (message) => dashboard.receive(message));
 }
 // The host passes the training worker's script URI only when this page may train (losslab.trainingLocation).

@@ -1,6 +1,6 @@
 import { GradNormGrid, fromGradNormColumns } from '../../src/engine/train/gradNormGrid';
 import type { EvalMetrics, StepMetrics } from '../../src/engine/train/metrics';
-import type { HostToDashboard, RelayToTrainer, RunSeries, SchedulePreview } from '../../src/protocol/dashboard';
+import type { HostToDashboard, RelayToTrainer, RunSeries, SchedulePreview, SweepView } from '../../src/protocol/dashboard';
 import type { RunInfo } from '../../src/protocol/runInfo';
 
 /** What a host message changed, so the view redraws no more than that. */
@@ -10,6 +10,7 @@ export type ModelChange =
   | { kind: 'run'; runId: string; added: boolean }
   | { kind: 'schedule' }
   | { kind: 'gradNorms'; runId: string }
+  | { kind: 'sweep' }
   | { kind: 'none' };
 
 /** The host's messages about what the dashboard shows (the trainer relay goes elsewhere). */
@@ -29,6 +30,8 @@ export class DashboardModel {
   runs: RunSeries[] = [];
   /** Each run's per-parameter gradient norms, by run id (only runs that have sent some). */
   gradNorms = new Map<string, GradNormGrid>();
+  /** The config's newest sweep, or null when it has none. */
+  sweep: SweepView | null = null;
 
   apply(message: DashboardUpdate): ModelChange {
     switch (message.type) {
@@ -39,6 +42,7 @@ export class DashboardModel {
         this.schedule = message.schedule;
         this.runs = message.runs.map((r) => ({ info: r.info, steps: r.steps.slice(), evals: r.evals.slice() })).sort(byId);
         this.gradNorms = new Map();
+        this.sweep = null;
         return { kind: 'reset' };
       case 'DidUpdateRun':
         return this.updateRun(message.info);
@@ -46,6 +50,9 @@ export class DashboardModel {
         return this.append(message.runId, message.steps, message.evals);
       case 'DidAppendGradNorms':
         return this.appendGradNorms(message.runId, fromGradNormColumns(message));
+      case 'DidUpdateSweep':
+        this.sweep = message.sweep;
+        return { kind: 'sweep' };
       case 'DidUpdateSchedule':
         this.schedule = message.schedule;
         return { kind: 'schedule' };

@@ -13,6 +13,7 @@ import { dashboardHtml } from './html';
 import { loadRunHistory, loadRunInfoIfPresent, runFile, runsFolderFor, type StoredRun } from '../../node/runFolder';
 import { GradNormsFeed } from './gradNormsFeed';
 import { RunStoreFollower } from './runStoreFollower';
+import { SweepFollower } from './sweepFollower';
 import { SchedulePreviewer } from './schedulePreview';
 import { SentLedger } from './sentLedger';
 import { TrainerRelay } from './trainerRelay';
@@ -42,6 +43,8 @@ export class DashboardPanel implements vscode.Disposable {
   private generation = 0;
   /** Follows the runs folder on disk while the webview is shown. */
   private follower: RunStoreFollower | null = null;
+  /** Follows the config's newest sweep.json while the webview is shown. */
+  private sweeps: SweepFollower | null = null;
   private readonly sent = new SentLedger();
   private readonly gradNorms = new GradNormsFeed((message) => this.post(message));
   private scheduleTimer: ReturnType<typeof setTimeout> | undefined;
@@ -212,6 +215,7 @@ export class DashboardPanel implements vscode.Disposable {
     for (const message of queued) this.post(message);
     for (const [runId, folder] of this.runs) this.sendGradNorms(runId, folder);
     if (runsFolder && this.ready) this.startFollowing(runsFolder, stored);
+    if (config?.scheme === 'file' && name && this.ready) this.sweeps = new SweepFollower(config.fsPath, name, (sweep) => this.post({ type: 'DidUpdateSweep', sweep }));
   }
 
   // Runs the extension trains stream from the training side; the ledger keeps anything from being sent twice.
@@ -229,6 +233,8 @@ export class DashboardPanel implements vscode.Disposable {
   private stopFollowing(): void {
     this.follower?.dispose();
     this.follower = null;
+    this.sweeps?.dispose();
+    this.sweeps = null;
   }
 
   private backendNote(config: vscode.Uri, parsed: LabConfig | null): string {

@@ -25,6 +25,10 @@ export interface WebviewFrame {
   text(testId: string): Promise<string | null>;
   waitForText(testId: string, pattern: RegExp | ((text: string) => boolean), timeoutMs?: number): Promise<string>;
   click(testId: string): Promise<void>;
+  /** textContent of every element matching a CSS selector, in document order. */
+  texts(selector: string): Promise<string[]>;
+  /** Scrolls the element with data-testid=`testId` to the top of the webview. */
+  scrollTo(testId: string): Promise<void>;
   /** Sends any value to the extension host through the webview's real postMessage channel. */
   postToHost(message: unknown): Promise<void>;
 }
@@ -44,6 +48,10 @@ export interface VsCodeUi {
   waitForNoWebview(selector: string, timeoutMs?: number): Promise<void>;
   notificationTexts(): Promise<string[]>;
   waitForNotification(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  /** The rendered lines of the active diff editor's two sides. */
+  diffEditorLines(): Promise<{ original: string[]; modified: string[] }>;
+  /** The labels of the editor tabs of every editor group, in order. */
+  tabLabels(): Promise<string[]>;
   screenshot(path: string): Promise<void>;
   /** Resolves with the kept temp folder when `keep`. */
   close(options?: { keep?: boolean }): Promise<string | undefined>;

@@ -165,6 +165,20 @@ class VsCodeUi {
     }
   }
 
+  /** The rendered lines of the active diff editor's two sides (only the lines in view: Monaco renders no others). */
+  async diffEditorLines() {
+    const editor = this.page.locator('.monaco-diff-editor').last();
+    await editor.waitFor({ state: 'visible', timeout: 15_000 });
+    // Monaco renders spaces as no-break spaces: plain spaces, as in the file.
+    const side = async (name) => (await editor.locator(`.${name}-in-monaco-diff-editor .view-lines .view-line`).allTextContents()).map((line) => line.replace(/\u00a0/g, ' '));
+    return { original: await side('original'), modified: await side('modified') };
+  }
+
+  /** The labels of the editor tabs of every editor group, in order. */
+  async tabLabels() {
+    return this.page.locator('.tabs-container .tab .label-name').allTextContents();
+  }
+
   /** Saves a PNG of the whole workbench. */
   async screenshot(path) {
     await this.page.screenshot({ path });
@@ -201,6 +215,16 @@ class WebviewFrame {
       if (Date.now() > deadline) throw new Error(`data-testid="${testId}" never matched ${pattern}; last text: ${JSON.stringify(last)}`);
       await this.frame.page().waitForTimeout(250);
     }
+  }
+
+  /** textContent of every element matching a CSS selector, in document order. */
+  async texts(selector) {
+    return this.frame.locator(selector).allTextContents();
+  }
+
+  /** Scrolls the element with data-testid=`testId` to the top of the webview. */
+  async scrollTo(testId) {
+    await this.frame.$eval(`[data-testid="${testId}"]`, (element) => element.scrollIntoView({ block: 'start' }));
   }
 
   /** Clicks the element with data-testid=`testId`. */
