@@ -66,7 +66,14 @@ describe('run series', () => {
     assert.deepEqual(lines.lines.lr.map((l) => l.role), ['main']);
     assert.deepEqual(lines.lines.lr[0].points.map((p) => p.y), [0.001, 0.002]);
     assert.deepEqual(lines.lines['grad-norm'].map((l) => `${l.metric}/${l.role}/${l.secondary}`),
-      ['before clipping/raw/false', 'before clipping/main/false', 'after clipping/raw/true', 'after clipping/main/true']);
+      ['before clipping/raw/false', 'before clipping/main/false', 'after clipping/raw/true', 'after clipping/main/true', 'clipped step/event/false']);
+  });
+
+  it('marks the clipped steps (post-clip norm below pre-clip) at their pre-clip norm, and counts them', () => {
+    const lines = new RunLines('r', settings('step'));
+    lines.appendSteps([step(1, { grad_norm: 2.5, grad_norm_clipped: 0.9999996 }), step(2, { grad_norm: 0.8, grad_norm_clipped: 0.8 }), step(3, { grad_norm: 1.2, grad_norm_clipped: 0.99999 })]);
+    assert.deepEqual(lines.lines['grad-norm'].find((l) => l.role === 'event')?.points, [{ x: 1, y: 2.5 }, { x: 3, y: 1.2 }]);
+    assert.deepEqual(lines.clipping, { clipped: 2, steps: 3 });
   });
 
   it('drops values a log axis cannot place, on the log-scaled chart only', () => {
