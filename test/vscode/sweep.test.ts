@@ -2,7 +2,7 @@
 // ends with all trials finished, and a trial's metrics equal the CLI's train --set with the same values.
 import * as assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite, suiteSetup, test } from 'mocha';
@@ -10,7 +10,7 @@ import * as vscode from 'vscode';
 import type { SweepOutcome } from '../../src/extension/sweeps/runSweep';
 import { cellConfigFile } from '../../src/extension/notebook/cellRunner';
 import { stringifyLabnb } from '../../src/extension/notebook/labnbFormat';
-import { readSweep, sweepsFolder, trialRunFolder } from '../../src/node/sweepFolder';
+import { listSweepIds, readSweep, sweepsFolder, trialRunFolder } from '../../src/node/sweepFolder';
 import { activateLossLab, waitUntil, workspaceFile } from './support/lossLab';
 import { deterministicPart, readMetrics, readRunInfo } from './support/runFolder';
 
@@ -52,6 +52,44 @@ suite('sweeps', () => {
     const metrics = rows.map((row) => Number(row.split(/\s+/)[3]));
     assert.deepEqual(metrics, [...metrics].sort((a, b) => a - b));
     assert.match(text, /^best: trial \d \(optimizer\.lr=.*\): val_loss [\d.]+, run /m);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+
+  test('cancelling a sweep stops its running trial after its step; Run Sweep with { resume } finishes it in the same run folders', async () => {
+    writeFileSync(workspaceFile('sweep-stop.labnb').fsPath, stringifyLabnb({
+      cells: [{ kind: 'config', source: `extends: ${CONFIG}\nname: nb-stop\ntraining:\n  steps: 150\nsweep:\n  parallel: 1`, outputs: [] }],
+    }));
+    const notebook = await vscode.workspace.openNotebookDocument(workspaceFile('sweep-stop.labnb'));
+    await vscode.window.showNotebookDocument(notebook);
+    await vscode.commands.executeCommand('notebook.selectKernel', { id: 'losslab.notebook', extension: 'losslab.losslab' });
+    const cell = notebook.cellAt(0);
+    const sweeps = sweepsFolder(cellConfigFile(notebook.uri, 0), 'nb-stop');
+    await vscode.commands.executeCommand('notebook.cell.execute', { ranges: [{ start: 0, end: 1 }], document: notebook.uri });
+    let folder = '';
+    await waitUntil('the first trial to train a few steps', () => {
+      const ids = listSweepIds(sweeps);
+      if (ids.length !== 1) return false;
+      folder = join(sweeps, ids[0]);
+      const first = readSweep(folder).trials[0];
+      const run = trialRunFolder(folder, first);
+      return run !== null && existsSync(join(run, 'metrics.jsonl')) && readMetrics(run).steps.length >= 3;
+    }, 60_000);
+    await vscode.commands.executeCommand('notebook.cell.cancelExecution', { ranges: [{ start: 0, end: 1 }], document: notebook.uri });
+    await waitUntil('the cancelled sweep cell to end', () => cell.executionSummary?.success !== undefined, 60_000);
+    assert.equal(cell.executionSummary?.success, false);
+    const stopped = readSweep(folder);
+    assert.equal(stopped.status, 'stopped');
+    assert.deepEqual(stopped.trials.map((t) => t.status), ['stopped', 'pending', 'pending', 'pending']);
+    const first = stopped.trials[0];
+    assert.ok(first.step > 0 && first.step < 150, `stopped at step ${first.step}`);
+    assert.equal(readRunInfo(trialRunFolder(folder, first) as string).status, 'stopped');
+
+    const outcome = await vscode.commands.executeCommand<SweepOutcome | undefined>('losslab.runSweep', { resume: folder });
+    assert.ok(outcome, 'Run Sweep { resume } ran nothing');
+    assert.equal(outcome.summary.status, 'finished');
+    assert.deepEqual(outcome.summary.trials.map((t) => [t.status, t.step]), Array(4).fill(['finished', 150]));
+    assert.equal(outcome.summary.trials[0].run_dir, first.run_dir, 'the stopped trial continued in its own run folder');
+    assert.equal((readRunInfo(trialRunFolder(folder, first) as string) as { resumes?: unknown[] }).resumes?.length, 1);
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
 
