@@ -97,6 +97,8 @@ export class SweepDriver {
 
   private async runTrial(trial: SweepTrial, target: number | undefined): Promise<void> {
     const previous = trialRunFolder(this.folder, trial);
+    // A trial whose run ended after its sweep's driver was killed (a child trains on) is taken as it ended.
+    if (previous !== null && finishedRun(previous)) return this.update(() => Object.assign(trial, this.outcome(previous, target, null)), trial);
     const resume = previous !== null && checkpointSteps(previous).length > 0;
     const runDir = resume && previous ? previous : join(this.context.runsFolder, newRunId());
     this.update(() => Object.assign(trial, { status: 'running', run_id: basename(runDir), run_dir: relativeToBase(this.folder, runDir) }), trial);
@@ -147,6 +149,14 @@ export class SweepDriver {
     this.summary.best = bestTrial(this.summary);
     this.writer.write(this.summary);
     this.observer.onChange?.(this.summary, trial);
+  }
+}
+
+function finishedRun(folder: string): boolean {
+  try {
+    return readRunInfo(folder).status === 'finished';
+  } catch {
+    return false;
   }
 }
 

@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import { plannedTrials } from '../../config/sweepTrials';
 import { newRunId } from '../runFolder';
 import {
   SWEEP_FORMAT_VERSION, SweepWriter, readSweep, relativeToBase, sweepsFolder, type SweepSummary, type SweepValue,
@@ -29,7 +28,6 @@ export function createSweep(plan: SweepPlan, onNotice?: (message: string) => voi
     trials: plan.trials.map((values, index) => ({ index, run_id: '', run_dir: '', values, metric: null, status: 'pending', step: 0, message: null })),
     best: null,
   };
-  if (summary.trials.length !== plannedTrials(spec)) throw new Error(`planned ${plannedTrials(spec)} trials, expanded ${summary.trials.length}`);
   return { writer: SweepWriter.create(folder, summary, onNotice), summary, configFile: loaded.file };
 }
 
