@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { formatNorm } from '../../src/engine/train/gradNormGrid';
 import { ROOT, screenshotPath, withVsCode } from './support/session';
 
 const CONFIG = 'sweep.lab.yaml';
@@ -88,6 +89,18 @@ test('the sweep view of a real sweep: its table, sorting, a focused trial and it
       t.diagnostic(`screenshot: ${shot}`);
     });
 
+    await t.test('the gradient norms by layer of the newest trial: its summary, and the norm under the pointer', async () => {
+      const newest = summary.trials[summary.trials.length - 1];
+      const norms = readFileSync(join(workspace, '.losslab', 'runs', 'tiny-sweep', newest.run_id, 'grad_norms.jsonl'), 'utf8').trim().split('\n')
+        .map((line) => JSON.parse(line) as { step: number; norms: Record<string, number> });
+      await dashboard.waitForText('summary-grad-layers', new RegExp(`^Gradient norms by layer, run ${newest.run_id}: 16 parameters over 30 steps\\. Largest pre-clip norm: `));
+      await dashboard.scrollTo('summary-grad-layers');
+      // The first row (transformer.wte.weight) in the first column (step 1): left of the plot are 222 px of labels.
+      await dashboard.hover('heatmap-grad-layers', { x: 225, y: 10 });
+      const readout = await dashboard.waitForText('readout-grad-layers', /^transformer\.wte\.weightstep /, 5000);
+      assert.equal(readout, `transformer.wte.weightstep 1${formatNorm(norms[0].norms['transformer.wte.weight'])}`);
+    });
+
     await t.test("'Open config diff against the best' opens VS Code's diff of the two runs' resolved configs", async () => {
       await dashboard.click('sweep-diff');
       const label = `${worst.run_id} ↔ ${best.run_id}`;
@@ -95,8 +108,13 @@ test('the sweep view of a real sweep: its table, sorting, a focused trial and it
         assert.ok(tries < 40, `the diff editor did not open (tabs: ${(await ui.tabLabels()).join(', ')})`);
         await ui.page.waitForTimeout(250);
       }
-      const { original, modified } = await ui.diffEditorLines();
       const line = (lines: string[], key: string) => lines.find((text) => text.trim().startsWith(`"${key}":`))?.trim();
+      // The diff editor fills its two sides and scrolls to the first change a moment after its tab appears.
+      let { original, modified } = await ui.diffEditorLines();
+      for (let tries = 0; !(line(original, 'lr') && line(modified, 'lr') && line(original, 'warmup_steps')) && tries < 40; tries++) {
+        await ui.page.waitForTimeout(250);
+        ({ original, modified } = await ui.diffEditorLines());
+      }
       assert.equal(line(original, 'lr'), `"lr": ${worst.values['optimizer.lr']},`);
       assert.equal(line(modified, 'lr'), `"lr": ${best.values['optimizer.lr']},`);
       assert.equal(line(original, 'warmup_steps'), `"warmup_steps": ${worst.values['schedule.warmup_steps']},`);

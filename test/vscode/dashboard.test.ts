@@ -5,9 +5,10 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { suite, suiteSetup, suiteTeardown, test } from 'mocha';
 import * as vscode from 'vscode';
+import { fromGradNormColumns, type ParameterNorms } from '../../src/engine/train/gradNormGrid';
 import type { StepMetrics } from '../../src/engine/train/metrics';
 import type { LossLabApi } from '../../src/extension/api';
-import { runsFolderFor } from '../../src/node/runFolder';
+import { readGradNorms, runsFolderFor } from '../../src/node/runFolder';
 import { newRunId } from '../../src/node/runFolder';
 import type { HostToDashboard } from '../../src/protocol/dashboard';
 import { dashboardHooks, hasDashboardHooks, stepsSentFor, type DashboardTestHooks } from './support/dashboardHooks';
@@ -48,6 +49,11 @@ function runCli(extensionPath: string, args: string[]): Promise<{ code: number; 
       else resolve({ code: child.exitCode ?? 0, stderr });
     });
   });
+}
+
+/** Every per-parameter norms record of `runId` in the DidAppendGradNorms messages, repeats included, in the order posted. */
+function appendedGradNorms(posted: readonly HostToDashboard[], runId: string): ParameterNorms[] {
+  return posted.flatMap((message) => message.type === 'DidAppendGradNorms' && message.runId === runId ? fromGradNormColumns(message) : []);
 }
 
 /** Every step of `runId` in the DidAppendMetrics messages, repeats included, in the order posted. */
@@ -159,6 +165,10 @@ suite('dashboard', () => {
     assert.deepEqual(appendedSteps(hooks.posted, cliRun), written.steps, 'every step once, in order, as written');
     const evals = hooks.posted.flatMap((message) => message.type === 'DidAppendMetrics' && message.runId === cliRun ? message.evals : []);
     assert.deepEqual(evals, written.evals);
+    // The per-parameter norms follow the metrics: every step's, once, as grad_norms.jsonl holds them.
+    const norms = readGradNorms(cliFolder);
+    await waitUntil('every step\'s gradient norms to reach the dashboard', () => appendedGradNorms(hooks.posted, cliRun).length >= norms.length, 15_000);
+    assert.deepEqual(appendedGradNorms(hooks.posted, cliRun), norms);
 
     await vscode.commands.executeCommand('losslab.stop', own.runId);
     await api.whenRunEnds(own.runId);
@@ -167,6 +177,7 @@ suite('dashboard', () => {
     const ownSteps = appendedSteps(hooks.posted, own.runId);
     assertContiguous(ownSteps, 'steps of the extension\'s own run');
     assert.deepEqual(ownSteps.map(deterministicPart), readMetrics(own.folder).steps.map(deterministicPart));
+    assert.deepEqual(appendedGradNorms(hooks.posted, own.runId), readGradNorms(own.folder), 'the own run\'s norms, each step once');
     assert.deepEqual(hooks.posted.flatMap((message) => message.type === 'DidUpdateRun' && message.info.id === own.runId ? [message.info.status] : []), ['running', 'stopped']);
   });
 });

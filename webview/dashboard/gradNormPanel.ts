@@ -13,7 +13,7 @@ export const GRAD_LAYERS_CHART = 'grad-layers';
 export class GradNormPanel {
   readonly element: HTMLElement;
   private readonly chart: HeatmapChart;
-  private readonly canvas = h('canvas', { attrs: { role: 'img', 'aria-label': 'Gradient norms by layer: every parameter’s pre-clip gradient norm per step, colour on a log scale', 'aria-describedby': `summary-${GRAD_LAYERS_CHART}` } });
+  private readonly canvas = h('canvas', { attrs: { 'data-testid': `heatmap-${GRAD_LAYERS_CHART}`, role: 'img', 'aria-label': 'Gradient norms by layer: every parameter’s pre-clip gradient norm per step, colour on a log scale', 'aria-describedby': `summary-${GRAD_LAYERS_CHART}` } });
   private readonly readout = h('div', { class: 'readout', attrs: { hidden: true, 'aria-hidden': 'true', 'data-testid': `readout-${GRAD_LAYERS_CHART}` } });
   private readonly summary = h('p', { class: 'summary', attrs: { id: `summary-${GRAD_LAYERS_CHART}`, 'aria-live': 'polite', 'data-testid': `summary-${GRAD_LAYERS_CHART}` } });
   private readonly runLabel = h('span', { class: 'chart-subtitle' });

@@ -25,6 +25,8 @@ export interface WebviewFrame {
   text(testId: string): Promise<string | null>;
   waitForText(testId: string, pattern: RegExp | ((text: string) => boolean), timeoutMs?: number): Promise<string>;
   click(testId: string): Promise<void>;
+  /** Moves the mouse over the element with data-testid=`testId`, at `position` (CSS pixels from its top left). */
+  hover(testId: string, position: { x: number; y: number }): Promise<void>;
   /** textContent of every element matching a CSS selector, in document order. */
   texts(selector: string): Promise<string[]>;
   /** Scrolls the element with data-testid=`testId` to the top of the webview. */

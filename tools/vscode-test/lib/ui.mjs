@@ -227,6 +227,11 @@ class WebviewFrame {
     await this.frame.$eval(`[data-testid="${testId}"]`, (element) => element.scrollIntoView({ block: 'start' }));
   }
 
+  /** Moves the mouse over the element with data-testid=`testId`, at `position` (CSS pixels from its top left). */
+  async hover(testId, position) {
+    await this.frame.hover(`[data-testid="${testId}"]`, { position });
+  }
+
   /** Clicks the element with data-testid=`testId`. */
   async click(testId) {
     await this.frame.click(`[data-testid="${testId}"]`);
