@@ -64,6 +64,10 @@ describe('per-parameter gradient norms in export-metrics and the report', () => 
     for (const r of norms) for (const [name, value] of Object.entries(r.norms)) if (value > largest.value) largest = { name, step: r.step, value };
     assert.match(html, new RegExp(`Largest pre-clip norm: ${largest.name.replace(/\./g, '\\.')}, [\\d.]+ at step ${largest.step} — `));
     const clipped = readMetrics(folder).steps.filter((s) => s.grad_norm > 1).length;
+    // The global norm chart marks each clipped step.
+    const normChart = /<svg class="chart" role="img" aria-label="Gradient norm"[\s\S]*?<\/svg>/.exec(html)?.[0] ?? '';
+    assert.equal([...normChart.matchAll(/class="mark"/g)].length, clipped);
+    assert.ok(normChart.includes('>clipped step</text>'));
     assert.match(html, new RegExp(`<th>clipped steps \\(pre-clip norm above training.grad_clip\\)</th><td>clipped at ${clipped} of 24 steps`));
   });
 });

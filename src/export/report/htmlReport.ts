@@ -22,7 +22,7 @@ export interface ReportInput {
 /** The report's heatmap has at most this many step columns (each cell is an SVG rect with its title). */
 const HEATMAP_COLUMNS = 160;
 
-const COLORS = { train: '#1f6fd1', val: '#d9480f', lr: '#2b8a3e', pre: '#7048e8', post: '#e8590c', speed: '#0c8599' };
+const COLORS = { train: '#1f6fd1', val: '#d9480f', lr: '#2b8a3e', pre: '#7048e8', post: '#e8590c', speed: '#0c8599', clipped: '#c92a2a' };
 
 const STYLE = `
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: #1c1e21; margin: 24px auto; max-width: 1100px; padding: 0 16px; }
@@ -100,7 +100,10 @@ function charts(input: ReportInput): string {
   return [
     lineChart([series('train loss', COLORS.train, (s) => s.loss), val], { title: 'Loss', xLabel: 'step' }),
     lineChart([series('learning rate', COLORS.lr, (s) => s.lr)], { title: 'Learning rate', xLabel: 'step' }),
-    lineChart([series('pre-clip', COLORS.pre, (s) => s.grad_norm), series('post-clip', COLORS.post, (s) => s.grad_norm_clipped, true)], { title: 'Gradient norm', xLabel: 'step' }),
+    lineChart([
+      series('pre-clip', COLORS.pre, (s) => s.grad_norm), series('post-clip', COLORS.post, (s) => s.grad_norm_clipped, true),
+      { name: 'clipped step', color: COLORS.clipped, marksOnly: true, points: steps.filter(wasClipped).map((s) => [s.step, s.grad_norm] as const) },
+    ], { title: 'Gradient norm', xLabel: 'step' }),
     lineChart([series('tokens / s', COLORS.speed, (s) => s.tokens_per_sec)], { title: 'Throughput (tokens / s)', xLabel: 'step' }),
   ].join('\n');
 }

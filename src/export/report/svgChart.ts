@@ -6,6 +6,8 @@ export interface ChartSeries {
   points: readonly (readonly [number, number])[];
   color: string;
   dashed?: boolean;
+  /** Marks at the points without a line between them (events such as clipped steps). */
+  marksOnly?: boolean;
 }
 
 export interface ChartOptions {
@@ -115,6 +117,10 @@ export function lineChart(series: readonly ChartSeries[], options: ChartOptions)
     parts.push(`<line x1="${x}" x2="${x}" y1="${top}" y2="${bottom}" class="marker"/><text x="${x}" y="${top + 12}" dx="4" class="marker-label">${escapeHtml(m.label)}</text>`);
   }
   for (const s of lines) {
+    if (s.marksOnly) {
+      for (const [x, y] of s.points) parts.push(`<circle cx="${fixed(sx(x))}" cy="${fixed(sy(y))}" r="2.6" fill="none" stroke="${s.color}" stroke-width="1.3" class="mark"/>`);
+      continue;
+    }
     const dash = s.dashed ? ' stroke-dasharray="5 3"' : '';
     if (s.points.length === 1) {
       const [x, y] = s.points[0];
@@ -128,7 +134,10 @@ export function lineChart(series: readonly ChartSeries[], options: ChartOptions)
   lines.forEach((s, i) => {
     const x = left + i * 150;
     const dash = s.dashed ? ' stroke-dasharray="5 3"' : '';
-    parts.push(`<line x1="${x}" x2="${x + 18}" y1="34" y2="34" stroke="${s.color}" stroke-width="2"${dash}/><text x="${x + 22}" y="34" dy="0.32em" class="legend">${escapeHtml(s.name)}</text>`);
+    const swatch = s.marksOnly
+      ? `<circle cx="${x + 9}" cy="34" r="2.6" fill="none" stroke="${s.color}" stroke-width="1.3"/>`
+      : `<line x1="${x}" x2="${x + 18}" y1="34" y2="34" stroke="${s.color}" stroke-width="2"${dash}/>`;
+    parts.push(`${swatch}<text x="${x + 22}" y="34" dy="0.32em" class="legend">${escapeHtml(s.name)}</text>`);
   });
   parts.push('</svg>');
   return parts.join('');
