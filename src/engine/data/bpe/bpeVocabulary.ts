@@ -5,8 +5,8 @@ import { tokenizerJson, type ExtraSpecials } from './tokenizerJson';
 import type { BpeModel } from './train';
 
 const KEY_BASE = 65536;
-/** Distinct pieces remembered with their ids; text repeats its words, so most pieces are looked up, not merged. */
-const CACHE_LIMIT = 200_000;
+/** Distinct pieces remembered with their ids (bounded: ~10 MB); text repeats its words, so most are looked up, not merged. */
+const CACHE_LIMIT = 50_000;
 
 /**
  * Encodes and decodes with a byte-level BPE exactly as Hugging Face `tokenizers` does with the same tokenizer.json:
@@ -21,7 +21,8 @@ export class BpeVocabulary implements Vocabulary {
   private readonly ids = new Map<string, number>();
   private readonly bytes: Array<Uint8Array | null>;
   private readonly specials: ReadonlyMap<string, number>;
-  private readonly cache = new Map<string, readonly number[]>();
+  private cache = new Map<string, readonly number[]>();
+  private olderCache = new Map<string, readonly number[]>();
 
   constructor(
     readonly kind: 'bpe' | 'gpt2',
@@ -57,8 +58,13 @@ export class BpeVocabulary implements Vocabulary {
   }
 
   private encodePiece(piece: string): readonly number[] {
-    const cached = this.cache.get(piece);
-    if (cached) return cached;
+    const recent = this.cache.get(piece);
+    if (recent) return recent;
+    const older = this.olderCache.get(piece);
+    if (older) {
+      this.remember(piece, older);
+      return older;
+    }
     const symbols = Array.from(toByteChars(piece), (char) => this.ids.get(char) as number);
     for (;;) {
       let bestRank = Infinity;
@@ -73,9 +79,17 @@ export class BpeVocabulary implements Vocabulary {
       if (at < 0) break;
       symbols.splice(at, 2, this.results.get(symbols[at] * KEY_BASE + symbols[at + 1]) as number);
     }
-    if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
-    this.cache.set(piece, symbols);
+    this.remember(piece, symbols);
     return symbols;
+  }
+
+  /** Two generations, a cheap LRU: when the recent one fills, it becomes the older one and the oldest is dropped. */
+  private remember(piece: string, ids: readonly number[]): void {
+    if (this.cache.size >= CACHE_LIMIT / 2) {
+      this.olderCache = this.cache;
+      this.cache = new Map();
+    }
+    this.cache.set(piece, ids);
   }
 
   /** The text of the ids: their bytes as UTF-8 (broken sequences as U+FFFD), `<unk>` as U+FFFD, other specials left out. */

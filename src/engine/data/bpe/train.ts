@@ -59,8 +59,10 @@ function tokenOf(tokens: readonly string[], id: number): string {
   return tokens[id - FIRST_SYMBOL_ID];
 }
 
+/** Every distinct piece's symbols, back to back in one array (one typed array per piece would cost ~100 bytes each). */
 interface Words {
-  symbols: Uint16Array[];
+  symbols: Uint16Array;
+  starts: Int32Array;
   lengths: Int32Array;
   counts: Float64Array;
 }
@@ -77,14 +79,16 @@ function countPieces(texts: readonly string[]): Words {
     }
   }
   const byteIds = new Map(BYTE_CHARS.map((char, byte) => [char, byte + FIRST_SYMBOL_ID]));
-  const symbols: Uint16Array[] = [];
-  const wordCounts = new Float64Array(counts.size);
-  let i = 0;
-  for (const [piece, count] of counts) {
-    symbols.push(Uint16Array.from(toByteChars(piece), (char) => byteIds.get(char) as number));
-    wordCounts[i++] = count;
-  }
-  return { symbols, lengths: Int32Array.from(symbols, (s) => s.length), counts: wordCounts };
+  const pieces = Array.from(counts.keys(), toByteChars);
+  const starts = new Int32Array(pieces.length);
+  const lengths = Int32Array.from(pieces, (piece) => piece.length);
+  const symbols = new Uint16Array(lengths.reduce((sum, n) => sum + n, 0));
+  let at = 0;
+  pieces.forEach((piece, w) => {
+    starts[w] = at;
+    for (let i = 0; i < piece.length; i++) symbols[at++] = byteIds.get(piece[i]) as number;
+  });
+  return { symbols, starts, lengths, counts: Float64Array.from(counts.values()) };
 }
 
 /** Pair counts over all pieces, the pieces each pair occurs in, and a max-heap of (count, pair) with stale entries. */
@@ -95,13 +99,14 @@ class PairState {
   private readonly heapKeys: number[] = [];
 
   constructor(private readonly words: Words) {
-    words.symbols.forEach((symbols, w) => {
-      for (let i = 0; i + 1 < symbols.length; i++) {
+    const { symbols, starts, lengths, counts } = words;
+    for (let w = 0; w < lengths.length; w++) {
+      for (let i = starts[w]; i + 1 < starts[w] + lengths[w]; i++) {
         const key = symbols[i] * KEY_BASE + symbols[i + 1];
-        this.pairCounts.set(key, (this.pairCounts.get(key) ?? 0) + words.counts[w]);
+        this.pairCounts.set(key, (this.pairCounts.get(key) ?? 0) + counts[w]);
         this.noteWord(key, w);
       }
-    });
+    }
     for (const [key, count] of this.pairCounts) this.push(count, key);
   }
 
@@ -126,8 +131,8 @@ class PairState {
     const change = (pair: number, by: number): void => void changed.set(pair, (changed.get(pair) ?? 0) + by);
     const made: number[] = [];
     for (const w of this.where.get(key) ?? []) {
-      const symbols = this.words.symbols[w];
-      const length = this.words.lengths[w];
+      const symbols = this.words.symbols.subarray(this.words.starts[w], this.words.starts[w] + this.words.lengths[w]);
+      const length = symbols.length;
       const count = this.words.counts[w];
       let out = 0;
       made.length = 0;
