@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """PyTorch side of `npm run bench`: trains the reference GPT (byte vocab 256, d_model 128, 4 layers, 4 heads,
-context 128, batch 16, AdamW lr 3e-4 wd 0.1, clipping 1.0) on a fixed random batch and prints one JSON line:
-tokens/s over the timed steps and the process's peak RSS.
+context 128, batch 16, AdamW lr 3e-4 wd 0.1, clipping 1.0) or, with --size mid, the mid-size GPT (d_model 384,
+6 layers, 6 heads, context 256, batch 8) on a fixed random batch and prints one JSON line: tokens/s over the timed
+steps and the process's peak RSS.
 
 Run it with OPENBLAS_NUM_THREADS=1 (bench/run.ts does): OpenBLAS threads on top of torch's own would
 oversubscribe the cores. Attention is written out (scores, mask, softmax, weighted sum), as in nanoGPT without
@@ -18,6 +19,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 VOCAB, WIDTH, LAYERS, HEADS, CONTEXT, BATCH = 256, 128, 4, 4, 128, 16
+# (width, layers, heads, context, batch) of each size, as bench/refGptModel.ts's BENCH_MODELS.
+SIZES = {'ref': (128, 4, 4, 128, 16), 'mid': (384, 6, 6, 256, 8)}
 
 
 class Layer(nn.Module):
@@ -74,7 +77,10 @@ def main():
     parser.add_argument('--threads', type=int, default=2)
     parser.add_argument('--steps', type=int, default=20)
     parser.add_argument('--warmup', type=int, default=3)
+    parser.add_argument('--size', choices=sorted(SIZES), default='ref')
     args = parser.parse_args()
+    global WIDTH, LAYERS, HEADS, CONTEXT, BATCH  # the modules above read the size from these
+    WIDTH, LAYERS, HEADS, CONTEXT, BATCH = SIZES[args.size]
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     model = TinyGpt()
