@@ -32,6 +32,8 @@ export interface MetricChartOptions {
 /** The points nearest to a hovered x, one per line, with the crosshair's pixel position. */
 export interface HoverReadout {
   pixelX: number;
+  /** The chart's width in CSS pixels. */
+  width: number;
   items: { line: DrawnLine; point: Point }[];
 }
 
@@ -163,7 +165,7 @@ export class MetricChart {
       const index = nearestIndex(line.points, x);
       if (index >= 0) items.push({ line, point: line.points[index] });
     }
-    return { pixelX: scale.getPixelForValue(x), items };
+    return { pixelX: scale.getPixelForValue(x), width: this.chart.width, items };
   }
 
   private applyOptions(): void {

@@ -111,10 +111,11 @@ export class ChartPanel {
       ]);
     }));
     this.readout.hidden = false;
-    const box = this.readout.parentElement;
-    const width = this.readout.offsetWidth;
-    const left = readout.pixelX + 14 + width > (box?.clientWidth ?? 0) ? readout.pixelX - 14 - width : readout.pixelX + 14;
-    this.readout.style.left = `${Math.max(0, left)}px`;
+    // Beside the crosshair, on the side with more room, placed without measuring it: a measurement here forced a layout
+    // of the page for each of the four charts on every pointer move (bench:dashboard --profile: most of the hover's script time).
+    const leftHalf = readout.pixelX < readout.width / 2;
+    this.readout.style.left = leftHalf ? `${readout.pixelX + 14}px` : '';
+    this.readout.style.right = leftHalf ? '' : `${Math.max(0, readout.width - readout.pixelX + 14)}px`;
   }
 
   /** Scrolls the card into view and outlines it for a moment (Preview Learning-Rate Schedule). */
