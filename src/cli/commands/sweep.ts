@@ -2,11 +2,11 @@ import { constants as osConstants } from 'node:os';
 import { parseArgs } from 'node:util';
 import { UserError, loadConfigFile } from '../../node/configFile';
 import { parseMemorySize } from '../../node/memoryCheck';
-import { runsFolder } from '../../node/runFolder';
+import { readRunInfo, runsFolder } from '../../node/runFolder';
 import {
   ChildTrialRunner, SweepDriver, bestLine, createSweep, describeValues, openSweep, planSweep, sweepTable, type OpenedSweep,
 } from '../../node/sweep';
-import { latestSweep, type SweepSummary, type SweepTrial } from '../../node/sweepFolder';
+import { latestSweep, trialRunFolder, type SweepSummary, type SweepTrial } from '../../node/sweepFolder';
 import { quoteArg } from '../../node/shellWords';
 import type { CliCommand } from '../command';
 import { overridesOf } from '../overrides';
@@ -81,7 +81,32 @@ async function drive(opened: OpenedSweep, note: (line: string) => void): Promise
     driver.stop();
   };
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
-  return driver.run();
+  const ticker = setInterval(() => {
+    const line = runningLine(driver);
+    if (line) note(line);
+  }, PROGRESS_INTERVAL_MS);
+  try {
+    return await driver.run();
+  } finally {
+    clearInterval(ticker);
+  }
+}
+
+/** How often the steps of the running trials are printed while they train. */
+const PROGRESS_INTERVAL_MS = 10_000;
+
+/** "training: trial 2 step 14/60, trial 3 step 9/60", read from the trials' run folders; null when none has a step yet. */
+function runningLine(driver: SweepDriver): string | null {
+  const parts = driver.state.trials.filter((t) => t.status === 'running').flatMap((trial) => {
+    const folder = trialRunFolder(driver.folder, trial);
+    try {
+      const info = folder ? readRunInfo(folder) : null;
+      return info && info.steps_completed > 0 ? [`trial ${trial.index + 1} step ${info.steps_completed}/${info.total_steps}`] : [];
+    } catch {
+      return [];
+    }
+  });
+  return parts.length > 0 ? `training: ${parts.join(', ')}` : null;
 }
 
 /** "trial 2/6 finished: val_loss 2.1034 after 60 steps (optimizer.lr=0.003, schedule.warmup_steps=0)". */
