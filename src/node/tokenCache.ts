@@ -40,7 +40,8 @@ const NOT_ID_SETTINGS: ReadonlySet<string> = new Set(['train', 'val', 'val_fract
  * (vocabulary kind and size, sequences, format, and any data setting added later), not the paths, the split or shuffle.
  */
 export function tokenCacheKey(config: LabConfig, hashes: DataFileHashes): string {
-  const idSettings = Object.fromEntries(Object.entries(config.data).filter(([name]) => !NOT_ID_SETTINGS.has(name)));
+  // bpe learns its merges from the training part alone (see vocabularyTexts), so its ids depend on val_fraction too.
+  const idSettings = Object.fromEntries(Object.entries(config.data).filter(([name]) => !NOT_ID_SETTINGS.has(name) || (name === 'val_fraction' && config.data.vocab === 'bpe')));
   const keyed = { format: TOKEN_CACHE_FORMAT, model: config.model.kind, data: idSettings, files: hashes };
   return createHash('sha256').update(canonicalJson(keyed)).digest('hex');
 }

@@ -8,6 +8,8 @@ import gpt2Ranks from 'js-tiktoken/ranks/gpt2';
 import { parseTokenizerJson } from '../../src/engine/data/bpe/tokenizerJson';
 import { DataError } from '../../src/engine/data/errors';
 import { textChunks } from '../../src/engine/data/tokenIds';
+import { prepareData } from '../../src/engine/data/prepare';
+import type { LabConfig } from '../../src/config/types';
 import { BpeVocabulary } from '../../src/engine/data/bpe/bpeVocabulary';
 import { BOS_ID, EOS_ID, buildVocabulary, vocabularyFromJSON, type Vocabulary } from '../../src/engine/data/vocab';
 import { deserializePreparedData, serializePreparedData } from '../../src/protocol/trainingTransfer';
@@ -112,6 +114,18 @@ describe('bpe vocabulary', () => {
     const [the] = vocab.encode(' the');
     assert.equal(vocab.tokenText(the), ' the');
     assert.equal(vocab.tokenText(vocab.encode('\n')[0]), '<0x0a>');
+  });
+
+  it('learns only from the part of the training file that trains, not the val_fraction held out', () => {
+    const config = (valFraction: number, sequences: 'stream' | 'lines') => ({
+      model: { kind: 'gpt' }, data: { train: 't.txt', val: null, val_fraction: valFraction, vocab: 'bpe', vocab_size: 262, sequences },
+    }) as unknown as LabConfig;
+    const text = `${'ab ab ab ab\n'.repeat(2)}${'xy xy xy xy\n'.repeat(4)}`;
+    for (const sequences of ['stream', 'lines'] as const) {
+      const merged = (valFraction: number) => (bpe(prepareData(config(valFraction, sequences), { train: text, val: null }).vocab).model.merges);
+      assert.deepEqual(merged(0.6)[0], ['a', 'b'], `${sequences}: the held-out "xy" lines are unseen`);
+      assert.deepEqual(merged(0.2)[0], ['x', 'y'], `${sequences}: with less held out, "xy" is the most frequent pair`);
+    }
   });
 
   it('says how many tokens the text supports when vocab_size asks for more', () => {

@@ -1,6 +1,7 @@
 import type { LabConfig } from '../../config/types';
-import { datasetTexts, parseGptText, parsePairs, splitDataset, tokenizeDataset, type Dataset, type DatasetText } from './datasets';
+import { parseGptText, parsePairs, splitDataset, tokenizeDataset, type Dataset, type DatasetText } from './datasets';
 import { buildVocabulary, type Vocabulary } from './vocab';
+import { vocabularyTexts } from './vocabularyTexts';
 
 /** The contents (not paths) of the dataset files named in a config; `val` is null when the config has no data.val. */
 export interface DatasetFiles {
@@ -35,7 +36,7 @@ export interface TokenizedData {
  */
 export function tokenizeData(config: LabConfig, files: DatasetFiles): TokenizedData {
   const trainText = parseForModel(config, files.train, config.data.train);
-  const vocab = buildVocabulary(config.data.vocab, datasetTexts(trainText), { vocabSize: config.data.vocab_size, file: config.data.train });
+  const vocab = buildVocabulary(config.data.vocab, vocabularyTexts(config, trainText), { vocabSize: config.data.vocab_size, file: config.data.train });
   const train = tokenizeDataset(trainText, vocab);
   const valPath = config.data.val;
   if (valPath === null) return { vocab, train, val: null };
