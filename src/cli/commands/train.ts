@@ -31,7 +31,7 @@ export const trainCommand: CliCommand = {
     ['--resume RUN_DIR', 'continue RUN_DIR from its newest complete checkpoint'],
     ['--max-memory SIZE', 'refuse a run estimated to need more (e.g. 2G, 800M; default: three quarters of the free memory)'],
     ['--stop-after STEP', 'stop cleanly after STEP, as Ctrl-C would; --resume continues the run'],
-    ['--sweep SWEEP_DIR --trial N', 'train trial N of a sweep (what losslab sweep runs): its values from sweep.json, recorded in run.json'],
+    ['--sweep SWEEP_DIR --trial N', 'train the trial with index N in SWEEP_DIR/sweep.json (what losslab sweep runs): its values as overrides, named in run.json'],
     ['-q, --quiet', 'print nothing but errors'],
     ['--verbose', 'also print why the backend was chosen and the GPU adapter'],
   ],
