@@ -56,8 +56,9 @@ suite('sweeps', () => {
   });
 
   test('cancelling a sweep stops its running trial after its step; Run Sweep with { resume } finishes it in the same run folders', async () => {
+    // 500 steps: the first trial is still training when the cancel lands, even on a loaded machine.
     writeFileSync(workspaceFile('sweep-stop.labnb').fsPath, stringifyLabnb({
-      cells: [{ kind: 'config', source: `extends: ${CONFIG}\nname: nb-stop\ntraining:\n  steps: 150\nsweep:\n  parallel: 1`, outputs: [] }],
+      cells: [{ kind: 'config', source: `extends: ${CONFIG}\nname: nb-stop\ntraining:\n  steps: 500\nsweep:\n  parallel: 1`, outputs: [] }],
     }));
     const notebook = await vscode.workspace.openNotebookDocument(workspaceFile('sweep-stop.labnb'));
     await vscode.window.showNotebookDocument(notebook);
@@ -81,13 +82,13 @@ suite('sweeps', () => {
     assert.equal(stopped.status, 'stopped');
     assert.deepEqual(stopped.trials.map((t) => t.status), ['stopped', 'pending', 'pending', 'pending']);
     const first = stopped.trials[0];
-    assert.ok(first.step > 0 && first.step < 150, `stopped at step ${first.step}`);
+    assert.ok(first.step > 0 && first.step < 500, `stopped at step ${first.step}`);
     assert.equal(readRunInfo(trialRunFolder(folder, first) as string).status, 'stopped');
 
     const outcome = await vscode.commands.executeCommand<SweepOutcome | undefined>('losslab.runSweep', { resume: folder });
     assert.ok(outcome, 'Run Sweep { resume } ran nothing');
     assert.equal(outcome.summary.status, 'finished');
-    assert.deepEqual(outcome.summary.trials.map((t) => [t.status, t.step]), Array(4).fill(['finished', 150]));
+    assert.deepEqual(outcome.summary.trials.map((t) => [t.status, t.step]), Array(4).fill(['finished', 500]));
     assert.equal(outcome.summary.trials[0].run_dir, first.run_dir, 'the stopped trial continued in its own run folder');
     assert.equal((readRunInfo(trialRunFolder(folder, first) as string) as { resumes?: unknown[] }).resumes?.length, 1);
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
