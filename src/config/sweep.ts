@@ -59,8 +59,14 @@ export function sweepSpecOf(value: unknown): SweepSpec | null {
     metric: block.metric === 'loss' ? 'loss' : 'val_loss',
     seed: typeof block.seed === 'number' ? block.seed : null,
     early_stop: early ? { at_step: Number(early.at_step), keep: Number(early.keep) } : null,
-    parameters: { ...(record(block.parameters) ?? {}) } as Record<string, SweepParameter>,
+    parameters: Object.fromEntries(Object.entries(record(block.parameters) ?? {}).map(([key, given]) => [key, withScale(given)])) as Record<string, SweepParameter>,
   };
+}
+
+// A range's scale defaults to linear: written out, so sweep.json says how each range was drawn.
+function withScale(given: unknown): unknown {
+  const range = record(given);
+  return range ? { ...range, scale: range.scale ?? 'linear' } : given;
 }
 
 /**

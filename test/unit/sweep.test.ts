@@ -3,6 +3,10 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { parseYamlConfig } from '../../src/config/parseYaml';
+import { LineIndex } from '../../src/config/sourceMap';
+import { sweepSpecOf, type SweepSpec } from '../../src/config/sweep';
+import { sweepTrials } from '../../src/config/sweepTrials';
 import { readSweep, type SweepSummary } from '../../src/node/sweepFolder';
 import { ensureBuilt, runCli, tempDir } from '../support/cli';
 
@@ -72,6 +76,27 @@ describe('losslab sweep', () => {
       assert.deepEqual(swept, deterministic(join(out, 'metrics.jsonl')));
       assert.equal(trial.metric, swept.filter((r) => 'val_loss' in r).at(-1)?.val_loss);
     }
+  });
+
+  it('random: seeded draws from ranges (log and linear) become the trials\' configs; the seed defaults to the config\'s', async () => {
+    const block = '  method: random\n  trials: 3\n  parameters:\n    optimizer.lr: { min: 0.001, max: 0.1, scale: log }\n    schedule.warmup_steps: { min: 0, max: 3 }\n';
+    const { dir, config } = project(block, 'steps: 4, batch_size: 4, eval_interval: 2, eval_steps: 2');
+    const result = await runCli(['sweep', config]);
+    assert.equal(result.code, 0, result.stderr);
+    const sweep = onlySweep(dir);
+    assert.equal(sweep.seed, 11);
+    assert.deepEqual(sweep.parameters, { 'optimizer.lr': { min: 0.001, max: 0.1, scale: 'log' }, 'schedule.warmup_steps': { min: 0, max: 3, scale: 'linear' } });
+    const text = readFileSync(config, 'utf8');
+    const expected = sweepTrials(sweepSpecOf(parseYamlConfig(text, new LineIndex(text)).value) as SweepSpec, 11);
+    assert.deepEqual(sweep.trials.map((t) => t.values), expected);
+    for (const trial of sweep.trials) {
+      assert.equal(trial.status, 'finished');
+      const resolved = JSON.parse(readFileSync(join(runDir(dir, trial.run_dir), 'config.json'), 'utf8')) as { optimizer: { lr: number }; schedule: { warmup_steps: number } };
+      assert.deepEqual([resolved.optimizer.lr, resolved.schedule.warmup_steps], [trial.values['optimizer.lr'], trial.values['schedule.warmup_steps']]);
+    }
+    const other = project(block, 'steps: 4, batch_size: 4, eval_interval: 2, eval_steps: 2');
+    assert.equal((await runCli(['sweep', other.config, '--seed', '12'])).code, 0);
+    assert.notDeepEqual(onlySweep(other.dir).trials.map((t) => t.values), expected);
   });
 
   it('early stopping keeps the best half at at_step and prunes the rest there', async () => {
