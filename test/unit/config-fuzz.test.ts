@@ -20,6 +20,7 @@ function assertWellFormed(config: LabConfig, context: string): void {
     }
     const dotted = path.join('.');
     if (dotted === 'data.val') return assert.ok(value === null || (typeof value === 'string' && value.length > 0), where);
+    if (dotted === 'data.vocab_size' && config.data.vocab !== 'bpe') return assert.equal(value, undefined, where);
     if (['model.n_layers', 'model.n_encoder_layers', 'model.n_decoder_layers'].includes(dotted)) {
       const used = dotted === 'model.n_layers' ? config.model.kind === 'gpt' : config.model.kind === 'encoder-decoder';
       if (!used) return assert.equal(value, 0, where);
