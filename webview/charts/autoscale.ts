@@ -20,15 +20,18 @@ export interface RobustRangeOptions {
   maxSamples?: number;
 }
 
+/** A line's values: its points (only y is read), or its y column. */
+export type YSeries = ArrayLike<{ y: number }> | Float64Array;
+
 const DEFAULTS: Required<RobustRangeOptions> = { log: false, lowQuantile: 0.05, highQuantile: 0.95, fence: 1, padding: 0.05, maxSamples: 40_000 };
 
 /**
  * The y range that shows the bulk of the data and everything near it, ignoring far outliers (a loss spike, a
  * gradient-norm blow-up): the 5–95 % quantile band widened by its own width on each side, cut to the data's
  * extent. Slow trends such as the initial loss descent stay visible; isolated spikes go off-range. With
- * `fitAll` every value is shown. `series` are point arrays (only y is read). Returns null when there is nothing to scale.
+ * `fitAll` every value is shown. `series` are point arrays or y columns. Returns null when there is nothing to scale.
  */
-export function robustRange(series: readonly ArrayLike<{ y: number }>[], fitAll: boolean, options: RobustRangeOptions = {}): AxisRange | null {
+export function robustRange(series: readonly YSeries[], fitAll: boolean, options: RobustRangeOptions = {}): AxisRange | null {
   const o = { ...DEFAULTS, ...options };
   const values = collect(series, o.log, fitAll ? Infinity : o.maxSamples);
   if (values.length === 0) return null;
@@ -77,14 +80,16 @@ export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
   return sorted[below] + (sorted[above] - sorted[below]) * (position - below);
 }
 
-function collect(series: readonly ArrayLike<{ y: number }>[], log: boolean, maxSamples: number): Float64Array {
+function collect(series: readonly YSeries[], log: boolean, maxSamples: number): Float64Array {
   const total = series.reduce((n, s) => n + s.length, 0);
   const stride = Math.max(1, Math.ceil(total / maxSamples));
   const out = new Float64Array(Math.ceil(total / stride) + series.length);
   let n = 0;
   for (const s of series) {
+    const ys = s instanceof Float64Array ? s : null;
+    const points = s as ArrayLike<{ y: number }>;
     for (let i = 0; i < s.length; i += stride) {
-      const v = s[i].y;
+      const v = ys ? ys[i] : points[i].y;
       if (!Number.isFinite(v) || (log && v <= 0)) continue;
       out[n++] = log ? Math.log10(v) : v;
     }

@@ -1,13 +1,15 @@
 import {
-  Chart, Decimation, LineController, LineElement, LinearScale, LogarithmicScale, PointElement,
-  type ChartDataset, type Plugin, type Scale,
+  Chart, LineController, LineElement, LinearScale, LogarithmicScale, PointElement,
+  type ChartDataset, type Scale,
 } from 'chart.js';
 import type { AxisRange } from './autoscale';
+import { DecimatedLines } from './decimate';
+import { backgroundPlugin, referencePlugin, type ReferenceLine } from './chartPlugins';
 import { durationStep, formatDuration, formatTick, isLogTickLabelled } from './format';
-import { nearestIndex, type LineSeries, type Point, type XAxisMode } from './series';
+import type { LineSeries, Point, XAxisMode } from './series';
 import { blend, type ChartTheme } from './theme';
 
-Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Decimation);
+Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale);
 
 /** A line with the colour and name it is drawn with. */
 export interface DrawnLine extends LineSeries {
@@ -16,11 +18,6 @@ export interface DrawnLine extends LineSeries {
   label: string;
 }
 
-/** A horizontal reference line, e.g. the clip threshold. */
-export interface ReferenceLine {
-  value: number;
-  label: string;
-}
 
 /** What a chart shows besides its lines. */
 export interface MetricChartOptions {
@@ -42,13 +39,15 @@ type LineChart = Chart<'line', Point[]>;
 const X_TITLES: Record<XAxisMode, string> = { step: 'step', tokens: 'tokens', time: 'wall time' };
 
 /**
- * One metric chart on a canvas, built once and updated in place: lines are given as point arrays that the
- * caller keeps growing, so a live append is a `refresh()`, not a rebuild. LTTB decimation, no parsing and no
- * animation keep 100 000 points per line interactive. Free of any VS Code API (the notebook renderer reuses it).
+ * One metric chart on a canvas, built once and updated in place: lines are given as point columns that the
+ * caller keeps growing, so a live append is a `refresh()`, not a rebuild. Chart.js is handed only each line's
+ * min-max decimation to twice the chart's width over the shown x range (a few thousand points, however long the
+ * run), and hover reads the full columns by binary search, which keeps 10 runs of 100 000 points interactive. Free of any VS Code API (the notebook renderer reuses it).
  */
 export class MetricChart {
   private readonly chart: LineChart;
   private lines: DrawnLine[] = [];
+  private readonly decimated = new DecimatedLines();
   private references: ReferenceLine[] = [];
   private hoverX: number | null = null;
   /** The crosshair and hover dots live on a canvas above the chart, so hovering never re-rasterizes the chart. */
@@ -74,13 +73,12 @@ export class MetricChart {
         indexAxis: 'x',
         layout: { padding: { top: 6, right: 10 } },
         plugins: {
-          decimation: { enabled: true, algorithm: 'lttb' },
           legend: { display: false },
           tooltip: { enabled: false },
         },
         scales: { x: { type: 'linear' }, y: { type: 'linear' } },
       },
-      plugins: [this.backgroundPlugin(), this.referencePlugin(), { id: 'losslabHover', afterRender: () => this.drawHover() }],
+      plugins: [backgroundPlugin(() => this.options.theme), referencePlugin(() => this.references, () => this.options.theme), { id: 'losslabHover', afterRender: () => this.drawHover() }],
     });
     this.applyOptions();
   }
@@ -88,6 +86,7 @@ export class MetricChart {
   /** Replaces the drawn lines (same chart, new datasets). */
   setLines(lines: DrawnLine[]): void {
     this.lines = lines;
+    this.decimated.reset(lines.length);
     this.chart.data.datasets = lines.map((line) => this.dataset(line));
   }
 
@@ -112,7 +111,20 @@ export class MetricChart {
   /** Redraws after lines grew or options changed; cheap enough to call for every live batch. */
   refresh(): void {
     this.fitX();
+    this.decimate();
     this.chart.update('none');
+  }
+
+  // Two points (a bucket's min and max) per CSS pixel of the chart's width, over the x range shown.
+  private decimate(): void {
+    const x = this.chart.options.scales?.x;
+    const xMin = typeof x?.min === 'number' ? x.min : -Infinity;
+    const xMax = typeof x?.max === 'number' ? x.max : Infinity;
+    const buckets = Math.max(1, Math.ceil(this.chart.width || 600));
+    this.lines.forEach((line, i) => {
+      const dataset = this.chart.data.datasets[i];
+      if (dataset) dataset.data = this.decimated.points(i, line.columns, xMin, xMax, buckets);
+    });
   }
 
   // Explicit x bounds at the data's extent: ticks then fall on round numbers (chart.js's 'data' bounds start at the first x).
@@ -121,10 +133,11 @@ export class MetricChart {
     if (!x) return;
     let min = Infinity;
     let max = -Infinity;
-    for (const { points } of this.lines) {
-      if (points.length === 0) continue;
-      min = Math.min(min, points[0].x);
-      max = Math.max(max, points[points.length - 1].x);
+    for (const { columns } of this.lines) {
+      if (columns.length === 0) continue;
+      const xs = columns.xs;
+      min = Math.min(min, xs[0]);
+      max = Math.max(max, xs[xs.length - 1]);
     }
     x.min = min <= max ? min : undefined;
     x.max = min < max ? max : min === max ? min + 1 : undefined;
@@ -162,8 +175,8 @@ export class MetricChart {
     for (const line of this.lines) {
       // Events mark their own steps: the nearest one may be far from the pointer.
       if (line.role === 'event') continue;
-      const index = nearestIndex(line.points, x);
-      if (index >= 0) items.push({ line, point: line.points[index] });
+      const index = line.columns.nearestIndex(x);
+      if (index >= 0) items.push({ line, point: line.columns.point(index) });
     }
     return { pixelX: scale.getPixelForValue(x), width: this.chart.width, items };
   }
@@ -198,7 +211,7 @@ export class MetricChart {
   private dataset(line: DrawnLine): ChartDataset<'line', Point[]> {
     const { theme } = this.options;
     const base = {
-      label: line.label, data: line.points, pointRadius: 0, pointHoverRadius: 0, pointHitRadius: 0,
+      label: line.label, data: this.decimated.latest(this.lines.indexOf(line)), pointRadius: 0, pointHoverRadius: 0, pointHitRadius: 0,
       borderJoinStyle: 'round' as const, fill: false, tension: 0,
     };
     switch (line.role) {
@@ -216,49 +229,6 @@ export class MetricChart {
       case 'event':
         return { ...base, showLine: false, pointRadius: 3, pointStyle: 'crossRot', pointBorderColor: theme.threshold, pointBorderWidth: 1.5 };
     }
-  }
-
-  private backgroundPlugin(): Plugin<'line'> {
-    return {
-      id: 'losslabBackground',
-      beforeDraw: (chart) => {
-        const { ctx, width, height } = chart;
-        ctx.save();
-        ctx.fillStyle = this.options.theme.background;
-        ctx.fillRect(0, 0, width, height);
-        ctx.restore();
-      },
-    };
-  }
-
-  // Horizontal reference lines (the clip threshold), drawn into the chart so a saved PNG has them.
-  private referencePlugin(): Plugin<'line'> {
-    return {
-      id: 'losslabReferences',
-      afterDatasetsDraw: (chart) => {
-        const { ctx, chartArea: area, scales } = chart;
-        const { theme } = this.options;
-        ctx.save();
-        ctx.font = `${Math.max(10, theme.fontSize - 2)}px ${theme.fontFamily}`;
-        ctx.strokeStyle = theme.threshold;
-        ctx.fillStyle = theme.threshold;
-        ctx.lineWidth = 1;
-        ctx.setLineDash([3, 3]);
-        ctx.textAlign = 'right';
-        for (const reference of this.references) {
-          const py = scales.y.getPixelForValue(reference.value);
-          if (!Number.isFinite(py) || py < area.top - 1 || py > area.bottom + 1) continue;
-          ctx.beginPath();
-          ctx.moveTo(area.left, py);
-          ctx.lineTo(area.right, py);
-          ctx.stroke();
-          const nearTop = py - area.top < 14;
-          ctx.textBaseline = nearTop ? 'top' : 'bottom';
-          ctx.fillText(reference.label, area.right - 4, py + (nearTop ? 3 : -3));
-        }
-        ctx.restore();
-      },
-    };
   }
 
   // The linked-hover crosshair with a dot on each line, on the overlay canvas (sized like the chart's).

@@ -1,6 +1,7 @@
 import { wasClipped } from '../../src/engine/train/gradNormGrid';
 import type { EvalMetrics, StepMetrics } from '../../src/engine/train/metrics';
-import { EmaSmoother } from './smoothing';
+import { LineColumns } from './lineColumns';
+import { SmoothedSeries, type SmoothingCache } from './smoothingCache';
 
 /** What the x axis measures: optimizer steps, tokens trained on so far, or seconds since the run started. */
 export type XAxisMode = 'step' | 'tokens' | 'time';
@@ -22,7 +23,7 @@ export interface Point {
  */
 export type LineRole = 'raw' | 'main' | 'eval' | 'preview' | 'event';
 
-/** One drawn line: its points grow in place as metrics arrive. */
+/** One drawn line: its point columns grow in place as metrics arrive. */
 export interface LineSeries {
   /** Unique within a chart, e.g. "20261129-031502-3fa2/train/main". */
   key: string;
@@ -31,7 +32,19 @@ export interface LineSeries {
   role: LineRole;
   /** A secondary metric of the same run (post-clip norm) is drawn dashed. */
   secondary: boolean;
-  points: Point[];
+  columns: LineColumns;
+}
+
+/** A line of a run, kept as columns. */
+export class ColumnLine implements LineSeries {
+  readonly columns = new LineColumns();
+
+  constructor(readonly key: string, readonly metric: string, readonly role: LineRole, readonly secondary: boolean) {}
+
+  /** The points as objects (a copy: for reading a line, never for drawing it). */
+  get points(): Point[] {
+    return this.columns.toPoints();
+  }
 }
 
 /** How the series are computed. */
@@ -73,11 +86,15 @@ export interface LatestValue {
  * run never rebuilds its 100 000-point series. Settings changes (x axis, smoothing, log) rebuild from scratch.
  */
 export class RunLines {
-  readonly lines: Record<ChartKind, LineSeries[]>;
-  private readonly targets: { kind: ChartKind; spec: MetricSpec; raw: LineSeries | null; main: LineSeries; smoother: EmaSmoother | null; log: boolean }[] = [];
-  private readonly evalLine: LineSeries;
+  readonly lines: Record<ChartKind, ColumnLine[]>;
+  private readonly targets: {
+    kind: ChartKind; spec: MetricSpec; raw: ColumnLine | null; main: ColumnLine; smoothed: SmoothedSeries | null; log: boolean;
+    /** Every step's raw value (x = step), to smooth again from the start should the cache hold another history. */
+    history: LineColumns;
+  }[] = [];
+  private readonly evalLine: ColumnLine;
   /** The steps whose gradients were clipped, marked at their pre-clip norm. */
-  private readonly clipLine: LineSeries;
+  private readonly clipLine: ColumnLine;
   private clippedSteps = 0;
   private readonly latestValues = new Map<string, LatestValue>();
   // Plain number arrays, not an object per step: a 100 000-step history then costs no garbage collection.
@@ -88,7 +105,8 @@ export class RunLines {
   private tokensSoFar = 0;
   private lastEval: EvalMetrics | null = null;
 
-  constructor(readonly runId: string, private readonly settings: SeriesSettings) {
+  /** `cache` keeps smoothed values across rebuilds (a smoothing toggle back to an earlier weight then costs no smoothing). */
+  constructor(readonly runId: string, private readonly settings: SeriesSettings, cache: SmoothingCache | null = null) {
     this.lines = { loss: [], lr: [], 'grad-norm': [], throughput: [] };
     for (const kind of CHART_KINDS) {
       for (const spec of STEP_METRICS[kind]) {
@@ -96,12 +114,13 @@ export class RunLines {
         const raw = smoothed ? this.line(spec, 'raw') : null;
         const main = this.line(spec, 'main');
         this.lines[kind].push(...(raw ? [raw, main] : [main]));
-        this.targets.push({ kind, spec, raw, main, smoother: smoothed ? new EmaSmoother(settings.smoothing) : null, log: settings.log[kind] });
+        const series = smoothed ? cache?.series(`${runId}/${spec.id}`, settings.smoothing) ?? new SmoothedSeries(settings.smoothing) : null;
+        this.targets.push({ kind, spec, raw, main, smoothed: series, log: settings.log[kind], history: new LineColumns() });
       }
     }
-    this.evalLine = { key: `${runId}/val/eval`, metric: 'validation', role: 'eval', secondary: false, points: [] };
+    this.evalLine = new ColumnLine(`${runId}/val/eval`, 'validation', 'eval', false);
     this.lines.loss.push(this.evalLine);
-    this.clipLine = { key: `${runId}/clipped/event`, metric: 'clipped step', role: 'event', secondary: false, points: [] };
+    this.clipLine = new ColumnLine(`${runId}/clipped/event`, 'clipped step', 'event', false);
     this.lines['grad-norm'].push(this.clipLine);
   }
 
@@ -136,20 +155,23 @@ export class RunLines {
       this.tokensSoFar += Number.isFinite(s.tokens) ? s.tokens : 0;
       this.lastSeconds = s.time_ms / 1000;
       const x = this.settings.xAxis === 'step' ? s.step : this.settings.xAxis === 'tokens' ? this.tokensSoFar : this.lastSeconds;
+      const index = this.stepNumbers.length;
       this.stepNumbers.push(s.step);
       this.xs.push(x);
       for (const target of this.targets) {
         const raw = target.spec.value(s);
-        const smoothed = target.smoother ? target.smoother.push(s.step, raw) : null;
+        const { history } = target;
+        history.push(s.step, raw);
+        const smoothed = target.smoothed ? target.smoothed.at(index, s.step, raw, (i) => ({ step: history.xs[i], value: history.ys[i] })) : null;
         // Only the newest values are read back: one object per point would be garbage for a 100 000-step history.
         if (s === last) this.latestValues.set(target.spec.id, { step: s.step, value: raw, smoothed });
-        if (target.raw && drawableOn(target.log, raw)) target.raw.points.push({ x, y: raw });
+        if (target.raw && drawableOn(target.log, raw)) target.raw.columns.push(x, raw);
         const y = smoothed ?? raw;
-        if (drawableOn(target.log, y)) target.main.points.push({ x, y });
+        if (drawableOn(target.log, y)) target.main.columns.push(x, y);
       }
       if (wasClipped(s)) {
         this.clippedSteps++;
-        if (this.drawable('grad-norm', s.grad_norm)) this.clipLine.points.push({ x, y: s.grad_norm });
+        if (this.drawable('grad-norm', s.grad_norm)) this.clipLine.columns.push(x, s.grad_norm);
       }
     }
   }
@@ -160,7 +182,7 @@ export class RunLines {
       this.lastEval = e;
       const index = this.indexOfStep(e.step);
       if (index < 0 || !this.drawable('loss', e.val_loss)) continue;
-      this.evalLine.points.push({ x: this.xs[index], y: e.val_loss });
+      this.evalLine.columns.push(this.xs[index], e.val_loss);
     }
   }
 
@@ -181,8 +203,8 @@ export class RunLines {
     return -1;
   }
 
-  private line(spec: MetricSpec, role: LineRole): LineSeries {
-    return { key: `${this.runId}/${spec.id}/${role}`, metric: spec.metric, role, secondary: spec.secondary, points: [] };
+  private line(spec: MetricSpec, role: LineRole): ColumnLine {
+    return new ColumnLine(`${this.runId}/${spec.id}/${role}`, spec.metric, role, spec.secondary);
   }
 }
 

@@ -1,7 +1,9 @@
 import { includeValues, robustRange } from '../charts/autoscale';
 import { formatTick } from '../charts/format';
+import { LineColumns } from '../charts/lineColumns';
 import type { DrawnLine, MetricChartOptions } from '../charts/metricChart';
 import { CHART_KINDS, RunLines, previewPoints, type ChartKind, type SeriesSettings } from '../charts/series';
+import { SmoothingCache } from '../charts/smoothingCache';
 import type { ChartTheme } from '../charts/theme';
 import type { DashboardToHost } from '../../src/protocol/dashboard';
 import { ChartPanel } from './chartPanel';
@@ -44,6 +46,8 @@ export class Dashboard {
   private readonly controls: Controls;
   private readonly runList: RunList;
   private lines = new Map<string, RunLines>();
+  /** Smoothed values survive rebuilds: toggling smoothing off and on again does not smooth every run again. */
+  private readonly smoothingCache = new SmoothingCache();
   private drawn: Record<ChartKind, DrawnLine[]> = { loss: [], lr: [], 'grad-norm': [], throughput: [] };
   private readonly scheduler = new RedrawScheduler((work) => this.draw(work), {
     now: () => performance.now(),
@@ -179,7 +183,7 @@ export class Dashboard {
     this.lines = new Map();
     for (const run of this.model.runs) {
       if (this.state.hiddenRuns.includes(run.info.id)) continue;
-      const lines = new RunLines(run.info.id, this.settings);
+      const lines = new RunLines(run.info.id, this.settings, this.smoothingCache);
       lines.appendSteps(run.steps);
       lines.appendEvals(run.evals);
       this.lines.set(run.info.id, lines);
@@ -200,7 +204,7 @@ export class Dashboard {
       drawn.sort((a, b) => Number(b.role === 'raw') - Number(a.role === 'raw'));
       if (kind === 'lr') {
         const points = this.model.schedule ? previewPoints(this.model.schedule.lrs, this.settings, this.newestLines()?.pace ?? null) : null;
-        if (points) drawn.unshift({ key: 'preview', metric: 'schedule preview', role: 'preview', secondary: false, points, color: this.theme.preview, label: 'schedule preview' });
+        if (points) drawn.unshift({ key: 'preview', metric: 'schedule preview', role: 'preview', secondary: false, columns: LineColumns.fromPoints(points), color: this.theme.preview, label: 'schedule preview' });
       }
       this.drawn[kind] = drawn;
       this.panels[kind].chart.setLines(drawn);
@@ -244,13 +248,13 @@ export class Dashboard {
 
   private drawChart(kind: ChartKind, rescale: boolean): void {
     const panel = this.panels[kind];
-    panel.setEmptyNote(this.drawn[kind].some((line) => line.points.length > 0) ? null : this.emptyText());
+    panel.setEmptyNote(this.drawn[kind].some((line) => line.columns.length > 0) ? null : this.emptyText());
     if (!rescale) {
       panel.chart.refresh();
       return;
     }
     const log = this.state.log[kind];
-    let range = robustRange(this.drawn[kind].map((line) => line.points), this.state.fitAll, { log });
+    let range = robustRange(this.drawn[kind].map((line) => line.columns.ys), this.state.fitAll, { log });
     const clip = this.model.schedule?.gradClip ?? 0;
     if (kind === 'grad-norm') {
       const showClip = clip > 0 && (this.state.fitAll || !range || clip <= CLIP_IN_RANGE * range.max);

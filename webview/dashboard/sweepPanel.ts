@@ -1,6 +1,7 @@
 import type { EvalMetrics, StepMetrics } from '../../src/engine/train/metrics';
 import type { SweepTrialView, SweepView } from '../../src/protocol/dashboard';
 import { formatValue } from '../charts/format';
+import { LineColumns } from '../charts/lineColumns';
 import { MetricChart, type DrawnLine } from '../charts/metricChart';
 import { axisPosition, formatSweepValue, sortTrials, valueAxis, valueColor, type SweepSortKey, type ValueAxis } from '../charts/sweepScale';
 import { blend, type ChartTheme } from '../charts/theme';
@@ -136,7 +137,7 @@ export class SweepPanel {
         : series.steps.filter((s) => Number.isFinite(s.loss)).map((s) => ({ x: s.step, y: s.loss }));
       const focused = this.focused === trial.index;
       lines.push({
-        key: `trial-${trial.index}`, metric: sweep.metric, role: sweep.metric === 'val_loss' ? 'eval' : 'main', secondary: false, points,
+        key: `trial-${trial.index}`, metric: sweep.metric, role: sweep.metric === 'val_loss' ? 'eval' : 'main', secondary: false, columns: LineColumns.fromPoints(points),
         color: this.shade(trial, color(trial)), label: `${trialLabel(trial)}${focused ? ' (focused)' : ''}`,
       });
     }

@@ -1,0 +1,87 @@
+import type { Point } from './series';
+
+/**
+ * One line's points as two growable Float64Array columns (x ascending): a 100 000-step line is two buffers, not
+ * 100 000 objects for the garbage collector. Charts draw a decimated copy (decimate.ts); hover reads it by binary search.
+ */
+export class LineColumns {
+  private xData: Float64Array;
+  private yData: Float64Array;
+  private size = 0;
+
+  constructor(capacity = 64) {
+    this.xData = new Float64Array(Math.max(1, capacity));
+    this.yData = new Float64Array(Math.max(1, capacity));
+  }
+
+  static fromPoints(points: readonly Point[]): LineColumns {
+    const columns = new LineColumns(points.length);
+    for (const { x, y } of points) columns.push(x, y);
+    return columns;
+  }
+
+  get length(): number {
+    return this.size;
+  }
+
+  /** The x values (a view, valid until the next push). */
+  get xs(): Float64Array {
+    return this.xData.subarray(0, this.size);
+  }
+
+  /** The y values (a view, valid until the next push). */
+  get ys(): Float64Array {
+    return this.yData.subarray(0, this.size);
+  }
+
+  push(x: number, y: number): void {
+    if (this.size === this.xData.length) {
+      this.xData = grown(this.xData);
+      this.yData = grown(this.yData);
+    }
+    this.xData[this.size] = x;
+    this.yData[this.size] = y;
+    this.size++;
+  }
+
+  point(index: number): Point {
+    return { x: this.xData[index], y: this.yData[index] };
+  }
+
+  /** A copy as chart points (for short lines and readers of single lines). */
+  toPoints(): Point[] {
+    return Array.from({ length: this.size }, (_, i) => this.point(i));
+  }
+
+  /** Index of the point whose x is nearest to `x`; -1 when there are none. */
+  nearestIndex(x: number): number {
+    if (this.size === 0) return -1;
+    let lo = 0;
+    let hi = this.size - 1;
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >> 1;
+      if (this.xData[mid] <= x) lo = mid;
+      else hi = mid;
+    }
+    return Math.abs(this.xData[hi] - x) < Math.abs(this.xData[lo] - x) ? hi : lo;
+  }
+
+  /** Index of the first point with x ≥ `x` (the length when there is none). */
+  lowerBound(x: number): number {
+    let lo = 0;
+    let hi = this.size;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.xData[mid] < x) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+}
+
+/** A copy of `data` in a buffer twice its size. */
+export function grown(data: Float64Array): Float64Array<ArrayBuffer> {
+  const bigger = new Float64Array(data.length * 2);
+  bigger.set(data);
+  return bigger;
+}
