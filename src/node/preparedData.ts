@@ -1,5 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { LabConfig } from '../config/types';
+import { normalizeText } from '../engine/data/datasets';
 import { splitTokenized, tokenizeData, type PreparedData, type TokenizedData } from '../engine/data/prepare';
 import { hashDatasetFile, readDatasetBytes } from './dataFiles';
 import { DATA_HASH_VAL_SEPARATOR } from './runFolder';
@@ -69,7 +70,8 @@ async function readAndTokenize(config: LabConfig): Promise<{ tokenized: Tokenize
   const textOf = async (file: string, key: string): Promise<{ text: string; hash: string }> => {
     const bytes = await readDatasetBytes(file, key);
     combined.update(bytes);
-    return { text: bytes.toString('utf8'), hash: createHash('sha256').update(bytes).digest('hex') };
+    // Normalized here, so that a CRLF file is not held twice (as read, and as parsed) while it is tokenized.
+    return { text: normalizeText(bytes.toString('utf8')), hash: createHash('sha256').update(bytes).digest('hex') };
   };
   const train = await textOf(config.data.train, 'data.train');
   let val: { text: string; hash: string } | null = null;

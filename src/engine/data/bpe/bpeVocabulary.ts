@@ -1,5 +1,5 @@
 import { FIRST_SYMBOL_ID, SPECIAL_TOKENS, UNK_ID, UNKNOWN_TEXT } from '../specials';
-import { byteCharsToBytes, GPT2_PATTERN, splitSpecials, toByteChars } from './byteLevel';
+import { BYTE_CHARS, byteCharsToBytes, GPT2_PATTERN, splitSpecials } from './byteLevel';
 import type { Vocabulary, VocabularyJSON } from '../vocab';
 import { tokenizerJson, type ExtraSpecials } from './tokenizerJson';
 import type { BpeModel } from './train';
@@ -19,6 +19,9 @@ export class BpeVocabulary implements Vocabulary {
   private readonly ranks = new Map<number, number>();
   private readonly results = new Map<number, number>();
   private readonly ids = new Map<string, number>();
+  /** The id of each byte's token, so a piece's UTF-8 bytes become ids without byte-level strings in between. */
+  private readonly byteIds: Int32Array;
+  private readonly encoder = new TextEncoder();
   private readonly bytes: Array<Uint8Array | null>;
   private readonly specials: ReadonlyMap<string, number>;
   private cache = new Map<string, readonly number[]>();
@@ -31,6 +34,7 @@ export class BpeVocabulary implements Vocabulary {
   ) {
     this.size = FIRST_SYMBOL_ID + model.tokens.length;
     model.tokens.forEach((token, i) => this.ids.set(token, i + FIRST_SYMBOL_ID));
+    this.byteIds = Int32Array.from(BYTE_CHARS, (char) => this.ids.get(char) as number);
     const extraIds = new Set(extraSpecials.map((s) => s.id));
     this.bytes = [...SPECIAL_TOKENS.map(() => null), ...model.tokens.map((token, i) => (extraIds.has(i + FIRST_SYMBOL_ID) ? null : Uint8Array.from(byteCharsToBytes(token) ?? [])))];
     model.merges.forEach(([left, right], rank) => {
@@ -65,7 +69,7 @@ export class BpeVocabulary implements Vocabulary {
       this.remember(piece, older);
       return older;
     }
-    const symbols = Array.from(toByteChars(piece), (char) => this.ids.get(char) as number);
+    const symbols = Array.from(this.encoder.encode(piece), (byte) => this.byteIds[byte]);
     for (;;) {
       let bestRank = Infinity;
       let at = -1;

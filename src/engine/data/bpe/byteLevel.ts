@@ -25,15 +25,6 @@ function byteAlphabet(): string[] {
 export const BYTE_CHARS: readonly string[] = byteAlphabet();
 const CHAR_BYTES = new Map(BYTE_CHARS.map((char, byte) => [char, byte]));
 
-const encoder = new TextEncoder();
-
-/** A piece of text as byte-level characters: its UTF-8 bytes, each written as its BYTE_CHARS character. */
-export function toByteChars(text: string): string {
-  let out = '';
-  for (const byte of encoder.encode(text)) out += BYTE_CHARS[byte];
-  return out;
-}
-
 /** The UTF-8 bytes a byte-level token stands for; null when it holds a character outside the byte alphabet. */
 export function byteCharsToBytes(token: string): number[] | null {
   const bytes: number[] = [];

@@ -1,5 +1,5 @@
 import { FIRST_SYMBOL_ID, SPECIAL_TOKENS } from '../specials';
-import { BYTE_CHARS, GPT2_PATTERN, splitSpecials, toByteChars } from './byteLevel';
+import { BYTE_CHARS, GPT2_PATTERN, splitSpecials } from './byteLevel';
 
 /** A byte-level BPE model: the tokens after the specials in id order (byte-level strings), and the merges by rank. */
 export interface BpeModel {
@@ -78,16 +78,27 @@ function countPieces(texts: readonly string[]): Words {
       for (let match = pattern.exec(part); match !== null; match = pattern.exec(part)) counts.set(match[0], (counts.get(match[0]) ?? 0) + 1);
     }
   }
-  const byteIds = new Map(BYTE_CHARS.map((char, byte) => [char, byte + FIRST_SYMBOL_ID]));
-  const pieces = Array.from(counts.keys(), toByteChars);
-  const starts = new Int32Array(pieces.length);
-  const lengths = Int32Array.from(pieces, (piece) => piece.length);
-  const symbols = new Uint16Array(lengths.reduce((sum, n) => sum + n, 0));
+  // Each piece's UTF-8 bytes go straight into the flat store: byte-level strings of every piece cost ~100 MB of garbage.
+  const encoder = new TextEncoder();
+  const starts = new Int32Array(counts.size);
+  const lengths = new Int32Array(counts.size);
+  let symbols = new Uint16Array(1 << 16);
+  let scratch = new Uint8Array(256);
   let at = 0;
-  pieces.forEach((piece, w) => {
+  let w = 0;
+  for (const piece of counts.keys()) {
+    if (scratch.length < piece.length * 3) scratch = new Uint8Array(piece.length * 3);
+    const { written } = encoder.encodeInto(piece, scratch);
+    if (at + written > symbols.length) {
+      const grown = new Uint16Array(Math.max(at + written, symbols.length * 2));
+      grown.set(symbols.subarray(0, at));
+      symbols = grown;
+    }
     starts[w] = at;
-    for (let i = 0; i < piece.length; i++) symbols[at++] = byteIds.get(piece[i]) as number;
-  });
+    lengths[w++] = written;
+    for (let i = 0; i < written; i++) symbols[at++] = scratch[i] + FIRST_SYMBOL_ID;
+  }
+  symbols = symbols.slice(0, at);
   return { symbols, starts, lengths, counts: Float64Array.from(counts.values()) };
 }
 
