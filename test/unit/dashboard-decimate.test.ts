@@ -61,15 +61,14 @@ describe('min-max decimation of line columns', () => {
   it('decimates a line again only when it grew or the range or width changed', () => {
     const columns = noisyLine(10_000, 1);
     const lines = new DecimatedLines();
-    lines.reset(1);
-    const first = lines.points(0, columns, 1, 10_000, 100);
-    assert.equal(lines.points(0, columns, 1, 10_000, 100), first);
-    assert.equal(lines.latest(0), first);
+    const first = lines.points(columns, 1, 10_000, 100);
+    assert.equal(lines.points(columns, 1, 10_000, 100), first);
+    assert.equal(lines.latest(columns), first);
     columns.push(10_001, 99);
-    const grown = lines.points(0, columns, 1, 10_001, 100);
+    const grown = lines.points(columns, 1, 10_001, 100);
     assert.notEqual(grown, first);
     assert.deepEqual(grown[grown.length - 1], { x: 10_001, y: 99 });
-    assert.notEqual(lines.points(0, columns, 1, 10_001, 200), grown);
+    assert.notEqual(lines.points(columns, 1, 10_001, 200), grown);
   });
 
   it('finds the nearest point by binary search over the columns', () => {

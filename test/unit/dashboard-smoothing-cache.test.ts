@@ -63,3 +63,22 @@ describe('smoothing cache', () => {
     assert.equal(cache.series('r/train', 0.5).length, 0, '0.5 was dropped');
   });
 });
+
+describe('smoothing changed in place', () => {
+  it('gives the same lines and latest values as lines built with the new weight, through on, off and on again', () => {
+    const history = steps(1, 400);
+    const cache = new SmoothingCache();
+    const lines = new RunLines('r', settings(0.6), cache);
+    lines.appendSteps(history);
+    for (const weight of [0.9, 0, 0.6, 0.3]) {
+      lines.setSmoothing(weight);
+      const fresh = new RunLines('r', settings(weight));
+      fresh.appendSteps(history);
+      for (const kind of ['loss', 'lr', 'grad-norm', 'throughput'] as const) {
+        assert.deepEqual(lines.lines[kind].map((l) => [l.key, l.role, [...l.columns.xs], [...l.columns.ys]]), fresh.lines[kind].map((l) => [l.key, l.role, [...l.columns.xs], [...l.columns.ys]]), `${kind} at ${weight}`);
+      }
+      assert.deepEqual(lines.latest('train'), fresh.latest('train'));
+      assert.deepEqual(lines.latest('pre'), fresh.latest('pre'));
+    }
+  });
+});

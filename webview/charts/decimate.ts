@@ -51,25 +51,23 @@ interface Decimated {
   points: Point[];
 }
 
-/** The decimations of a chart's lines, by line index: a line whose length and x range did not change is not decimated again. */
+/**
+ * The decimations of a chart's lines, by their columns: a line whose length, x range and width did not change is not
+ * decimated again, also when the chart is handed its lines anew (a smoothing change keeps the raw lines' columns).
+ */
 export class DecimatedLines {
-  private entries: (Decimated | null)[] = [];
+  private entries = new WeakMap<LineColumns, Decimated>();
 
-  /** Forgets every line (the chart got new lines). */
-  reset(count: number): void {
-    this.entries = Array.from({ length: count }, () => null);
-  }
-
-  points(index: number, columns: LineColumns, xMin: number, xMax: number, buckets: number): Point[] {
-    const done = this.entries[index];
+  points(columns: LineColumns, xMin: number, xMax: number, buckets: number): Point[] {
+    const done = this.entries.get(columns);
     if (done && done.length === columns.length && done.xMin === xMin && done.xMax === xMax && done.buckets === buckets) return done.points;
     const points = decimateMinMax(columns, xMin, xMax, buckets);
-    this.entries[index] = { length: columns.length, xMin, xMax, buckets, points };
+    this.entries.set(columns, { length: columns.length, xMin, xMax, buckets, points });
     return points;
   }
 
   /** The points last decimated for a line (none before its first). */
-  latest(index: number): Point[] {
-    return this.entries[index]?.points ?? [];
+  latest(columns: LineColumns): Point[] {
+    return this.entries.get(columns)?.points ?? [];
   }
 }

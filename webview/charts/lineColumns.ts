@@ -34,6 +34,14 @@ export class LineColumns {
     return this.yData.subarray(0, this.size);
   }
 
+  /** Makes room for `count` more points without growing again. */
+  reserve(count: number): void {
+    const needed = this.size + count;
+    if (needed <= this.xData.length) return;
+    this.xData = grown(this.xData, needed);
+    this.yData = grown(this.yData, needed);
+  }
+
   push(x: number, y: number): void {
     if (this.size === this.xData.length) {
       this.xData = grown(this.xData);
@@ -79,9 +87,9 @@ export class LineColumns {
   }
 }
 
-/** A copy of `data` in a buffer twice its size. */
-export function grown(data: Float64Array): Float64Array<ArrayBuffer> {
-  const bigger = new Float64Array(data.length * 2);
+/** A copy of `data` in a buffer twice its size, or of `size` when that is more. */
+export function grown(data: Float64Array, size = 0): Float64Array<ArrayBuffer> {
+  const bigger = new Float64Array(Math.max(size, data.length * 2));
   bigger.set(data);
   return bigger;
 }

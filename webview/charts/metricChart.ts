@@ -86,7 +86,6 @@ export class MetricChart {
   /** Replaces the drawn lines (same chart, new datasets). */
   setLines(lines: DrawnLine[]): void {
     this.lines = lines;
-    this.decimated.reset(lines.length);
     this.chart.data.datasets = lines.map((line) => this.dataset(line));
   }
 
@@ -123,7 +122,7 @@ export class MetricChart {
     const buckets = Math.max(1, Math.ceil(this.chart.width || 600));
     this.lines.forEach((line, i) => {
       const dataset = this.chart.data.datasets[i];
-      if (dataset) dataset.data = this.decimated.points(i, line.columns, xMin, xMax, buckets);
+      if (dataset) dataset.data = this.decimated.points(line.columns, xMin, xMax, buckets);
     });
   }
 
@@ -211,7 +210,7 @@ export class MetricChart {
   private dataset(line: DrawnLine): ChartDataset<'line', Point[]> {
     const { theme } = this.options;
     const base = {
-      label: line.label, data: this.decimated.latest(this.lines.indexOf(line)), pointRadius: 0, pointHoverRadius: 0, pointHitRadius: 0,
+      label: line.label, data: this.decimated.latest(line.columns), pointRadius: 0, pointHoverRadius: 0, pointHitRadius: 0,
       borderJoinStyle: 'round' as const, fill: false, tension: 0,
     };
     switch (line.role) {

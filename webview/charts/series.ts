@@ -1,7 +1,7 @@
 import { wasClipped } from '../../src/engine/train/gradNormGrid';
 import type { EvalMetrics, StepMetrics } from '../../src/engine/train/metrics';
 import { LineColumns } from './lineColumns';
-import { SmoothedSeries, type SmoothingCache } from './smoothingCache';
+import { SmoothedSeries, type ReplayStep, type SmoothingCache } from './smoothingCache';
 
 /** What the x axis measures: optimizer steps, tokens trained on so far, or seconds since the run started. */
 export type XAxisMode = 'step' | 'tokens' | 'time';
@@ -37,7 +37,7 @@ export interface LineSeries {
 
 /** A line of a run, kept as columns. */
 export class ColumnLine implements LineSeries {
-  readonly columns = new LineColumns();
+  columns = new LineColumns();
 
   constructor(readonly key: string, readonly metric: string, readonly role: LineRole, readonly secondary: boolean) {}
 
@@ -89,9 +89,11 @@ export class RunLines {
   readonly lines: Record<ChartKind, ColumnLine[]>;
   private readonly targets: {
     kind: ChartKind; spec: MetricSpec; raw: ColumnLine | null; main: ColumnLine; smoothed: SmoothedSeries | null; log: boolean;
-    /** Every step's raw value (x = step), to smooth again from the start should the cache hold another history. */
-    history: LineColumns;
+    /** An earlier step's raw value, to smooth again from the start should the cache hold another history. */
+    replay: ReplayStep;
   }[] = [];
+  /** The steps appended (the model's own objects, not copies). */
+  private readonly records: StepMetrics[] = [];
   private readonly evalLine: ColumnLine;
   /** The steps whose gradients were clipped, marked at their pre-clip norm. */
   private readonly clipLine: ColumnLine;
@@ -106,7 +108,7 @@ export class RunLines {
   private lastEval: EvalMetrics | null = null;
 
   /** `cache` keeps smoothed values across rebuilds (a smoothing toggle back to an earlier weight then costs no smoothing). */
-  constructor(readonly runId: string, private readonly settings: SeriesSettings, cache: SmoothingCache | null = null) {
+  constructor(readonly runId: string, private settings: SeriesSettings, private readonly cache: SmoothingCache | null = null) {
     this.lines = { loss: [], lr: [], 'grad-norm': [], throughput: [] };
     for (const kind of CHART_KINDS) {
       for (const spec of STEP_METRICS[kind]) {
@@ -114,8 +116,9 @@ export class RunLines {
         const raw = smoothed ? this.line(spec, 'raw') : null;
         const main = this.line(spec, 'main');
         this.lines[kind].push(...(raw ? [raw, main] : [main]));
-        const series = smoothed ? cache?.series(`${runId}/${spec.id}`, settings.smoothing) ?? new SmoothedSeries(settings.smoothing) : null;
-        this.targets.push({ kind, spec, raw, main, smoothed: series, log: settings.log[kind], history: new LineColumns() });
+        const series = smoothed ? this.smoothedSeries(spec, settings.smoothing) : null;
+        const replay: ReplayStep = (i) => ({ step: this.records[i].step, value: spec.value(this.records[i]) });
+        this.targets.push({ kind, spec, raw, main, smoothed: series, log: settings.log[kind], replay });
       }
     }
     this.evalLine = new ColumnLine(`${runId}/val/eval`, 'validation', 'eval', false);
@@ -149,6 +152,14 @@ export class RunLines {
   }
 
   appendSteps(steps: readonly StepMetrics[]): void {
+    // Room for every new point at once: growing the columns step by step cost most of a 100 000-step rebuild.
+    const lastStep = this.lastStep;
+    const fresh = steps.reduce((n, s) => n + (s.step > lastStep ? 1 : 0), 0);
+    for (const target of this.targets) {
+      target.main.columns.reserve(fresh);
+      target.raw?.columns.reserve(fresh);
+      target.smoothed?.reserve(fresh);
+    }
     const last = steps[steps.length - 1];
     for (const s of steps) {
       if (s.step <= this.lastStep) continue;
@@ -157,12 +168,11 @@ export class RunLines {
       const x = this.settings.xAxis === 'step' ? s.step : this.settings.xAxis === 'tokens' ? this.tokensSoFar : this.lastSeconds;
       const index = this.stepNumbers.length;
       this.stepNumbers.push(s.step);
+      this.records.push(s);
       this.xs.push(x);
       for (const target of this.targets) {
         const raw = target.spec.value(s);
-        const { history } = target;
-        history.push(s.step, raw);
-        const smoothed = target.smoothed ? target.smoothed.at(index, s.step, raw, (i) => ({ step: history.xs[i], value: history.ys[i] })) : null;
+        const smoothed = target.smoothed ? target.smoothed.at(index, s.step, raw, target.replay) : null;
         // Only the newest values are read back: one object per point would be garbage for a 100 000-step history.
         if (s === last) this.latestValues.set(target.spec.id, { step: s.step, value: raw, smoothed });
         if (target.raw && drawableOn(target.log, raw)) target.raw.columns.push(x, raw);
@@ -174,6 +184,51 @@ export class RunLines {
         if (this.drawable('grad-norm', s.grad_norm)) this.clipLine.columns.push(x, s.grad_norm);
       }
     }
+  }
+
+  /**
+   * Smooths with another weight in place: the raw lines are kept (the unsmoothed main line becomes the raw line and
+   * back), and only the smoothed lines are computed again, from the cache where it holds them. Lines then differ: redraw.
+   */
+  setSmoothing(weight: number): void {
+    if (weight === this.settings.smoothing) return;
+    this.settings = { ...this.settings, smoothing: weight };
+    for (const target of this.targets) {
+      if (!target.spec.smooth) continue;
+      const list = this.lines[target.kind];
+      if (weight === 0) {
+        if (target.raw) {
+          target.main.columns = target.raw.columns;
+          list.splice(list.indexOf(target.raw), 1);
+        }
+        target.raw = null;
+        target.smoothed = null;
+      } else {
+        if (!target.raw) {
+          target.raw = this.line(target.spec, 'raw');
+          target.raw.columns = target.main.columns;
+          list.splice(list.indexOf(target.main), 0, target.raw);
+        }
+        target.smoothed = this.smoothedSeries(target.spec, weight);
+        this.resmooth(target.main, target.smoothed, target.spec, target.log, target.replay);
+      }
+      const latest = this.latestValues.get(target.spec.id);
+      if (latest) this.latestValues.set(target.spec.id, { ...latest, smoothed: target.smoothed ? target.smoothed.at(this.records.length - 1, latest.step, latest.value, target.replay) : null });
+    }
+  }
+
+  private resmooth(main: ColumnLine, series: SmoothedSeries, spec: MetricSpec, log: boolean, replay: ReplayStep): void {
+    main.columns = new LineColumns(this.records.length);
+    series.reserve(this.records.length - series.length);
+    for (let i = 0; i < this.records.length; i++) {
+      const s = this.records[i];
+      const y = series.at(i, s.step, spec.value(s), replay);
+      if (drawableOn(log, y)) main.columns.push(this.xs[i], y);
+    }
+  }
+
+  private smoothedSeries(spec: MetricSpec, weight: number): SmoothedSeries {
+    return this.cache?.series(`${this.runId}/${spec.id}`, weight) ?? new SmoothedSeries(weight);
   }
 
   appendEvals(evals: readonly EvalMetrics[]): void {

@@ -23,6 +23,15 @@ export class SmoothedSeries {
     return this.size;
   }
 
+  /** Makes room for `count` more steps without growing again. */
+  reserve(count: number): void {
+    const needed = this.size + count;
+    if (needed <= this.steps.length) return;
+    this.steps = grown(this.steps, needed);
+    this.raws = grown(this.raws, needed);
+    this.values = grown(this.values, needed);
+  }
+
   /** The smoothed value of the `index`-th step (steps are fed in order from 0; `replay` serves a changed history). */
   at(index: number, step: number, value: number, replay: ReplayStep): number {
     if (index < this.size && this.steps[index] === step && Object.is(this.raws[index], value)) return this.values[index];

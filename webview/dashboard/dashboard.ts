@@ -71,7 +71,7 @@ export class Dashboard {
       onTrain: () => host.send({ type: 'Train' }),
       onStop: (runId) => host.send({ type: 'StopTraining', runId }),
       onResume: (runId) => host.send({ type: 'ResumeTraining', runId }),
-      onSmoothing: (smoothing) => this.changeSettings({ smoothing }),
+      onSmoothing: (smoothing) => this.changeSmoothing(smoothing),
       onXAxis: (xAxis) => this.changeSettings({ xAxis }),
       onFitAll: (fitAll) => this.changeState({ fitAll }, false),
     });
@@ -157,6 +157,14 @@ export class Dashboard {
 
   private changeSettings(patch: Partial<DashboardUiState>): void {
     this.changeState(patch, true);
+  }
+
+  // Only the smoothed lines change: each run's lines are smoothed again in place, not rebuilt.
+  private changeSmoothing(smoothing: number): void {
+    this.state = { ...this.state, smoothing };
+    this.host.saveState(this.state);
+    for (const lines of this.lines.values()) lines.setSmoothing(smoothing);
+    this.assignLines();
   }
 
   private changeState(patch: Partial<DashboardUiState>, rebuildLines: boolean): void {
