@@ -1,6 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { LabConfig } from '../config/types';
-import { normalizeText } from '../engine/data/datasets';
 import { splitTokenized, tokenizeData, type PreparedData, type TokenizedData } from '../engine/data/prepare';
 import { hashDatasetFile, readDatasetBytes } from './dataFiles';
 import { DATA_HASH_VAL_SEPARATOR } from './runFolder';
@@ -70,8 +69,8 @@ async function readAndTokenize(config: LabConfig): Promise<{ tokenized: Tokenize
   const textOf = async (file: string, key: string): Promise<{ text: string; hash: string }> => {
     const bytes = await readDatasetBytes(file, key);
     combined.update(bytes);
-    // Normalized here, so that a CRLF file is not held twice (as read, and as parsed) while it is tokenized.
-    return { text: normalizeText(bytes.toString('utf8')), hash: createHash('sha256').update(bytes).digest('hex') };
+    const hash = createHash('sha256').update(bytes).digest('hex');
+    return { text: textWithoutLoneCrlf(bytes), hash };
   };
   const train = await textOf(config.data.train, 'data.train');
   let val: { text: string; hash: string } | null = null;
@@ -81,6 +80,24 @@ async function readAndTokenize(config: LabConfig): Promise<{ tokenized: Tokenize
   }
   const tokenized = tokenizeData(config, { train: train.text, val: val?.text ?? null });
   return { tokenized, hashes: { train: train.hash, val: val?.hash ?? null }, dataHash: combined.digest('hex') };
+}
+
+/**
+ * The bytes as UTF-8 text, each CR LF not preceded by another CR turned into LF by compacting the bytes in place (they
+ * are hashed already), so the parser's CRLF normalization copies nothing: done on the decoded string it held the text
+ * twice. A run of CRs before a LF is left to the parser, so that the text is normalized exactly once.
+ */
+function textWithoutLoneCrlf(bytes: Buffer): string {
+  const first = bytes.indexOf('\r\n');
+  if (first < 0) return bytes.toString('utf8');
+  let end = first;
+  let previous = first > 0 ? bytes[first - 1] : -1;
+  for (let i = first; i < bytes.length; i++) {
+    const byte = bytes[i];
+    if (byte !== 0x0d || bytes[i + 1] !== 0x0a || previous === 0x0d) bytes[end++] = byte;
+    previous = byte;
+  }
+  return bytes.toString('utf8', 0, end);
 }
 
 /** `loadPreparedData` for the commands that only need the data (validate, find-lr, export-torch); notices go to `onNotice`. */

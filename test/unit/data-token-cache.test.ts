@@ -95,6 +95,16 @@ describe('token cache', () => {
     assert.equal((await loadPreparedData(config, { configFile: lines })).dataHash, runFingerprint(config, { train: 'ab\n\nba\nabc\n', val: 'cab\nzz\n' }).dataHash);
   });
 
+  it('a file with byte-order marks and CR LF, CR CR LF and lone CR gives the ids its text gives, and the fingerprint of its bytes', async () => {
+    const contents = '\ufeff\ufeffThe cat sat.\r\nA dog, a cat\r\r\nand é\r\r\r\nx\rlone\r\n\r\nend\r\n'.repeat(20);
+    for (const vocab of ['char', 'bpe, vocab_size: 270']) {
+      const configFile = project(`{ train: crlf.txt, val_fraction: 0.1, vocab: ${vocab} }`, { 'crlf.txt': contents });
+      const { config, loaded } = await load(configFile);
+      assertSameData(loaded.data, prepareData(config, { train: contents, val: null }));
+      assert.equal(loaded.dataHash, runFingerprint(config, { train: contents, val: null }).dataHash);
+    }
+  });
+
   it('a damaged entry (truncated, or one byte changed) is reported, not trusted, and rewritten', async () => {
     const configFile = project('{ train: story.txt, val_fraction: 0.1, vocab: char }', { 'story.txt': STORY });
     const { fresh } = await load(configFile);

@@ -42,7 +42,7 @@ const PAIR_SHAPE = '{"source": "...", "target": "..."}';
  * Strips a UTF-8 byte-order mark and turns CRLF into LF, so a file saved on Windows trains the same model; a text
  * with neither is returned as it is, not copied.
  */
-export function normalizeText(contents: string): string {
+function normalize(contents: string): string {
   const text = contents.charCodeAt(0) === 0xfeff ? contents.slice(1) : contents;
   // split/join, not replace: V8 matches regular expressions on replace's result slowly and with ~2 bytes of garbage a character.
   return text.includes('\r\n') ? text.split('\r\n').join('\n') : text;
@@ -54,7 +54,7 @@ function isBlank(text: string): boolean {
 
 /** Parses a gpt text file: `stream` keeps the whole text as one stream; `lines` keeps each non-blank line. */
 export function parseGptText(contents: string, file: string, sequences: 'stream' | 'lines'): DatasetText {
-  const text = normalizeText(contents);
+  const text = normalize(contents);
   if (sequences === 'stream') {
     if (text === '') throw new DataError(file, 0, 0, 'the file is empty: expected text to train on');
     return { kind: 'stream', file, text };
@@ -89,7 +89,7 @@ export function parsePairs(contents: string, file: string, format: 'auto' | 'tsv
     }
   }
   const pairs: SourcePair[] = [];
-  normalizeText(contents).split('\n').forEach((text, i) => {
+  normalize(contents).split('\n').forEach((text, i) => {
     if (!isBlank(text)) pairs.push(resolved === 'tsv' ? parseTsvLine(text, file, i + 1) : parseJsonlLine(text, file, i + 1));
   });
   if (pairs.length === 0) throw new DataError(file, 0, 0, `the file has no examples: expected one example per line`);
