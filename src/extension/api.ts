@@ -10,6 +10,8 @@ export interface LossLabApi {
   whenRunEnds(runId: string): Promise<RunInfo>;
   /** Terminates the training worker as a crash would; resolves once its runs are marked failed. */
   killWorkerForTesting(): Promise<void>;
+  /** The id of the worker thread a run of this session trained in (extension host only); undefined for others. */
+  workerThreadForTesting(runId: string): number | undefined;
   /** The open dashboard's message log and inbound channel, recorded only in test mode; undefined when none is open. */
   dashboardForTesting(): DashboardTestHooks | undefined;
 }
@@ -19,6 +21,7 @@ export function createApi(training: TrainingManager, dashboard: DashboardRegistr
     training,
     whenRunEnds: (runId) => training.whenRunEnds(runId),
     killWorkerForTesting: () => training.killWorkerForTesting(),
+    workerThreadForTesting: (runId) => training.workerThreadForTesting(runId),
     dashboardForTesting: () => dashboard.dashboardForTesting(),
   };
 }

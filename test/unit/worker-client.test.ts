@@ -176,6 +176,28 @@ describe('TrainingSupervisor and TrainingWorkerClient', () => {
     assert.equal(lockState(folder), 'none');
   });
 
+  it('runs in workers of their own (sweep trials) train at once in two threads; stop reaches each; each worker ends with its run', async () => {
+    const { supervisor, records, logged, lost } = supervised();
+    const left = project('left', '{ steps: 100000, batch_size: 4 }');
+    const right = project('right', '{ steps: 100000, batch_size: 4 }');
+    const runs = [
+      await supervisor.trainInOwnWorker({ configFile: left.config, overrides: {}, outDir: join(left.dir, 'left-run') }),
+      await supervisor.trainInOwnWorker({ configFile: right.config, overrides: {}, outDir: join(right.dir, 'right-run') }),
+    ];
+    const threads = runs.map((run) => supervisor.workerThreadOf(run.runId));
+    assert.ok(threads.every((thread) => typeof thread === 'number' && thread > 0), String(threads));
+    assert.notEqual(threads[0], threads[1]);
+    assert.equal(logged.filter((m) => m.startsWith('training worker started')).length, 2, 'the shared worker was not used');
+    await until(() => runs.every((run) => records(run.runId).length >= 3));
+    for (const run of runs) supervisor.stop(run.runId);
+    const ended = await Promise.all(runs.map((run) => supervisor.whenRunEnds(run.runId)));
+    assert.deepEqual(ended.map((info) => info.status), ['stopped', 'stopped']);
+    for (const [i, run] of runs.entries()) assert.equal(ended[i].steps_completed, fileRecords(run.folder).filter((r) => !('val_loss' in r)).length);
+    await until(() => logged.filter((m) => m === 'training worker gone: its run ended').length === 2);
+    assert.deepEqual(lost.flatMap((l) => l.runs), [], 'ending a run\'s own worker fails no run');
+    await supervisor.dispose();
+  });
+
   it('a worker that crashes reports the error as the reason', async () => {
     const dir = tempDir('losslab-client-');
     const folder = join(dir, 'run');

@@ -24,7 +24,7 @@ export interface SweepFollower {
   onTrial?(summary: SweepSummary, line: string): void;
 }
 
-/** Trains every trial of an opened sweep through the training worker; resolves with the final sweep.json. */
+/** Trains every trial of an opened sweep, each in a training worker of its own; resolves with the final sweep.json. */
 export async function driveSweep(training: TrainingManager, opened: OpenedSweep, follower: SweepFollower = {}): Promise<SweepOutcome> {
   const configUri = vscode.Uri.file(opened.configFile);
   const runFolderSetting = vscode.workspace.getConfiguration('losslab', configUri).get<string>('runFolder', '');

@@ -3,7 +3,7 @@ import type { TrialLaunch, TrialRun, TrialRunner } from '../../node/sweep';
 import type { TrainingManager } from '../training/trainingManager';
 
 /**
- * Trains a sweep's trials through the extension's training worker, the path Train takes (Workspace Trust gate
+ * Trains each of a sweep's trials in a training worker of its own, the path Train takes otherwise (Workspace Trust gate
  * included): each trial is a StartRun with the trial's values as overrides, its sweep tag and early stopping's step.
  */
 export class WorkerTrialRunner implements TrialRunner {

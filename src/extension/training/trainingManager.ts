@@ -131,14 +131,15 @@ export class TrainingManager implements TrainingEvents, BrowserTrainerRelay, vsc
   }
 
   /**
-   * Starts one trial of a sweep in the training worker, as Train would (the trust gate, losslab.defaultBackend where
-   * the config says auto), into the folder the sweep chose or resuming it; resolves once the run has started.
+   * Starts one trial of a sweep as Train would (the trust gate, losslab.defaultBackend where the config says auto), but
+   * in a training worker of its own, so parallel trials train at once; into the folder the sweep chose or resuming it.
+   * Resolves once the run has started; the worker ends with the trial.
    */
   async trainSweepTrial(configFile: vscode.Uri, trial: Pick<StartRunRequest, 'overrides' | 'outDir' | 'resumeFrom' | 'sweep' | 'stopAfterStep'>): Promise<{ runId: string; folder: string }> {
     requireWorkspaceTrust('run a sweep');
     const defaultBackend = vscode.workspace.getConfiguration('losslab', configFile).get<BackendChoice>('defaultBackend', 'auto');
     log().info(`sweep ${trial.sweep?.id ?? ''} trial ${trial.sweep?.trial ?? ''}: ${trial.resumeFrom ? `resume ${trial.resumeFrom}` : `train ${configFile.fsPath} into ${trial.outDir ?? ''}`}`);
-    const { runId, folder } = await this.supervisor.train({ configFile: configFile.fsPath, ...trial, ...(defaultBackend !== 'auto' ? { backend: defaultBackend } : {}) });
+    const { runId, folder } = await this.supervisor.trainInOwnWorker({ configFile: configFile.fsPath, ...trial, ...(defaultBackend !== 'auto' ? { backend: defaultBackend } : {}) });
     return { runId, folder };
   }
 
@@ -160,6 +161,11 @@ export class TrainingManager implements TrainingEvents, BrowserTrainerRelay, vsc
 
   killWorkerForTesting(): Promise<void> {
     return this.supervisor.killWorker('the training worker was killed (killWorkerForTesting)');
+  }
+
+  /** The worker thread id a run of this session trained in (extension host only), so tests can tell workers apart. */
+  workerThreadForTesting(runId: string): number | undefined {
+    return this.supervisor.workerThreadOf(runId);
   }
 
   /** Stops the runs in progress (each ends stopped, after its step) and ends the worker; deactivate waits for it. */

@@ -6,7 +6,7 @@ import type { BrowserTrainerToHost } from '../../protocol/browserTrainer';
 import type { DidProbeWebGpu, DidStartRun, WorkerToHost } from '../../protocol/worker';
 import { BrowserTrainerClient, type BrowserTrainerTransport } from './browserTrainerClient';
 import type { RunMetricsEvent } from './events';
-import { TrainingWorkerClient, type LogLevel, type StartRunRequest } from './workerClient';
+import { TrainingWorkerClient, endsRun, type LogLevel, type StartRunRequest } from './workerClient';
 
 /**
  * A run's new state; `nonFinite` comes with a pause after a non-finite step, `workerLost` with a run lost to a crash.
@@ -65,6 +65,10 @@ export class TrainingSupervisor {
   private readonly waiters = new Map<string, Array<(info: RunInfo) => void>>();
   /** Every run folder started in this session, by run id, so an ended run can be resumed. */
   private readonly folders = new Map<string, string>();
+  /** Runs training in a worker of their own (sweep trials), by run id; the worker ends with its run. */
+  private readonly ownWorkers = new Map<string, TrainingWorkerClient>();
+  /** The worker thread each extension-host run of this session trained in, by run id. */
+  private readonly threads = new Map<string, number>();
 
   constructor(private readonly options: SupervisorOptions) {}
 
@@ -80,6 +84,35 @@ export class TrainingSupervisor {
   async train(request: StartRunRequest, place: TrainingPlace = 'extensionHost', note = ''): Promise<{ runId: string; folder: string; info: RunInfo }> {
     const started = place === 'webview' ? await this.browserTrainer().startRun(request, note) : await this.worker().startRun(request);
     return { runId: started.runId, folder: started.folder, info: this.runs.get(started.runId)?.info ?? started.info };
+  }
+
+  /**
+   * Starts a run in a worker of its own, so that runs started this way train at once rather than step by step in
+   * turn (a sweep's parallel trials); the worker is terminated when its run ends, or when the run cannot start.
+   */
+  async trainInOwnWorker(request: StartRunRequest): Promise<{ runId: string; folder: string; info: RunInfo }> {
+    const client: TrainingWorkerClient = new TrainingWorkerClient({
+      workerFile: this.options.workerFile,
+      resourceLimits: this.options.resourceLimits,
+      onMessage: (message) => {
+        if (message.type === 'DidStartRun') this.ownWorkers.set(message.runId, client);
+        this.handleFrom(client, message);
+      },
+      onWorkerLost: (reason) => this.workerLost(reason, client),
+      log: (level, message) => this.options.listener.log?.(level, message),
+    });
+    try {
+      const started = await client.startRun(request);
+      return { runId: started.runId, folder: started.folder, info: this.runs.get(started.runId)?.info ?? started.info };
+    } catch (error) {
+      await client.terminate('the run in its own training worker could not start');
+      throw error;
+    }
+  }
+
+  /** The id of the worker thread a run of this session trained in (extension host only); undefined for others. */
+  workerThreadOf(runId: string): number | undefined {
+    return this.threads.get(runId);
   }
 
   /** Whether WebGPU works in the extension host's worker (adapter, device, self-test). */
@@ -106,14 +139,14 @@ export class TrainingSupervisor {
   stop(runId: string): void {
     if (!this.runs.has(runId)) return;
     if (this.browser?.owns(runId)) this.browser.stopRun(runId);
-    else this.client?.stopRun(runId);
+    else this.workerOf(runId)?.stopRun(runId);
   }
 
   resume(runId: string): void {
     const run = this.runs.get(runId);
     if (!run || run.info.status !== 'paused') return;
     if (this.browser?.owns(runId)) this.browser.resumeRun(runId);
-    else this.client?.resumeRun(runId);
+    else this.workerOf(runId)?.resumeRun(runId);
     run.info = { ...run.info, status: 'running' };
     this.options.listener.onRunChanged({ info: run.info });
   }
@@ -143,7 +176,8 @@ export class TrainingSupervisor {
       let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([ended, new Promise((resolve) => (timer = setTimeout(resolve, SHUTDOWN_GRACE_MS)))]);
       clearTimeout(timer);
-      await this.killWorker('the extension host shut down (VS Code closed or reloaded) during the run');
+      const reason = 'the extension host shut down (VS Code closed or reloaded) during the run';
+      await Promise.all([this.killWorker(reason), ...[...new Set(this.ownWorkers.values())].map((client) => client.terminate(reason))]);
     })();
     return this.shutdown;
   }
@@ -154,11 +188,27 @@ export class TrainingSupervisor {
     this.client ??= new TrainingWorkerClient({
       workerFile: this.options.workerFile,
       resourceLimits: this.options.resourceLimits,
-      onMessage: (message) => this.handle(message),
-      onWorkerLost: (reason) => this.workerLost(reason),
+      onMessage: (message) => this.handleFrom(this.client, message),
+      onWorkerLost: (reason) => this.workerLost(reason, null),
       log: (level, message) => this.options.listener.log?.(level, message),
     });
     return this.client;
+  }
+
+  /** The extension-host worker training `runId`: its own worker, or the shared one. */
+  private workerOf(runId: string): TrainingWorkerClient | null {
+    return this.ownWorkers.get(runId) ?? this.client;
+  }
+
+  /** A message of an extension-host worker: notes the run's thread; a run's own worker is terminated once it has ended. */
+  private handleFrom(client: TrainingWorkerClient | null, message: Exclude<WorkerToHost, DidProbeWebGpu>): void {
+    const thread = client?.threadId;
+    if (message.type === 'DidStartRun' && thread !== undefined && thread !== null) this.threads.set(message.runId, thread);
+    this.handle(message);
+    if (message.type === 'DidNotice' || !endsRun(message) || message.runId === null) return;
+    const own = this.ownWorkers.get(message.runId);
+    this.ownWorkers.delete(message.runId);
+    if (own) void own.terminate('its run ended');
   }
 
   private browserTrainer(): BrowserTrainerClient {
@@ -240,10 +290,13 @@ export class TrainingSupervisor {
     if (last) run.info = { ...run.info, final_val_loss: last.val_loss };
   }
 
-  private workerLost(reason: string): void {
-    this.client = null;
+  /** A worker went away: the shared one (`own` null) or a run's own; the runs it trained are marked failed. */
+  private workerLost(reason: string, own: TrainingWorkerClient | null): void {
+    if (own === null) this.client = null;
     const lost: RunInfo[] = [];
     for (const [runId, run] of [...this.runs]) {
+      if ((this.ownWorkers.get(runId) ?? null) !== own) continue;
+      this.ownWorkers.delete(runId);
       let info: RunInfo;
       try {
         const failed = markRunFailed(run.folder, reason, run.info);

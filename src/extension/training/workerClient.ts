@@ -67,6 +67,11 @@ export class TrainingWorkerClient {
     });
   }
 
+  /** The worker thread's id while it runs; null before it starts and after it has gone. */
+  get threadId(): number | null {
+    return this.worker?.threadId ?? null;
+  }
+
   stopRun(runId: string): void {
     this.channel?.send({ type: 'StopRun', runId });
   }
