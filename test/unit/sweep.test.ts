@@ -47,6 +47,17 @@ function onlySweep(dir: string): SweepSummary & { folder: string } {
 
 const runDir = (dir: string, runDirInSweep: string) => join(dir, runDirInSweep);
 
+/** Whether a process is still running (a zombie waiting for its reaper has exited). */
+function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  const stat = existsSync(`/proc/${pid}/stat`) ? readFileSync(`/proc/${pid}/stat`, 'utf8') : '';
+  return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+}
+
 describe('losslab sweep', () => {
   it('trains each trial as an ordinary run whose metrics equal train --set with the same values, bit for bit', async () => {
     const { dir, config } = project('  parameters:\n    optimizer.lr: [0.003, 0.02]\n    schedule.warmup_steps: [0, 3]\n');
@@ -166,6 +177,54 @@ describe('losslab sweep', () => {
     const again = await runCli(['sweep', config, '--resume', done.folder]);
     assert.equal(again.code, 2);
     assert.match(again.stderr, /the sweep has no trial left to train \(finished\)/);
+  });
+
+  it('a sweep killed outright (SIGKILL): its orphaned trial stops itself after its step, and --resume finishes as an uninterrupted sweep', async () => {
+    const sweepBlock = '  parameters:\n    optimizer.lr: [0.003, 0.01, 0.03]\n';
+    const training = 'steps: 300, batch_size: 4, eval_interval: 100, eval_steps: 2';
+    const whole = project(sweepBlock, training);
+    assert.equal((await runCli(['sweep', whole.config])).code, 0);
+    const reference = onlySweep(whole.dir);
+
+    const { dir, config } = project(sweepBlock, training);
+    ensureBuilt();
+    const driver = spawn(process.execPath, [CLI, 'sweep', config], { stdio: ['ignore', 'ignore', 'ignore'] });
+    const driverExited = new Promise<NodeJS.Signals | null>((resolve) => driver.on('close', (_code, signal) => resolve(signal)));
+    // The second trial's process (named by its run.lock) once it has trained a few steps.
+    let trialPid = 0;
+    let trialFolder = '';
+    for (;;) {
+      const second = sweepFolders(dir).length === 1 ? readSweep(sweepFolders(dir)[0]).trials[1] : null;
+      trialFolder = second?.run_dir ? join(dir, second.run_dir) : '';
+      const metrics = join(trialFolder, 'metrics.jsonl');
+      const lock = join(trialFolder, 'run.lock');
+      if (trialFolder && existsSync(metrics) && existsSync(lock) && readFileSync(metrics, 'utf8').split('\n').length > 3) {
+        trialPid = (JSON.parse(readFileSync(lock, 'utf8')) as { pid: number }).pid;
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    driver.kill('SIGKILL');
+    assert.equal(await driverExited, 'SIGKILL');
+    const deadline = Date.now() + 120_000;
+    while (processRuns(trialPid)) {
+      assert.ok(Date.now() < deadline, `the orphaned trial (process ${trialPid}) still trains`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const info = JSON.parse(readFileSync(join(trialFolder, 'run.json'), 'utf8')) as { status: string; steps_completed: number; message: string | null };
+    assert.equal(info.status, 'stopped', info.message ?? '');
+    assert.ok(info.steps_completed > 0 && info.steps_completed < 300, `stopped at step ${info.steps_completed}`);
+    assert.equal(onlySweep(dir).trials[1].status, 'running', 'the killed sweep could not record the stop');
+
+    const resumed = await runCli(['sweep', config, '--resume', 'latest']);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    const done = onlySweep(dir);
+    assert.equal(done.status, 'finished');
+    assert.equal(join(dir, done.trials[1].run_dir), trialFolder, 'the stopped trial continued in its run folder');
+    assert.deepEqual(done.trials.map((t) => [t.status, t.step, t.metric]), reference.trials.map((t) => [t.status, t.step, t.metric]));
+    for (const [i, trial] of done.trials.entries()) {
+      assert.deepEqual(deterministic(join(dir, trial.run_dir, 'metrics.jsonl')), deterministic(join(whole.dir, reference.trials[i].run_dir, 'metrics.jsonl')));
+    }
   });
 
   it('refuses bad sweeps before anything trains, each problem located or the trial named', async () => {

@@ -1,5 +1,5 @@
-// Loss Lab: Run Sweep in a real VS Code: every trial trains through the training worker as Train does, sweep.json
-// ends with all trials finished, and a trial's metrics equal the CLI's train --set with the same values.
+// Loss Lab: Run Sweep in a real VS Code: every trial trains in a training worker of its own as Train would, sweep.json
+// ends with all trials finished, and each trial's metrics equal the CLI's train --set with the same values.
 import * as assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite, suiteSetup, test } from 'mocha';
 import * as vscode from 'vscode';
+import type { LossLabApi } from '../../src/extension/api';
 import type { SweepOutcome } from '../../src/extension/sweeps/runSweep';
 import { cellConfigFile } from '../../src/extension/notebook/cellRunner';
 import { stringifyLabnb } from '../../src/extension/notebook/labnbFormat';
@@ -28,9 +29,12 @@ function trainWithCliSet(extensionPath: string, configFile: string, outDir: stri
 
 suite('sweeps', () => {
   let extensionPath: string;
+  let api: LossLabApi;
 
   suiteSetup(async () => {
-    extensionPath = (await activateLossLab()).extension.extensionPath;
+    const activated = await activateLossLab();
+    extensionPath = activated.extension.extensionPath;
+    api = activated.api;
   });
 
   test('a notebook config cell with a sweep block runs the sweep and shows the trials table', async () => {
@@ -103,7 +107,7 @@ suite('sweeps', () => {
     assert.equal(sweep.range.start.line, document.getText().split('\n').findIndex((line) => line.startsWith('sweep:')));
   });
 
-  test('Run Sweep trains every trial as a run of the training worker; sweep.json ends with all finished, each equal to train --set', async () => {
+  test('Run Sweep (parallel 2) trains every trial in a training worker of its own; sweep.json ends with all finished, each equal to train --set', async () => {
     const outcome = await vscode.commands.executeCommand<SweepOutcome | undefined>('losslab.runSweep', workspaceFile(CONFIG));
     assert.ok(outcome, 'Run Sweep ran nothing');
     const summary = readSweep(outcome.folder);
@@ -116,17 +120,22 @@ suite('sweeps', () => {
     const best = summary.trials.reduce((a, b) => ((b.metric as number) < (a.metric as number) ? b : a));
     assert.equal(summary.best?.run_dir, best.run_dir);
 
-    const trial = summary.trials[3];
-    const folder = trialRunFolder(outcome.folder, trial) as string;
-    assert.deepEqual(readRunInfo(folder).sweep, { id: summary.sweep_id, trial: 3, values: trial.values });
-    const cliFolder = mkdtempSync(join(tmpdir(), 'losslab-sweep-cli-'));
-    try {
-      const exit = await trainWithCliSet(extensionPath, workspaceFile(CONFIG).fsPath, cliFolder, trial.values);
-      assert.equal(exit.code, 0, exit.stderr);
-      assert.deepEqual(readMetrics(folder).steps.map(deterministicPart), readMetrics(cliFolder).steps.map(deterministicPart));
-      assert.deepEqual(readMetrics(folder).evals, readMetrics(cliFolder).evals);
-    } finally {
-      rmSync(cliFolder, { recursive: true, force: true });
+    const threads = summary.trials.map((t) => api.workerThreadForTesting(t.run_id));
+    assert.ok(threads.every((thread) => typeof thread === 'number'), `worker threads ${String(threads)}`);
+    assert.equal(new Set(threads).size, 4, `each trial trains in a worker of its own: threads ${String(threads)}`);
+
+    for (const trial of summary.trials) {
+      const folder = trialRunFolder(outcome.folder, trial) as string;
+      assert.deepEqual(readRunInfo(folder).sweep, { id: summary.sweep_id, trial: trial.index, values: trial.values });
+      const cliFolder = mkdtempSync(join(tmpdir(), 'losslab-sweep-cli-'));
+      try {
+        const exit = await trainWithCliSet(extensionPath, workspaceFile(CONFIG).fsPath, cliFolder, trial.values);
+        assert.equal(exit.code, 0, exit.stderr);
+        assert.deepEqual(readMetrics(folder).steps.map(deterministicPart), readMetrics(cliFolder).steps.map(deterministicPart), `trial ${trial.index}`);
+        assert.deepEqual(readMetrics(folder).evals, readMetrics(cliFolder).evals, `trial ${trial.index}`);
+      } finally {
+        rmSync(cliFolder, { recursive: true, force: true });
+      }
     }
   });
 });

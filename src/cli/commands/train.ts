@@ -32,6 +32,7 @@ export const trainCommand: CliCommand = {
     ['--max-memory SIZE', 'refuse a run estimated to need more (e.g. 2G, 800M; default: three quarters of the free memory)'],
     ['--stop-after STEP', 'stop cleanly after STEP, as Ctrl-C would; --resume continues the run'],
     ['--sweep SWEEP_DIR --trial N', 'train the trial with index N in SWEEP_DIR/sweep.json (what losslab sweep runs): its values as overrides, named in run.json'],
+    ['--driver-pid PID', 'stop cleanly after the step, as Ctrl-C would, once process PID (the losslab sweep that started this run) is no longer its parent'],
     ['-q, --quiet', 'print nothing but errors'],
     ['--verbose', 'also print why the backend was chosen and the GPU adapter'],
   ],
@@ -44,6 +45,7 @@ export const trainCommand: CliCommand = {
         metrics: { type: 'string' }, 'init-from': { type: 'string' }, 'save-init': { type: 'string' },
         'dump-batches': { type: 'string' }, quiet: { type: 'boolean', short: 'q' }, resume: { type: 'string' }, verbose: { type: 'boolean' },
         'max-memory': { type: 'string' }, 'stop-after': { type: 'string' }, sweep: { type: 'string' }, trial: { type: 'string' },
+        'driver-pid': { type: 'string' },
       },
     });
     const configFile = singleConfig('train', positionals);
@@ -66,6 +68,15 @@ export const trainCommand: CliCommand = {
       session?.run.stop();
     };
     for (const signal of STOP_SIGNALS) process.on(signal, onStopSignal);
+    const driverPid = values['driver-pid'] === undefined ? undefined : stepNumber('--driver-pid', values['driver-pid']);
+    let driverLost = false;
+    // A sweep killed outright (SIGKILL) cannot stop its trials: each stops itself once it has been orphaned.
+    const stopIfOrphaned = () => {
+      if (driverPid === undefined || driverLost || process.ppid === driverPid) return;
+      driverLost = true;
+      progress?.message(`the sweep (process ${driverPid}) is gone: stopping after this step; losslab sweep --resume continues it`);
+      session?.run.stop();
+    };
     const fault = values.resume === undefined ? gpuFaultFromEnv(process.env.LOSSLAB_TEST_GPU_FAULT) : null;
     const maxMemoryBytes = values['max-memory'] === undefined ? undefined : parseMemorySize(values['max-memory']);
     const trial = sweepTrialOf(values.sweep, values.trial);
@@ -86,6 +97,7 @@ export const trainCommand: CliCommand = {
       onStep: (m) => {
         progress?.step(m);
         injectGpuFault(fault, m.step);
+        stopIfOrphaned();
       },
       onEval: (m) => progress?.evaluation(m),
       onNonFinite: (r) => {
@@ -103,6 +115,7 @@ export const trainCommand: CliCommand = {
       }, observer);
     // A signal or a non-finite step that came while the session was being set up.
     if (stopSignal !== null || session.run.status === 'paused') session.run.stop();
+    stopIfOrphaned();
     const status = await session.done;
     progress?.end();
     const info = session.writer.info;
