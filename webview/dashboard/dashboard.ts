@@ -2,13 +2,13 @@ import { includeValues, robustRange } from '../charts/autoscale';
 import { formatTick } from '../charts/format';
 import { LineColumns } from '../charts/lineColumns';
 import type { DrawnLine, MetricChartOptions } from '../charts/metricChart';
-import { CHART_KINDS, RunLines, previewPoints, type ChartKind, type SeriesSettings } from '../charts/series';
+import { CHART_KINDS, type RunLines, previewPoints, type ChartKind, type SeriesSettings } from '../charts/series';
 import { SmoothingCache } from '../charts/smoothingCache';
 import type { ChartTheme } from '../charts/theme';
 import type { DashboardToHost } from '../../src/protocol/dashboard';
 import { ChartPanel } from './chartPanel';
 import { Controls } from './controls';
-import { dashboardText } from './dashboardText';
+import { dashboardText, emptyChartText, visibleRunLines } from './dashboardText';
 import { h } from './dom';
 import { GRAD_LAYERS_CHART, GradNormPanel } from './gradNormPanel';
 import { DashboardModel, type DashboardUpdate, type ModelChange } from './model';
@@ -188,14 +188,7 @@ export class Dashboard {
 
   // Recomputes every visible run's lines from the model (settings changed, or the runs did).
   private rebuild(): void {
-    this.lines = new Map();
-    for (const run of this.model.runs) {
-      if (this.state.hiddenRuns.includes(run.info.id)) continue;
-      const lines = new RunLines(run.info.id, this.settings, this.smoothingCache);
-      lines.appendSteps(run.steps);
-      lines.appendEvals(run.evals);
-      this.lines.set(run.info.id, lines);
-    }
+    this.lines = visibleRunLines(this.model.runs, this.state.hiddenRuns, this.settings, this.smoothingCache);
     this.assignLines();
   }
 
@@ -256,7 +249,7 @@ export class Dashboard {
 
   private drawChart(kind: ChartKind, rescale: boolean): void {
     const panel = this.panels[kind];
-    panel.setEmptyNote(this.drawn[kind].some((line) => line.columns.length > 0) ? null : this.emptyText());
+    panel.setEmptyNote(this.drawn[kind].some((line) => line.columns.length > 0) ? null : emptyChartText(this.model, this.lines.size));
     if (!rescale) {
       panel.chart.refresh();
       return;
@@ -292,12 +285,6 @@ export class Dashboard {
       const panel = this.panels[kind];
       panel.showReadout(panel.chart.hover(x), x);
     }
-  }
-
-  private emptyText(): string {
-    if (!this.model.configFile) return 'No config selected.';
-    if (this.model.runs.length > 0 && this.lines.size === 0) return 'Every run is hidden: turn one on in the run list.';
-    return 'No steps yet: press Train to start a run.';
   }
 
   private colorOf(runId: string): string {

@@ -1,5 +1,7 @@
-import type { ChartKind, RunLines } from '../charts/series';
+import { RunLines, type ChartKind, type SeriesSettings } from '../charts/series';
+import type { SmoothingCache } from '../charts/smoothingCache';
 import { gradientNormSummary, learningRateSummary, lossSummary, runLatest, throughputSummary } from '../charts/summary';
+import type { RunSeries } from '../../src/protocol/dashboard';
 import type { DashboardModel } from './model';
 import { backendText, meanPadding, runStatusText } from './status';
 
@@ -31,4 +33,24 @@ export function dashboardText(model: DashboardModel, lines: ReadonlyMap<string, 
     },
     busy: newest?.info.status === 'running',
   };
+}
+
+/** The note over an empty chart. */
+export function emptyChartText(model: DashboardModel, visibleRuns: number): string {
+  if (!model.configFile) return 'No config selected.';
+  if (model.runs.length > 0 && visibleRuns === 0) return 'Every run is hidden: turn one on in the run list.';
+  return 'No steps yet: press Train to start a run.';
+}
+
+/** Each visible run's lines, built from its history (smoothed values read from `cache` where it holds them). */
+export function visibleRunLines(runs: readonly RunSeries[], hidden: readonly string[], settings: SeriesSettings, cache: SmoothingCache): Map<string, RunLines> {
+  const visible = new Map<string, RunLines>();
+  for (const run of runs) {
+    if (hidden.includes(run.info.id)) continue;
+    const lines = new RunLines(run.info.id, settings, cache);
+    lines.appendSteps(run.steps);
+    lines.appendEvals(run.evals);
+    visible.set(run.info.id, lines);
+  }
+  return visible;
 }
