@@ -7,6 +7,7 @@ import { parseYamlConfig } from '../../src/config/parseYaml';
 import { LineIndex } from '../../src/config/sourceMap';
 import { sweepSpecOf, type SweepSpec } from '../../src/config/sweep';
 import { sweepTrials } from '../../src/config/sweepTrials';
+import { resumableSweep } from '../../src/node/sweep';
 import { readSweep, type SweepSummary } from '../../src/node/sweepFolder';
 import { ensureBuilt, runCli, tempDir } from '../support/cli';
 
@@ -204,6 +205,8 @@ describe('losslab sweep', () => {
       }
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
+    const folder = sweepFolders(dir)[0];
+    assert.equal(resumableSweep(folder), null, 'a sweep whose driver is alive is not resumable');
     driver.kill('SIGKILL');
     assert.equal(await driverExited, 'SIGKILL');
     const deadline = Date.now() + 120_000;
@@ -215,6 +218,8 @@ describe('losslab sweep', () => {
     assert.equal(info.status, 'stopped', info.message ?? '');
     assert.ok(info.steps_completed > 0 && info.steps_completed < 300, `stopped at step ${info.steps_completed}`);
     assert.equal(onlySweep(dir).trials[1].status, 'running', 'the killed sweep could not record the stop');
+    const interrupted = resumableSweep(folder);
+    assert.deepEqual(interrupted && { done: interrupted.done, interrupted: interrupted.interrupted, configFile: interrupted.configFile }, { done: 1, interrupted: true, configFile: config });
 
     const resumed = await runCli(['sweep', config, '--resume', 'latest']);
     assert.equal(resumed.code, 0, resumed.stderr);

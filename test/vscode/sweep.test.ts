@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { suite, suiteSetup, test } from 'mocha';
 import * as vscode from 'vscode';
 import type { LossLabApi } from '../../src/extension/api';
+import { findResumableSweeps, sweepPickItem } from '../../src/extension/sweeps/resumeSweep';
 import type { SweepOutcome } from '../../src/extension/sweeps/runSweep';
+import { createSweep, planSweep } from '../../src/node/sweep';
 import { cellConfigFile } from '../../src/extension/notebook/cellRunner';
 import { stringifyLabnb } from '../../src/extension/notebook/labnbFormat';
 import { listSweepIds, readSweep, sweepsFolder, trialRunFolder } from '../../src/node/sweepFolder';
@@ -137,5 +139,35 @@ suite('sweeps', () => {
         rmSync(cliFolder, { recursive: true, force: true });
       }
     }
+  });
+
+  test('Resume Sweep… lists the resumable sweeps (status, trials done of all, start) and continues the picked one', async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    // A sweep stopped before any trial trained, written by the sweep folder's owner as a stop leaves it.
+    const opened = createSweep(await planSweep({ configFile: workspaceFile(CONFIG).fsPath, overrides: { 'training.steps': 3 } }));
+    opened.writer.write({ ...opened.summary, status: 'stopped', message: 'stopped on request; sweep --resume continues it' });
+    opened.writer.release();
+    const folder = opened.writer.folder;
+    const sweeps = await findResumableSweeps();
+    assert.deepEqual(sweeps.map((s) => s.folder), [folder], 'the suite\'s other sweeps have finished');
+    const item = sweepPickItem(sweeps[0]);
+    assert.equal(item.label, `sweep · sweep ${opened.summary.sweep_id}`);
+    assert.equal(item.description, 'stopped · 0/4 trials done');
+    assert.match(item.detail ?? '', /^started .+ · sweep\.lab\.yaml$/);
+
+    const resumed = vscode.commands.executeCommand<SweepOutcome | undefined>('losslab.resumeSweep');
+    let settled = false;
+    void resumed.then(() => (settled = true), () => (settled = true));
+    await waitUntil('the picked sweep to train', async () => {
+      if (settled || readSweep(folder).status === 'running') return true;
+      await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+      return false;
+    }, 60_000);
+    const outcome = await resumed;
+    assert.ok(outcome, 'Resume Sweep ran nothing');
+    assert.equal(outcome.folder, folder);
+    assert.equal(outcome.summary.status, 'finished', outcome.summary.message ?? '');
+    assert.deepEqual(outcome.summary.trials.map((t) => [t.status, t.step]), Array(4).fill(['finished', 3]));
+    assert.deepEqual(await findResumableSweeps(), []);
   });
 });

@@ -117,7 +117,8 @@ async function announce(outcome: SweepOutcome, configFile: string): Promise<void
   if (choice === 'Open Dashboard') await vscode.commands.executeCommand('losslab.openDashboard', vscode.Uri.file(configFile));
 }
 
-function activeConfig(): vscode.Uri | undefined {
+/** The active editor's config file, if it shows one. */
+export function activeConfig(): vscode.Uri | undefined {
   const document = vscode.window.activeTextEditor?.document;
   return document && document.uri.scheme === 'file' && isConfigFileName(document.fileName) ? document.uri : undefined;
 }

@@ -3,7 +3,7 @@
 export { RunFolderError, checkResolvedConfig, type GradNormsRecord } from './checks';
 export * from './checkpoints';
 export { RUN_FILES, listRunIds, listRunIdsAsync, newRunId, runFile, runsFolder, runsFolderFor } from './layout';
-export { RunLockedError, acquireLockFile, lockState, refuseIfLocked, type RunLock } from './lock';
+export { RunLockedError, acquireLockFile, lockFileState, lockState, refuseIfLocked, type RunLock } from './lock';
 export { readRunTokenizer, readRunVocabulary, writeRunTokenizer } from './tokenizerFile';
 export { markRunFailed, type FailedRun } from './recovery';
 export { RecordsTail, parseMetrics, type MetricsRecords } from './records';

@@ -67,7 +67,11 @@ export function ownerGone(owner: LockOwner | null): boolean {
 
 /** The folder's writer as run.lock names it: 'live', 'stale' (its process is gone) or 'none'. */
 export function lockState(folder: string): 'live' | 'stale' | 'none' {
-  const file = runFile(folder, 'lock');
+  return lockFileState(runFile(folder, 'lock'));
+}
+
+/** A lock file's writer (run.lock, sweep.lock): 'live', 'stale' (its process is gone) or 'none'. */
+export function lockFileState(file: string): 'live' | 'stale' | 'none' {
   if (!existsSync(file)) return 'none';
   return ownerGone(readOwner(file)) ? 'stale' : 'live';
 }

@@ -4,4 +4,5 @@ export { SweepDriver, bestTrial, sweepConfigFile, trialMetric, type SweepContext
 export { describeValues, planSweep, sweepBlockOf, type SweepPlan, type SweepPlanOptions } from './plan';
 export { ChildTrialRunner } from './childTrials';
 export { createSweep, openSweep, type OpenedSweep } from './start';
+export { resumableSweep, type ResumableSweep } from './resumable';
 export { bestLine, rankedTrials, sweepTable } from './table';

@@ -5,5 +5,5 @@ export {
   type SweepBest, type SweepParameter, type SweepStatus, type SweepSummary, type SweepTrial, type SweepValue, type TrialStatus,
 } from './checks';
 export { SWEEP_FILES, listSweepIds, relativeToBase, resolveFromBase, sweepBase, sweepFile, sweepsFolder } from './layout';
-export { latestSweep, listSweeps, readSweep, trialRunFolder } from './reader';
+export { latestSweep, listSweeps, readSweep, sweepDriverAlive, trialRunFolder } from './reader';
 export { SweepWriter } from './writer';

@@ -1,4 +1,4 @@
-import { RunFolderError } from '../runFolder';
+import { RunFolderError, lockFileState } from '../runFolder';
 import { UnsafeFileError, readRegularFileSync } from '../safeFile';
 import { checkSweepSummary, type SweepSummary, type SweepTrial } from './checks';
 import { listSweepIds, resolveFromBase, sweepFile, sweepsFolder } from './layout';
@@ -42,6 +42,11 @@ export function listSweeps(configFile: string, configName: string): string[] {
 /** The newest sweep folder of a config, or null when it has none. */
 export function latestSweep(configFile: string, configName: string): string | null {
   return listSweeps(configFile, configName).at(-1) ?? null;
+}
+
+/** Whether a live process holds the sweep's sweep.lock, i.e. a driver is training it now. */
+export function sweepDriverAlive(folder: string): boolean {
+  return lockFileState(sweepFile(folder, 'lock')) === 'live';
 }
 
 /** The absolute folder of a trial's run, or null before the trial's run folder exists. */
