@@ -58,7 +58,7 @@ test('the sweep view of a real sweep: its table, sorting, a focused trial and it
     lap('sweep trained by the CLI');
 
     await t.test('the status line and the table, sorted by the metric, say what sweep.json says', async () => {
-      const status = await dashboard.waitForText('sweep-status', /6 finished/, 15_000);
+      const status = await dashboard.waitForText('sweep-status', /\(grid, finished\).*\b6 finished\b/, 15_000);
       assert.equal(status, `Sweep ${summary.sweep_id} (grid, finished): 6 trials over optimizer.lr, schedule.warmup_steps — 6 finished. `
         + `Best val_loss ${four(best.metric)}: trial ${best.index + 1} (optimizer.lr ${best.values['optimizer.lr']}, schedule.warmup_steps ${best.values['schedule.warmup_steps']}).`);
       const rows = await dashboard.texts('[data-testid="sweep-table"] tbody tr');
