@@ -9,6 +9,8 @@ const MiB = 1024 ** 2;
 /** Issue 16's bound for a 40 MB corpus with a small model (before the compact ids and the cache it peaked at 1.5 GB). */
 const BOUND_BYTES = 600 * MiB;
 const CORPUS_BYTES = 40_000_000;
+/** A bpe first run's aim, under the issue's bound: before its text was held once and its pieces counted without byte strings, this corpus peaked at 538 MiB. */
+const BPE_AIM_BYTES = 500 * MiB;
 
 /**
  * A deterministic 40 MB text of made-up words on lines of 5–14 words, some upper-cased (about 50 distinct characters).
@@ -59,7 +61,7 @@ describe('a 40 MB corpus with a byte-level BPE in bounded memory', () => {
   const dir = tempDir('losslab-40mb-bpe-');
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it(`learns an 8192-token BPE, tokenizes and trains with a peak resident set under ${BOUND_BYTES / MiB} MiB`, () => {
+  it(`learns an 8192-token BPE, tokenizes and trains with a peak resident set under ${BPE_AIM_BYTES / MiB} MiB`, () => {
     writeFileSync(join(dir, 'corpus.txt'), corpus(true));
     const configFile = join(dir, 'bpe.lab.yaml');
     writeFileSync(configFile, [
@@ -69,6 +71,6 @@ describe('a 40 MB corpus with a byte-level BPE in bounded memory', () => {
     const first = measuredTrain(configFile, []);
     assert.equal(first.code, 0, first.stderr);
     assert.equal(readdirSync(join(dir, '.losslab', 'cache')).filter((n) => n.endsWith('.tokens')).length, 1);
-    assert.ok(first.peakBytes <= BOUND_BYTES, `learning the BPE and tokenizing: peak ${(first.peakBytes / MiB).toFixed(0)} MiB > ${BOUND_BYTES / MiB} MiB`);
+    assert.ok(first.peakBytes <= BPE_AIM_BYTES, `learning the BPE and tokenizing: peak ${(first.peakBytes / MiB).toFixed(0)} MiB > ${BPE_AIM_BYTES / MiB} MiB`);
   });
 });
