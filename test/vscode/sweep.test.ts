@@ -100,6 +100,41 @@ suite('sweeps', () => {
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
 
+  test('cancelling a parallel 2 sweep stops both training trials after their step, each in its own worker', async () => {
+    writeFileSync(workspaceFile('sweep-stop2.labnb').fsPath, stringifyLabnb({
+      cells: [{ kind: 'config', source: `extends: ${CONFIG}\nname: nb-stop2\ntraining:\n  steps: 500\nsweep:\n  parallel: 2`, outputs: [] }],
+    }));
+    const notebook = await vscode.workspace.openNotebookDocument(workspaceFile('sweep-stop2.labnb'));
+    await vscode.window.showNotebookDocument(notebook);
+    await vscode.commands.executeCommand('notebook.selectKernel', { id: 'losslab.notebook', extension: 'losslab.losslab' });
+    const cell = notebook.cellAt(0);
+    const sweeps = sweepsFolder(cellConfigFile(notebook.uri, 0), 'nb-stop2');
+    await vscode.commands.executeCommand('notebook.cell.execute', { ranges: [{ start: 0, end: 1 }], document: notebook.uri });
+    let folder = '';
+    await waitUntil('both first trials to train a few steps', () => {
+      const ids = listSweepIds(sweeps);
+      if (ids.length !== 1) return false;
+      folder = join(sweeps, ids[0]);
+      return readSweep(folder).trials.slice(0, 2).every((trial) => {
+        const run = trialRunFolder(folder, trial);
+        return run !== null && existsSync(join(run, 'metrics.jsonl')) && readMetrics(run).steps.length >= 3;
+      });
+    }, 60_000);
+    await vscode.commands.executeCommand('notebook.cell.cancelExecution', { ranges: [{ start: 0, end: 1 }], document: notebook.uri });
+    await waitUntil('the cancelled sweep cell to end', () => cell.executionSummary?.success !== undefined, 60_000);
+    const stopped = readSweep(folder);
+    assert.equal(stopped.status, 'stopped');
+    assert.deepEqual(stopped.trials.map((t) => t.status), ['stopped', 'stopped', 'pending', 'pending']);
+    for (const trial of stopped.trials.slice(0, 2)) {
+      const info = readRunInfo(trialRunFolder(folder, trial) as string);
+      assert.equal(info.status, 'stopped');
+      assert.ok(trial.step > 0 && trial.step < 500 && info.steps_completed === trial.step, `trial ${trial.index} stopped at step ${trial.step}`);
+    }
+    const threads = stopped.trials.slice(0, 2).map((t) => api.workerThreadForTesting(t.run_id));
+    assert.ok(threads[0] !== undefined && threads[1] !== undefined && threads[0] !== threads[1], `worker threads ${String(threads)}`);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+
   test('the sweep block has a Run Sweep CodeLens naming its trial count', async () => {
     const document = await vscode.workspace.openTextDocument(workspaceFile(CONFIG));
     const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', document.uri);
@@ -141,15 +176,16 @@ suite('sweeps', () => {
     }
   });
 
-  test('Resume Sweep… lists the resumable sweeps (status, trials done of all, start) and continues the picked one', async () => {
+  test('Resume Sweep… lists the active config\'s resumable sweeps (status, trials done of all, start) and continues the picked one', async () => {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await vscode.window.showTextDocument(workspaceFile(CONFIG));
     // A sweep stopped before any trial trained, written by the sweep folder's owner as a stop leaves it.
     const opened = createSweep(await planSweep({ configFile: workspaceFile(CONFIG).fsPath, overrides: { 'training.steps': 3 } }));
     opened.writer.write({ ...opened.summary, status: 'stopped', message: 'stopped on request; sweep --resume continues it' });
     opened.writer.release();
     const folder = opened.writer.folder;
     const sweeps = await findResumableSweeps();
-    assert.deepEqual(sweeps.map((s) => s.folder), [folder], 'the suite\'s other sweeps have finished');
+    assert.deepEqual(sweeps.map((s) => s.folder), [folder], 'the config\'s other sweeps have finished');
     const item = sweepPickItem(sweeps[0]);
     assert.equal(item.label, `sweep · sweep ${opened.summary.sweep_id}`);
     assert.equal(item.description, 'stopped · 0/4 trials done');
@@ -168,6 +204,7 @@ suite('sweeps', () => {
     assert.equal(outcome.folder, folder);
     assert.equal(outcome.summary.status, 'finished', outcome.summary.message ?? '');
     assert.deepEqual(outcome.summary.trials.map((t) => [t.status, t.step]), Array(4).fill(['finished', 3]));
-    assert.deepEqual(await findResumableSweeps(), []);
+    assert.ok((await findResumableSweeps()).every((s) => s.folder !== folder), 'the finished sweep is no longer resumable');
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 });
