@@ -6,10 +6,10 @@ import type { RunInfo } from './runInfo';
  * How the host's metrics travel to the dashboard webview: one Float64Array per field instead of an object per step.
  * VS Code moves typed arrays between the extension host and a webview as binary, where 10 runs of 100 000 step objects
  * cost seconds of JSON and structured cloning (`npm run bench:dashboard`). Non-numbers travel as NaN; an absent
- * pad_fraction (older runs) too, and is absent again once unpacked.
+ * pad_fraction (older runs) too, which the dashboard reads as absent.
  */
-const STEP_FIELDS = ['step', 'loss', 'lr', 'grad_norm', 'grad_norm_clipped', 'tokens', 'pad_fraction', 'tokens_per_sec', 'time_ms'] as const;
-const EVAL_FIELDS = ['step', 'val_loss'] as const;
+export const STEP_FIELDS = ['step', 'loss', 'lr', 'grad_norm', 'grad_norm_clipped', 'tokens', 'pad_fraction', 'tokens_per_sec', 'time_ms'] as const;
+export const EVAL_FIELDS = ['step', 'val_loss'] as const;
 
 // A field added to StepMetrics or EvalMetrics must be added above, or this stops compiling.
 type Unlisted = Exclude<keyof StepMetrics, (typeof STEP_FIELDS)[number]> | Exclude<keyof EvalMetrics, (typeof EVAL_FIELDS)[number]>;
@@ -54,37 +54,28 @@ function columnsLength(value: unknown, fields: readonly string[]): number {
   return fields.every((f) => columns[f] instanceof Float64Array && (columns[f] as Float64Array).length === first.length) ? first.length : -1;
 }
 
+/** Whether `value` is columns of `fields`, of one length, whose step column is finite (the other fields may be NaN). */
+function areColumns(value: unknown, fields: readonly string[]): boolean {
+  if (columnsLength(value, fields) < 0) return false;
+  const steps = (value as Record<string, Float64Array>).step;
+  for (let i = 0; i < steps.length; i++) if (!Number.isFinite(steps[i])) return false;
+  return true;
+}
+
+export function isStepColumns(value: unknown): value is StepColumns {
+  return areColumns(value, STEP_FIELDS);
+}
+
+export function isEvalColumns(value: unknown): value is EvalColumns {
+  return areColumns(value, EVAL_FIELDS);
+}
+
 export function packSteps(steps: readonly StepMetrics[]): StepColumns {
   return pack(STEP_FIELDS, steps);
 }
 
 export function packEvals(evals: readonly EvalMetrics[]): EvalColumns {
   return pack(EVAL_FIELDS, evals);
-}
-
-/** The steps back as objects, or null when `value` is not step columns. */
-export function unpackSteps(value: unknown): StepMetrics[] | null {
-  const length = columnsLength(value, STEP_FIELDS);
-  if (length < 0) return null;
-  const c = value as StepColumns;
-  const steps: StepMetrics[] = new Array(length);
-  for (let i = 0; i < length; i++) {
-    const step: StepMetrics = {
-      step: c.step[i], loss: c.loss[i], lr: c.lr[i], grad_norm: c.grad_norm[i], grad_norm_clipped: c.grad_norm_clipped[i],
-      tokens: c.tokens[i], tokens_per_sec: c.tokens_per_sec[i], time_ms: c.time_ms[i],
-    };
-    if (!Number.isNaN(c.pad_fraction[i])) step.pad_fraction = c.pad_fraction[i];
-    steps[i] = step;
-  }
-  return steps;
-}
-
-/** The evaluations back as objects, or null when `value` is not evaluation columns. */
-export function unpackEvals(value: unknown): EvalMetrics[] | null {
-  const length = columnsLength(value, EVAL_FIELDS);
-  if (length < 0) return null;
-  const c = value as EvalColumns;
-  return Array.from({ length }, (_, i) => ({ step: c.step[i], val_loss: c.val_loss[i] }));
 }
 
 /** What the host posts for `message`. */
@@ -97,23 +88,4 @@ export function packHostMessage(message: HostToDashboard): PackedHostMessage {
     default:
       return message;
   }
-}
-
-/**
- * A posted value with its columns back as objects; anything that is not packed as packHostMessage packs is returned
- * as it came, for the dashboard's validator to judge.
- */
-export function unpackHostMessage(raw: unknown): unknown {
-  if (typeof raw !== 'object' || raw === null) return raw;
-  const m = raw as Record<string, unknown>;
-  const metrics = (holder: Record<string, unknown>) => {
-    const steps = unpackSteps(holder.steps);
-    const evals = unpackEvals(holder.evals);
-    return steps && evals ? { ...holder, steps, evals } : holder;
-  };
-  if (m.type === 'DidAppendMetrics') return metrics(m);
-  if (m.type === 'DidSelectConfig' && Array.isArray(m.runs)) {
-    return { ...m, runs: m.runs.map((run: unknown) => (typeof run === 'object' && run !== null ? metrics(run as Record<string, unknown>) : run)) };
-  }
-  return raw;
 }

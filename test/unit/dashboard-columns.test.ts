@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { StepMetrics } from '../../src/engine/train/metrics';
+import type { EvalMetrics, StepMetrics } from '../../src/engine/train/metrics';
 import type { DidSelectConfig, HostToDashboard } from '../../src/protocol/dashboard';
-import { packEvals, packHostMessage, packSteps, unpackHostMessage } from '../../src/protocol/metricColumns';
+import { packEvals, packHostMessage, packSteps, type EvalColumns, type StepColumns } from '../../src/protocol/metricColumns';
 import type { RunInfo } from '../../src/protocol/runInfo';
 import { validateHostMessage } from '../../webview/dashboard/hostMessages';
 
@@ -12,8 +12,24 @@ const step = (n: number, padFraction?: number): StepMetrics => ({
   ...(padFraction === undefined ? {} : { pad_fraction: padFraction }),
 });
 
-/** What the webview receives: the packed message after a structured clone (as postMessage delivers it). */
-const delivered = (message: HostToDashboard) => unpackHostMessage(structuredClone(packHostMessage(message)));
+/** The rows of columns as objects, to compare with what the host sent (the dashboard itself reads the columns). */
+function stepRows(c: StepColumns): StepMetrics[] {
+  return Array.from(c.step, (_, i) => ({
+    step: c.step[i], loss: c.loss[i], lr: c.lr[i], grad_norm: c.grad_norm[i], grad_norm_clipped: c.grad_norm_clipped[i],
+    tokens: c.tokens[i], tokens_per_sec: c.tokens_per_sec[i], time_ms: c.time_ms[i], ...(Number.isNaN(c.pad_fraction[i]) ? {} : { pad_fraction: c.pad_fraction[i] }),
+  }));
+}
+const evalRows = (c: EvalColumns): EvalMetrics[] => Array.from(c.step, (_, i) => ({ step: c.step[i], val_loss: c.val_loss[i] }));
+type Packed = { steps: StepColumns; evals: EvalColumns };
+const rows = (holder: Packed) => ({ ...holder, steps: stepRows(holder.steps), evals: evalRows(holder.evals) });
+
+/** What the webview receives (the packed message after a structured clone, as postMessage delivers it), read back as rows. */
+function delivered(message: HostToDashboard): unknown {
+  const received = structuredClone(packHostMessage(message)) as unknown as Record<string, unknown>;
+  if (received.type === 'DidAppendMetrics') return rows(received as unknown as Packed);
+  if (received.type === 'DidSelectConfig') return { ...received, runs: (received.runs as Packed[]).map(rows) };
+  return received;
+}
 
 describe('metrics travel to the dashboard as columns', () => {
   it('packs DidSelectConfig runs into Float64Arrays and unpacks exactly the same steps and evaluations', () => {
@@ -26,7 +42,7 @@ describe('metrics travel to the dashboard as columns', () => {
     assert.ok(packed.runs[1].steps.loss instanceof Float64Array);
     assert.deepEqual([...(packed.runs[1].steps.pad_fraction as Float64Array)], [0.25, 0]);
     assert.deepEqual(delivered(message), message);
-    assert.deepEqual(validateHostMessage(delivered(message)), message);
+    assert.deepEqual(validateHostMessage(structuredClone(packHostMessage(message))), packHostMessage(message));
   });
 
   it('packs DidAppendMetrics and leaves the other messages as they are', () => {
@@ -44,12 +60,13 @@ describe('metrics travel to the dashboard as columns', () => {
     assert.equal(unpacked.steps[0].lr, bad.lr);
   });
 
-  it('hands anything not packed by the host to the validator unchanged, which rejects it', () => {
+  it('rejects columns of unequal lengths, a step that is not a number, and metrics sent as objects', () => {
     const ragged = { type: 'DidAppendMetrics', runId: info.id, steps: { ...packSteps([step(1)]), loss: new Float64Array(2) }, evals: packEvals([]) };
-    assert.equal(unpackHostMessage(ragged), ragged);
-    assert.equal(validateHostMessage(unpackHostMessage(ragged)), 'DidAppendMetrics: malformed');
-    for (const raw of [null, 7, 'x', { type: 'DidSelectConfig', runs: [null, { info, steps: 'no' }] }]) {
-      assert.deepEqual(unpackHostMessage(raw), raw);
-    }
+    assert.equal(validateHostMessage(ragged), 'DidAppendMetrics: malformed');
+    const nanStep = { type: 'DidAppendMetrics', runId: info.id, steps: packSteps([step(1)]), evals: packEvals([{ step: Number.NaN, val_loss: 1 }]) };
+    assert.equal(validateHostMessage(nanStep), 'DidAppendMetrics: malformed');
+    assert.equal(validateHostMessage({ type: 'DidAppendMetrics', runId: info.id, steps: [step(1)], evals: [] }), 'DidAppendMetrics: malformed');
+    assert.equal(validateHostMessage({ type: 'DidSelectConfig', configFile: null, runs: [null, { info, steps: 'no' }], schedule: null }), 'DidSelectConfig: malformed');
+    assert.equal(typeof validateHostMessage({ type: 'DidAppendMetrics', runId: info.id, steps: packSteps([{ ...step(1), loss: Number.NaN }]), evals: packEvals([]) }), 'object');
   });
 });

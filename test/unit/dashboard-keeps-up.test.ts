@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { StepMetrics } from '../../src/engine/train/metrics';
+import { packEvals, packSteps } from '../../src/protocol/metricColumns';
 import type { RunInfo } from '../../src/protocol/runInfo';
 import { RunLines } from '../../webview/charts/series';
 import { throughputSummary } from '../../webview/charts/summary';
 import { dashboardText } from '../../webview/dashboard/dashboardText';
-import { DashboardModel } from '../../webview/dashboard/model';
+import { DashboardModel, DashboardRun } from '../../webview/dashboard/model';
 import { RedrawScheduler, type SchedulerClock } from '../../webview/dashboard/redrawScheduler';
 import { meanPadding, meanThroughput, runRowText } from '../../webview/dashboard/status';
 
@@ -62,7 +63,7 @@ describe('the dashboard keeps up with the chart while a run trains', () => {
       drawn.push({ chartStep: lines.get(RUN)?.latest('train')?.step, status: text.status, loss: text.summaries.loss, throughput: text.summaries.throughput, row: runRowText(run).steps });
     }, fake.clock);
     model.apply({ type: 'DidSelectConfig', configFile: '/lab/arithmetic.lab.yaml', configName: 'arithmetic', backendNote: null, schedule: null,
-      runs: [{ info: savedInfo, steps: [1, 2, 3, 4, 5, 6].map((n) => step(n)), evals: [] }] });
+      runs: [{ info: savedInfo, steps: packSteps([1, 2, 3, 4, 5, 6].map((n) => step(n))), evals: packEvals([]) }] });
     const runLines = new RunLines(RUN, SETTINGS);
     runLines.appendSteps(model.run(RUN)!.steps);
     lines.set(RUN, runLines);
@@ -72,7 +73,7 @@ describe('the dashboard keeps up with the chart while a run trains', () => {
 
     for (let n = 7; n <= 12; n++) {
       fake.advance(50);
-      const change = model.apply({ type: 'DidAppendMetrics', runId: RUN, steps: [step(n)], evals: [] });
+      const change = model.apply({ type: 'DidAppendMetrics', runId: RUN, steps: packSteps([step(n)]), evals: packEvals([]) });
       assert.equal(change.kind, 'append');
       if (change.kind === 'append') lines.get(RUN)!.appendSteps(change.steps);
       scheduler.request(false);
@@ -93,15 +94,15 @@ describe('the dashboard keeps up with the chart while a run trains', () => {
   it('keeps running totals that equal a pass over every step, across appends and a new history', () => {
     const steps: StepMetrics[] = [step(1, 0.5), step(2, null), step(3, 0.1)];
     const full = (all: StepMetrics[]) => all.reduce((n, s) => n + s.tokens, 0) / all.reduce((n, s) => n + s.tokens / s.tokens_per_sec, 0);
-    assert.ok(Math.abs(meanPadding(steps)! - 0.3) < 1e-12);
-    assert.equal(meanThroughput(steps), full(steps));
+    assert.ok(Math.abs(meanPadding(packSteps(steps))! - 0.3) < 1e-12);
+    assert.equal(meanThroughput(packSteps(steps)), full(steps));
     for (let n = 4; n <= 1000; n++) steps.push(step(n, n % 2 ? 0.2 : 0.4));
-    assert.ok(Math.abs(meanThroughput(steps)! - full(steps)) < 1e-9);
-    assert.ok(Math.abs(meanPadding(steps)! - (0.5 + 0.1 + 0.2 * 498 + 0.4 * 499) / 999) < 1e-12);
+    assert.ok(Math.abs(meanThroughput(packSteps(steps))! - full(steps)) < 1e-9);
+    assert.ok(Math.abs(meanPadding(packSteps(steps))! - (0.5 + 0.1 + 0.2 * 498 + 0.4 * 499) / 999) < 1e-12);
     const older = [step(1, null), step(2, null)];
-    assert.equal(meanPadding(older), null);
-    assert.equal(runRowText({ info: savedInfo, steps: older, evals: [] }).padding, '—');
-    assert.equal(runRowText({ info: savedInfo, steps: [], evals: [] }).steps, '6 / 60');
+    assert.equal(meanPadding(packSteps(older)), null);
+    assert.equal(runRowText(new DashboardRun(savedInfo, packSteps(older), packEvals([]))).padding, '—');
+    assert.equal(runRowText(new DashboardRun(savedInfo)).steps, '6 / 60');
   });
 
   it('leaves padding out of the tokens/s summary for runs recorded before pad_fraction', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { StepMetrics } from '../../src/engine/train/metrics';
-import type { RunSeries } from '../../src/protocol/dashboard';
+import { packEvals, packSteps, type PackedRun } from '../../src/protocol/metricColumns';
 import type { RunInfo } from '../../src/protocol/runInfo';
 import { blend, parseColor, readTheme, themeKind, withAlpha } from '../../webview/charts/theme';
 import { validateHostMessage } from '../../webview/dashboard/hostMessages';
@@ -15,7 +15,7 @@ const info = (id: string, status: RunInfo['status'] = 'finished'): RunInfo => ({
   parameters: 1, vocab_size: 1, final_loss: null, final_val_loss: null, tokens_per_sec: null, message: null,
 });
 const step = (n: number): StepMetrics => ({ step: n, loss: 1, lr: 1, grad_norm: 1, grad_norm_clipped: 1, tokens: 1, tokens_per_sec: 1, time_ms: n });
-const series = (id: string, steps: number): RunSeries => ({ info: info(id), steps: Array.from({ length: steps }, (_, i) => step(i + 1)), evals: [] });
+const series = (id: string, steps: number): PackedRun => ({ info: info(id), steps: packSteps(Array.from({ length: steps }, (_, i) => step(i + 1))), evals: packEvals([]) });
 
 describe('dashboard model', () => {
   it('replaces everything on DidSelectConfig and keeps runs oldest first', () => {
@@ -29,11 +29,11 @@ describe('dashboard model', () => {
   it('appends only steps and evals newer than what it has, and ignores unknown runs', () => {
     const model = new DashboardModel();
     model.apply({ type: 'DidSelectConfig', configFile: null, configName: null, runs: [series('a', 3)], schedule: null, backendNote: null });
-    const change = model.apply({ type: 'DidAppendMetrics', runId: 'a', steps: [step(2), step(3), step(4)], evals: [{ step: 4, val_loss: 1 }] });
-    assert.deepEqual(change, { kind: 'append', runId: 'a', steps: [step(4)], evals: [{ step: 4, val_loss: 1 }] });
-    assert.deepEqual(model.apply({ type: 'DidAppendMetrics', runId: 'a', steps: [step(4)], evals: [] }), { kind: 'none' });
-    assert.deepEqual(model.apply({ type: 'DidAppendMetrics', runId: 'zzz', steps: [step(1)], evals: [] }), { kind: 'none' });
-    assert.equal(model.run('a')?.steps.length, 4);
+    const change = model.apply({ type: 'DidAppendMetrics', runId: 'a', steps: packSteps([step(2), step(3), step(4)]), evals: packEvals([{ step: 4, val_loss: 1 }]) });
+    assert.deepEqual(change, { kind: 'append', runId: 'a', steps: packSteps([step(4)]), evals: packEvals([{ step: 4, val_loss: 1 }]) });
+    assert.deepEqual(model.apply({ type: 'DidAppendMetrics', runId: 'a', steps: packSteps([step(4)]), evals: packEvals([]) }), { kind: 'none' });
+    assert.deepEqual(model.apply({ type: 'DidAppendMetrics', runId: 'zzz', steps: packSteps([step(1)]), evals: packEvals([]) }), { kind: 'none' });
+    assert.equal(model.run('a')?.steps.step.length, 4);
   });
 
   it('adds a started run and updates a known one', () => {
@@ -48,18 +48,18 @@ describe('dashboard model', () => {
   it('takes a 100 000-step append without overflowing the stack', () => {
     const model = new DashboardModel();
     model.apply({ type: 'DidUpdateRun', info: info('big', 'running') });
-    model.apply({ type: 'DidAppendMetrics', runId: 'big', steps: Array.from({ length: 200_000 }, (_, i) => step(i + 1)), evals: [] });
-    assert.equal(model.run('big')?.steps.length, 200_000);
+    model.apply({ type: 'DidAppendMetrics', runId: 'big', steps: packSteps(Array.from({ length: 200_000 }, (_, i) => step(i + 1))), evals: packEvals([]) });
+    assert.equal(model.run('big')?.steps.step.length, 200_000);
   });
 });
 
 describe('host message check (webview side)', () => {
   it('accepts the four host messages and rejects malformed ones', () => {
     assert.equal(typeof validateHostMessage({ type: 'DidSelectConfig', configFile: null, configName: null, runs: [], schedule: null, backendNote: null }), 'object');
-    assert.equal(typeof validateHostMessage({ type: 'DidAppendMetrics', runId: 'a', steps: [], evals: [] }), 'object');
+    assert.equal(typeof validateHostMessage({ type: 'DidAppendMetrics', runId: 'a', steps: packSteps([]), evals: packEvals([]) }), 'object');
     assert.equal(typeof validateHostMessage({ type: 'DidUpdateRun', info: info('a') }), 'object');
     assert.equal(typeof validateHostMessage({ type: 'DidUpdateSchedule', schedule: { lrs: [], gradClip: 0, error: null } }), 'object');
-    assert.equal(validateHostMessage({ type: 'DidAppendMetrics', runId: 1, steps: [], evals: [] }), 'DidAppendMetrics: malformed');
+    assert.equal(validateHostMessage({ type: 'DidAppendMetrics', runId: 1, steps: packSteps([]), evals: packEvals([]) }), 'DidAppendMetrics: malformed');
     assert.equal(validateHostMessage({ type: 'DidSelectConfig', configFile: null, runs: [{ info: {} }], schedule: null }), 'DidSelectConfig: malformed');
     assert.equal(validateHostMessage({ type: 'Evil' }), 'unknown message type "Evil"');
     assert.equal(validateHostMessage('x'), 'not an object');

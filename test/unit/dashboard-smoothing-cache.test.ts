@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { StepMetrics } from '../../src/engine/train/metrics';
+import { packSteps } from '../../src/protocol/metricColumns';
 import { RunLines, type ChartKind, type SeriesSettings } from '../../webview/charts/series';
 import { smoothSeries } from '../../webview/charts/smoothing';
 import { SmoothingCache } from '../../webview/charts/smoothingCache';
@@ -24,14 +25,14 @@ describe('smoothing cache', () => {
     const history = steps(1, 500);
     const cache = new SmoothingCache();
     const first = new RunLines('r', settings(0.6), cache);
-    first.appendSteps(history);
+    first.appendSteps(packSteps(history));
     const expected = smoothSeries(history.map((s) => s.loss), 0.6, history.map((s) => s.step));
     assert.deepEqual([...smoothedLoss(first)], expected);
     const cached = cache.series('r/train', 0.6);
     assert.equal(cached.length, 500);
-    new RunLines('r', settings(0), cache).appendSteps(history);
+    new RunLines('r', settings(0), cache).appendSteps(packSteps(history));
     const again = new RunLines('r', settings(0.6), cache);
-    again.appendSteps(history);
+    again.appendSteps(packSteps(history));
     assert.equal(cache.series('r/train', 0.6), cached);
     assert.equal(cached.length, 500, 'read back, not smoothed a second time');
     assert.deepEqual([...smoothedLoss(again)], expected);
@@ -40,8 +41,8 @@ describe('smoothing cache', () => {
   it('smooths only the new steps of a live run, exactly as a whole-history pass would', () => {
     const cache = new SmoothingCache();
     const lines = new RunLines('r', settings(0.9), cache);
-    lines.appendSteps(steps(1, 300));
-    lines.appendSteps(steps(1, 450).slice(300));
+    lines.appendSteps(packSteps(steps(1, 300)));
+    lines.appendSteps(packSteps(steps(1, 450).slice(300)));
     const whole = steps(1, 450);
     assert.equal(cache.series('r/train', 0.9).length, 450);
     assert.deepEqual([...smoothedLoss(lines)], smoothSeries(whole.map((s) => s.loss), 0.9, whole.map((s) => s.step)));
@@ -49,16 +50,16 @@ describe('smoothing cache', () => {
 
   it('smooths again from the start when a run’s history differs from the cached one', () => {
     const cache = new SmoothingCache();
-    new RunLines('r', settings(0.6), cache).appendSteps(steps(1, 200, 5));
+    new RunLines('r', settings(0.6), cache).appendSteps(packSteps(steps(1, 200, 5)));
     const other = steps(1, 200, 11);
     const lines = new RunLines('r', settings(0.6), cache);
-    lines.appendSteps(other);
+    lines.appendSteps(packSteps(other));
     assert.deepEqual([...smoothedLoss(lines)], smoothSeries(other.map((s) => s.loss), 0.6, other.map((s) => s.step)));
   });
 
   it('keeps the series of the most recently used weights only', () => {
     const cache = new SmoothingCache(2);
-    for (const weight of [0.5, 0.6, 0.7]) new RunLines('r', settings(weight), cache).appendSteps(steps(1, 10));
+    for (const weight of [0.5, 0.6, 0.7]) new RunLines('r', settings(weight), cache).appendSteps(packSteps(steps(1, 10)));
     assert.equal(cache.series('r/train', 0.7).length, 10);
     assert.equal(cache.series('r/train', 0.5).length, 0, '0.5 was dropped');
   });
@@ -69,11 +70,11 @@ describe('smoothing changed in place', () => {
     const history = steps(1, 400);
     const cache = new SmoothingCache();
     const lines = new RunLines('r', settings(0.6), cache);
-    lines.appendSteps(history);
+    lines.appendSteps(packSteps(history));
     for (const weight of [0.9, 0, 0.6, 0.3]) {
       lines.setSmoothing(weight);
       const fresh = new RunLines('r', settings(weight));
-      fresh.appendSteps(history);
+      fresh.appendSteps(packSteps(history));
       for (const kind of ['loss', 'lr', 'grad-norm', 'throughput'] as const) {
         assert.deepEqual(lines.lines[kind].map((l) => [l.key, l.role, [...l.columns.xs], [...l.columns.ys]]), fresh.lines[kind].map((l) => [l.key, l.role, [...l.columns.xs], [...l.columns.ys]]), `${kind} at ${weight}`);
       }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { packEvals, packSteps } from '../../src/protocol/metricColumns';
 import type { RunInfo } from '../../src/protocol/runInfo';
 import { durationStep, formatDuration, formatTick, formatValue, isLogTickLabelled } from '../../webview/charts/format';
 import { RunLines } from '../../webview/charts/series';
@@ -70,8 +71,8 @@ describe('chart summaries', () => {
 
   it('reads the latest values from a run’s lines', () => {
     const lines = new RunLines('r', { xAxis: 'step', smoothing: 0, log: { loss: false, lr: false, 'grad-norm': false, throughput: false } });
-    lines.appendSteps([{ step: 1, loss: 2, lr: 0.1, grad_norm: 3, grad_norm_clipped: 1, tokens: 8, tokens_per_sec: 12345, time_ms: 5 }]);
-    lines.appendEvals([{ step: 1, val_loss: 2.2 }]);
+    lines.appendSteps(packSteps([{ step: 1, loss: 2, lr: 0.1, grad_norm: 3, grad_norm_clipped: 1, tokens: 8, tokens_per_sec: 12345, time_ms: 5 }]));
+    lines.appendEvals(packEvals([{ step: 1, val_loss: 2.2 }]));
     const run = runLatest('run r', lines);
     assert.equal(throughputSummary([run]), 'Tokens/s: 12,345 at step 1.');
     assert.equal(lossSummary([run]), 'Loss: train 2.000 at step 1; validation 2.200 at step 1.');
@@ -105,9 +106,9 @@ describe('header text', () => {
 
   it('averages throughput over the run’s training time', () => {
     const step = (tokens: number, tps: number) => ({ step: 1, loss: 1, lr: 1, grad_norm: 1, grad_norm_clipped: 1, tokens, tokens_per_sec: tps, time_ms: 0 });
-    assert.equal(meanThroughput([step(100, 100), step(300, 300)]), 200);
-    assert.equal(meanThroughput([step(100, 50), step(100, 0)]), 50);
-    assert.equal(meanThroughput([]), null);
+    assert.equal(meanThroughput(packSteps([step(100, 100), step(300, 300)])), 200);
+    assert.equal(meanThroughput(packSteps([step(100, 50), step(100, 0)])), 50);
+    assert.equal(meanThroughput(packSteps([])), null);
   });
 
   it('turns a run id into its start time', () => {

@@ -52,6 +52,21 @@ export class LineColumns {
     this.size++;
   }
 
+  /** Appends the points whose y is drawable (finite, and > 0 on a log scale) in bulk: one copy when all are. */
+  appendDrawable(xs: Float64Array, ys: Float64Array, log: boolean): void {
+    this.reserve(ys.length);
+    let drawable = 0;
+    // y - y is 0 only for a finite y (NaN and ±Infinity give NaN): a cheaper test than Number.isFinite in this loop.
+    while (drawable < ys.length && ys[drawable] - ys[drawable] === 0 && (!log || ys[drawable] > 0)) drawable++;
+    if (drawable === ys.length) {
+      this.xData.set(xs, this.size);
+      this.yData.set(ys, this.size);
+      this.size += ys.length;
+      return;
+    }
+    for (let i = 0; i < ys.length; i++) if (Number.isFinite(ys[i]) && (!log || ys[i] > 0)) this.push(xs[i], ys[i]);
+  }
+
   point(index: number): Point {
     return { x: this.xData[index], y: this.yData[index] };
   }

@@ -1,6 +1,8 @@
 import { wasClipped } from '../../src/engine/train/gradNormGrid';
-import type { EvalMetrics, StepMetrics } from '../../src/engine/train/metrics';
-import { LineColumns } from './lineColumns';
+import type { EvalMetrics } from '../../src/engine/train/metrics';
+import { STEP_FIELDS, type EvalColumns, type StepColumns } from '../../src/protocol/metricColumns';
+import { grown, LineColumns } from './lineColumns';
+import { MetricTable } from './metricTable';
 import { SmoothedSeries, type ReplayStep, type SmoothingCache } from './smoothingCache';
 
 /** What the x axis measures: optimizer steps, tokens trained on so far, or seconds since the run started. */
@@ -59,19 +61,19 @@ export interface SeriesSettings {
 interface MetricSpec {
   id: string;
   metric: string;
-  value: (s: StepMetrics) => number;
+  field: 'loss' | 'lr' | 'grad_norm' | 'grad_norm_clipped' | 'tokens_per_sec';
   smooth: boolean;
   secondary: boolean;
 }
 
 const STEP_METRICS: Record<ChartKind, MetricSpec[]> = {
-  loss: [{ id: 'train', metric: 'train', value: (s) => s.loss, smooth: true, secondary: false }],
-  lr: [{ id: 'lr', metric: 'learning rate', value: (s) => s.lr, smooth: false, secondary: false }],
+  loss: [{ id: 'train', metric: 'train', field: 'loss', smooth: true, secondary: false }],
+  lr: [{ id: 'lr', metric: 'learning rate', field: 'lr', smooth: false, secondary: false }],
   'grad-norm': [
-    { id: 'pre', metric: 'before clipping', value: (s) => s.grad_norm, smooth: true, secondary: false },
-    { id: 'post', metric: 'after clipping', value: (s) => s.grad_norm_clipped, smooth: true, secondary: true },
+    { id: 'pre', metric: 'before clipping', field: 'grad_norm', smooth: true, secondary: false },
+    { id: 'post', metric: 'after clipping', field: 'grad_norm_clipped', smooth: true, secondary: true },
   ],
-  throughput: [{ id: 'tps', metric: 'tokens/s', value: (s) => s.tokens_per_sec, smooth: true, secondary: false }],
+  throughput: [{ id: 'tps', metric: 'tokens/s', field: 'tokens_per_sec', smooth: true, secondary: false }],
 };
 
 /** The latest value of a metric, with its smoothed value when the metric is smoothed. */
@@ -92,17 +94,15 @@ export class RunLines {
     /** An earlier step's raw value, to smooth again from the start should the cache hold another history. */
     replay: ReplayStep;
   }[] = [];
-  /** The steps appended (the model's own objects, not copies). */
-  private readonly records: StepMetrics[] = [];
+  /** The steps appended, as columns (copied: the model's views last only until its next append). */
+  private readonly records = MetricTable.empty(STEP_FIELDS, 'step');
   private readonly evalLine: ColumnLine;
   /** The steps whose gradients were clipped, marked at their pre-clip norm. */
   private readonly clipLine: ColumnLine;
   private clippedSteps = 0;
   private readonly latestValues = new Map<string, LatestValue>();
-  // Plain number arrays, not an object per step: a 100 000-step history then costs no garbage collection.
-  private readonly stepNumbers: number[] = [];
   /** Each step's x on the chosen axis. */
-  private readonly xs: number[] = [];
+  private xData = new Float64Array(64);
   private lastSeconds = 0;
   private tokensSoFar = 0;
   private lastEval: EvalMetrics | null = null;
@@ -117,7 +117,7 @@ export class RunLines {
         const main = this.line(spec, 'main');
         this.lines[kind].push(...(raw ? [raw, main] : [main]));
         const series = smoothed ? this.smoothedSeries(spec, settings.smoothing) : null;
-        const replay: ReplayStep = (i) => ({ step: this.records[i].step, value: spec.value(this.records[i]) });
+        const replay: ReplayStep = (i) => ({ step: this.records.columns.step[i], value: this.records.columns[spec.field][i] });
         this.targets.push({ kind, spec, raw, main, smoothed: series, log: settings.log[kind], replay });
       }
     }
@@ -129,18 +129,18 @@ export class RunLines {
 
   /** How many steps so far were clipped, of how many. */
   get clipping(): { clipped: number; steps: number } {
-    return { clipped: this.clippedSteps, steps: this.stepNumbers.length };
+    return { clipped: this.clippedSteps, steps: this.records.length };
   }
 
   /** The last step seen (steps at or before it are ignored, so a history resend never duplicates points). */
   get lastStep(): number {
-    return this.stepNumbers.length ? this.stepNumbers[this.stepNumbers.length - 1] : 0;
+    return this.records.length ? this.records.last('step') : 0;
   }
 
   /** Mean tokens and seconds per step so far (to place the schedule preview on a tokens or time axis). */
   get pace(): { tokensPerStep: number; secondsPerStep: number } | null {
     const step = this.lastStep;
-    return this.stepNumbers.length ? { tokensPerStep: this.tokensSoFar / step, secondsPerStep: this.lastSeconds / step } : null;
+    return this.records.length ? { tokensPerStep: this.tokensSoFar / step, secondsPerStep: this.lastSeconds / step } : null;
   }
 
   latest(id: 'train' | 'lr' | 'pre' | 'post' | 'tps'): LatestValue | null {
@@ -151,38 +151,38 @@ export class RunLines {
     return this.lastEval;
   }
 
-  appendSteps(steps: readonly StepMetrics[]): void {
-    // Room for every new point at once: growing the columns step by step cost most of a 100 000-step rebuild.
-    const lastStep = this.lastStep;
-    const fresh = steps.reduce((n, s) => n + (s.step > lastStep ? 1 : 0), 0);
-    for (const target of this.targets) {
-      target.main.columns.reserve(fresh);
-      target.raw?.columns.reserve(fresh);
-      target.smoothed?.reserve(fresh);
+  /** Appends the steps after the last one seen: x and raw values are copied whole, only smoothing goes step by step. */
+  appendSteps(steps: StepColumns): void {
+    const start = this.records.length;
+    const fresh = this.records.append(steps);
+    const count = fresh.step.length;
+    if (count === 0) return;
+    if (this.records.length > this.xData.length) this.xData = grown(this.xData, this.records.length);
+    const xs = this.xData.subarray(start, start + count);
+    for (let i = 0; i < count; i++) {
+      this.tokensSoFar += Number.isFinite(fresh.tokens[i]) ? fresh.tokens[i] : 0;
+      if (this.settings.xAxis === 'tokens') xs[i] = this.tokensSoFar;
     }
-    const last = steps[steps.length - 1];
-    for (const s of steps) {
-      if (s.step <= this.lastStep) continue;
-      this.tokensSoFar += Number.isFinite(s.tokens) ? s.tokens : 0;
-      this.lastSeconds = s.time_ms / 1000;
-      const x = this.settings.xAxis === 'step' ? s.step : this.settings.xAxis === 'tokens' ? this.tokensSoFar : this.lastSeconds;
-      const index = this.stepNumbers.length;
-      this.stepNumbers.push(s.step);
-      this.records.push(s);
-      this.xs.push(x);
-      for (const target of this.targets) {
-        const raw = target.spec.value(s);
-        const smoothed = target.smoothed ? target.smoothed.at(index, s.step, raw, target.replay) : null;
-        // Only the newest values are read back: one object per point would be garbage for a 100 000-step history.
-        if (s === last) this.latestValues.set(target.spec.id, { step: s.step, value: raw, smoothed });
-        if (target.raw && drawableOn(target.log, raw)) target.raw.columns.push(x, raw);
-        const y = smoothed ?? raw;
-        if (drawableOn(target.log, y)) target.main.columns.push(x, y);
+    this.lastSeconds = fresh.time_ms[count - 1] / 1000;
+    if (this.settings.xAxis === 'step') xs.set(fresh.step);
+    else if (this.settings.xAxis === 'time') for (let i = 0; i < count; i++) xs[i] = fresh.time_ms[i] / 1000;
+    const last = count - 1;
+    for (const target of this.targets) {
+      const raws = fresh[target.spec.field];
+      target.raw?.columns.appendDrawable(xs, raws, target.log);
+      let ys = raws;
+      if (target.smoothed) {
+        const series = target.smoothed;
+        series.reserve(count);
+        ys = raws.map((raw, i) => series.at(start + i, fresh.step[i], raw, target.replay));
       }
-      if (wasClipped(s)) {
-        this.clippedSteps++;
-        if (this.drawable('grad-norm', s.grad_norm)) this.clipLine.columns.push(x, s.grad_norm);
-      }
+      target.main.columns.appendDrawable(xs, ys, target.log);
+      this.latestValues.set(target.spec.id, { step: fresh.step[last], value: raws[last], smoothed: target.smoothed ? ys[last] : null });
+    }
+    for (let i = 0; i < count; i++) {
+      if (!wasClipped({ grad_norm: fresh.grad_norm[i], grad_norm_clipped: fresh.grad_norm_clipped[i] })) continue;
+      this.clippedSteps++;
+      if (this.drawable('grad-norm', fresh.grad_norm[i])) this.clipLine.columns.push(xs[i], fresh.grad_norm[i]);
     }
   }
 
@@ -218,26 +218,24 @@ export class RunLines {
   }
 
   private resmooth(main: ColumnLine, series: SmoothedSeries, spec: MetricSpec, log: boolean, replay: ReplayStep): void {
-    main.columns = new LineColumns(this.records.length);
-    series.reserve(this.records.length - series.length);
-    for (let i = 0; i < this.records.length; i++) {
-      const s = this.records[i];
-      const y = series.at(i, s.step, spec.value(s), replay);
-      if (drawableOn(log, y)) main.columns.push(this.xs[i], y);
-    }
+    const { step, [spec.field]: raws } = this.records.columns;
+    series.reserve(raws.length - series.length);
+    main.columns = new LineColumns(raws.length);
+    main.columns.appendDrawable(this.xData.subarray(0, raws.length), raws.map((raw, i) => series.at(i, step[i], raw, replay)), log);
   }
 
   private smoothedSeries(spec: MetricSpec, weight: number): SmoothedSeries {
     return this.cache?.series(`${this.runId}/${spec.id}`, weight) ?? new SmoothedSeries(weight);
   }
 
-  appendEvals(evals: readonly EvalMetrics[]): void {
-    for (const e of evals) {
+  appendEvals(evals: EvalColumns): void {
+    for (let i = 0; i < evals.step.length; i++) {
+      const e = { step: evals.step[i], val_loss: evals.val_loss[i] };
       if (this.lastEval && e.step <= this.lastEval.step) continue;
       this.lastEval = e;
       const index = this.indexOfStep(e.step);
       if (index < 0 || !this.drawable('loss', e.val_loss)) continue;
-      this.evalLine.columns.push(this.xs[index], e.val_loss);
+      this.evalLine.columns.push(this.xData[index], e.val_loss);
     }
   }
 
@@ -247,10 +245,11 @@ export class RunLines {
 
   private indexOfStep(step: number): number {
     let lo = 0;
-    let hi = this.stepNumbers.length - 1;
+    const steps = this.records.columns.step;
+    let hi = steps.length - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
-      const value = this.stepNumbers[mid];
+      const value = steps[mid];
       if (value === step) return mid;
       if (value < step) lo = mid + 1;
       else hi = mid - 1;

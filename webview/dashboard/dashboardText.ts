@@ -1,8 +1,7 @@
 import { RunLines, type ChartKind, type SeriesSettings } from '../charts/series';
 import type { SmoothingCache } from '../charts/smoothingCache';
 import { gradientNormSummary, learningRateSummary, lossSummary, runLatest, throughputSummary } from '../charts/summary';
-import type { RunSeries } from '../../src/protocol/dashboard';
-import type { DashboardModel } from './model';
+import type { DashboardModel, DashboardRun } from './model';
 import { backendText, meanPadding, runStatusText } from './status';
 
 /** Everything the dashboard says in words: the header's two lines and each chart's summary. */
@@ -19,11 +18,11 @@ export interface DashboardText {
  * they say the same step as the charts drawn from the same `lines` (visible runs, oldest first).
  */
 export function dashboardText(model: DashboardModel, lines: ReadonlyMap<string, RunLines>): DashboardText {
-  const latest = [...lines.entries()].reverse().map(([runId, runLines]) => runLatest(`run ${runId}`, runLines, meanPadding(model.run(runId)?.steps ?? [])));
+  const latest = [...lines.entries()].reverse().map(([runId, runLines]) => runLatest(`run ${runId}`, runLines, padding(model, runId)));
   const schedule = model.schedule;
   const newest = model.latest;
   return {
-    status: runStatusText(model.configFile, newest?.info ?? null, newest?.steps[newest.steps.length - 1]?.step ?? 0),
+    status: runStatusText(model.configFile, newest?.info ?? null, newest?.lastStep ?? 0),
     backend: backendText(newest?.info ?? null, model.backendNote),
     summaries: {
       loss: lossSummary(latest),
@@ -35,6 +34,11 @@ export function dashboardText(model: DashboardModel, lines: ReadonlyMap<string, 
   };
 }
 
+function padding(model: DashboardModel, runId: string): number | null {
+  const run = model.run(runId);
+  return run ? meanPadding(run.steps) : null;
+}
+
 /** The note over an empty chart. */
 export function emptyChartText(model: DashboardModel, visibleRuns: number): string {
   if (!model.configFile) return 'No config selected.';
@@ -43,7 +47,7 @@ export function emptyChartText(model: DashboardModel, visibleRuns: number): stri
 }
 
 /** Each visible run's lines, built from its history (smoothed values read from `cache` where it holds them). */
-export function visibleRunLines(runs: readonly RunSeries[], hidden: readonly string[], settings: SeriesSettings, cache: SmoothingCache): Map<string, RunLines> {
+export function visibleRunLines(runs: readonly DashboardRun[], hidden: readonly string[], settings: SeriesSettings, cache: SmoothingCache): Map<string, RunLines> {
   const visible = new Map<string, RunLines>();
   for (const run of runs) {
     if (hidden.includes(run.info.id)) continue;

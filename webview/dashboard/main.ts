@@ -1,7 +1,7 @@
 import './dashboard.css';
 import { MessageChannel } from '../../src/protocol/channel';
-import type { DashboardToHost, HostToDashboard } from '../../src/protocol/dashboard';
-import { unpackHostMessage } from '../../src/protocol/metricColumns';
+import type { DashboardToHost } from '../../src/protocol/dashboard';
+import type { PackedHostMessage } from '../../src/protocol/metricColumns';
 import { CHART_KINDS, type ChartKind } from '../charts/series';
 import { readTheme } from '../charts/theme';
 import { Dashboard, type DashboardFocus } from './dashboard';
@@ -28,7 +28,7 @@ const focusChart = body.dataset.focusChart;
 const focus: DashboardFocus | null = focusChart && (CHART_KINDS as readonly string[]).includes(focusChart) && body.dataset.focusToken
   ? { chart: focusChart as ChartKind, token: body.dataset.focusToken } : null;
 
-const channel = new MessageChannel<HostToDashboard, DashboardToHost>(
+const channel = new MessageChannel<PackedHostMessage, DashboardToHost>(
   (message) => vscode.postMessage(message),
   validateHostMessage,
   (reason) => console.warn(`Loss Lab dashboard: ignored a message from the host (${reason})`),
@@ -42,7 +42,7 @@ for (const type of ['DidSelectConfig', 'DidAppendMetrics', 'DidAppendGradNorms',
 // The host passes the training worker's script URI only when this page may train (losslab.trainingLocation).
 const trainer = new TrainerHost(body.dataset.trainerScript ?? null, (message) => channel.send({ type: 'DidRelayFromTrainer', message }));
 channel.on('RelayToTrainer', ({ message }) => trainer.relay(message));
-window.addEventListener('message', (event: MessageEvent<unknown>) => channel.receive(unpackHostMessage(event.data)));
+window.addEventListener('message', (event: MessageEvent<unknown>) => channel.receive(event.data));
 // VS Code swaps the body's theme class (vscode-light / vscode-dark / vscode-high-contrast…) when the theme changes.
 new MutationObserver(() => dashboard.setTheme(theme())).observe(body, { attributes: true, attributeFilter: ['class'] });
 channel.send({ type: 'Ready' });

@@ -1,12 +1,56 @@
 import { GradNormGrid, fromGradNormColumns } from '../../src/engine/train/gradNormGrid';
-import type { EvalMetrics, StepMetrics } from '../../src/engine/train/metrics';
-import type { HostToDashboard, RelayToTrainer, RunSeries, SchedulePreview, SweepView } from '../../src/protocol/dashboard';
+import type { RelayToTrainer, SchedulePreview, SweepView } from '../../src/protocol/dashboard';
+import { EVAL_FIELDS, STEP_FIELDS, type EvalColumns, type PackedHostMessage, type StepColumns } from '../../src/protocol/metricColumns';
 import type { RunInfo } from '../../src/protocol/runInfo';
+import { MetricTable } from '../charts/metricTable';
+
+type StepField = (typeof STEP_FIELDS)[number];
+type EvalField = (typeof EVAL_FIELDS)[number];
+
+/** One run of the followed config with its whole history, kept as the host's columns. */
+export class DashboardRun {
+  private readonly stepTable: MetricTable<StepField>;
+  private readonly evalTable: MetricTable<EvalField>;
+
+  constructor(public info: RunInfo, steps?: StepColumns, evals?: EvalColumns) {
+    this.stepTable = steps ? new MetricTable(STEP_FIELDS, steps, 'step') : MetricTable.empty(STEP_FIELDS, 'step');
+    this.evalTable = evals ? new MetricTable(EVAL_FIELDS, evals, 'step') : MetricTable.empty(EVAL_FIELDS, 'step');
+  }
+
+  /** Every step's metrics (views, valid until the next append). */
+  get steps(): StepColumns {
+    return this.stepTable.columns;
+  }
+
+  get evals(): EvalColumns {
+    return this.evalTable.columns;
+  }
+
+  /** The last step received, 0 before any. */
+  get lastStep(): number {
+    return this.stepTable.length ? this.stepTable.last('step') : 0;
+  }
+
+  /** The newest step's value of `field`, or null before any step. */
+  latestStep(field: StepField): number | null {
+    return this.stepTable.length ? this.stepTable.last(field) : null;
+  }
+
+  /** The newest validation loss, or null before any evaluation. */
+  get latestValLoss(): number | null {
+    return this.evalTable.length ? this.evalTable.last('val_loss') : null;
+  }
+
+  /** Appends the steps and evaluations after those held; returns the ones added. */
+  append(steps: StepColumns, evals: EvalColumns): { steps: StepColumns; evals: EvalColumns } {
+    return { steps: this.stepTable.append(steps), evals: this.evalTable.append(evals) };
+  }
+}
 
 /** What a host message changed, so the view redraws no more than that. */
 export type ModelChange =
   | { kind: 'reset' }
-  | { kind: 'append'; runId: string; steps: StepMetrics[]; evals: EvalMetrics[] }
+  | { kind: 'append'; runId: string; steps: StepColumns; evals: EvalColumns }
   | { kind: 'run'; runId: string; added: boolean }
   | { kind: 'schedule' }
   | { kind: 'gradNorms'; runId: string }
@@ -14,7 +58,7 @@ export type ModelChange =
   | { kind: 'none' };
 
 /** The host's messages about what the dashboard shows (the trainer relay goes elsewhere). */
-export type DashboardUpdate = Exclude<HostToDashboard, RelayToTrainer>;
+export type DashboardUpdate = Exclude<PackedHostMessage, RelayToTrainer>;
 
 /**
  * Everything the dashboard knows about the followed config: its runs with their whole history and the schedule
@@ -27,7 +71,7 @@ export class DashboardModel {
   backendNote: string | null = null;
   schedule: SchedulePreview | null = null;
   /** Oldest first (run ids sort by start time). */
-  runs: RunSeries[] = [];
+  runs: DashboardRun[] = [];
   /** Each run's per-parameter gradient norms, by run id (only runs that have sent some). */
   gradNorms = new Map<string, GradNormGrid>();
   /** The config's newest sweep, or null when it has none. */
@@ -40,7 +84,7 @@ export class DashboardModel {
         this.configName = message.configName;
         this.backendNote = message.backendNote;
         this.schedule = message.schedule;
-        this.runs = message.runs.map((r) => ({ info: r.info, steps: r.steps.slice(), evals: r.evals.slice() })).sort(byId);
+        this.runs = message.runs.map((r) => new DashboardRun(r.info, r.steps, r.evals)).sort(byId);
         this.gradNorms = new Map();
         this.sweep = null;
         return { kind: 'reset' };
@@ -59,12 +103,12 @@ export class DashboardModel {
     }
   }
 
-  run(runId: string): RunSeries | undefined {
+  run(runId: string): DashboardRun | undefined {
     return this.runs.find((r) => r.info.id === runId);
   }
 
   /** The newest run: the one the header describes and the Train/Stop button acts on. */
-  get latest(): RunSeries | null {
+  get latest(): DashboardRun | null {
     return this.runs[this.runs.length - 1] ?? null;
   }
 
@@ -74,7 +118,7 @@ export class DashboardModel {
       existing.info = info;
       return { kind: 'run', runId: info.id, added: false };
     }
-    this.runs.push({ info, steps: [], evals: [] });
+    this.runs.push(new DashboardRun(info));
     this.runs.sort(byId);
     return { kind: 'run', runId: info.id, added: true };
   }
@@ -88,21 +132,15 @@ export class DashboardModel {
     return grid.stepCount === before ? { kind: 'none' } : { kind: 'gradNorms', runId };
   }
 
-  private append(runId: string, steps: StepMetrics[], evals: EvalMetrics[]): ModelChange {
+  private append(runId: string, steps: StepColumns, evals: EvalColumns): ModelChange {
     const run = this.run(runId);
     if (!run) return { kind: 'none' };
-    const lastStep = run.steps[run.steps.length - 1]?.step ?? 0;
-    const lastEval = run.evals[run.evals.length - 1]?.step ?? 0;
-    const newSteps = steps.filter((s) => s.step > lastStep);
-    const newEvals = evals.filter((e) => e.step > lastEval);
-    // A loop, not push(...): a spread of 100 000 arguments overflows the stack.
-    for (const s of newSteps) run.steps.push(s);
-    for (const e of newEvals) run.evals.push(e);
-    if (newSteps.length === 0 && newEvals.length === 0) return { kind: 'none' };
-    return { kind: 'append', runId, steps: newSteps, evals: newEvals };
+    const added = run.append(steps, evals);
+    if (added.steps.step.length === 0 && added.evals.step.length === 0) return { kind: 'none' };
+    return { kind: 'append', runId, ...added };
   }
 }
 
-function byId(a: RunSeries, b: RunSeries): number {
+function byId(a: DashboardRun, b: DashboardRun): number {
   return a.info.id < b.info.id ? -1 : a.info.id > b.info.id ? 1 : 0;
 }

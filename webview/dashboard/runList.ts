@@ -1,7 +1,7 @@
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
-import type { RunSeries } from '../../src/protocol/dashboard';
 import { h, icon, ICONS } from './dom';
+import type { DashboardRun } from './model';
 import { runRowText, runTimeLabel, type RunRowText } from './status';
 
 /** What the run list asks the dashboard to do. */
@@ -13,7 +13,7 @@ export interface RunListEvents {
 
 /** One run as the list shows it. */
 export interface RunRow {
-  run: RunSeries;
+  run: DashboardRun;
   color: string;
   visible: boolean;
   selected: boolean;

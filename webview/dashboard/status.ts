@@ -1,6 +1,7 @@
 import { formatValue } from '../charts/format';
-import { formatShare, type StepMetrics } from '../../src/engine/train/metrics';
-import type { RunSeries } from '../../src/protocol/dashboard';
+import { formatShare } from '../../src/engine/train/metrics';
+import type { StepColumns } from '../../src/protocol/metricColumns';
+import type { DashboardRun } from './model';
 import { vocabularyText, type AdapterSummary, type RunInfo } from '../../src/protocol/runInfo';
 
 /** The header's status line for the newest run: what it is doing and how far it got. */
@@ -63,37 +64,40 @@ interface StepTotals {
   padSteps: number;
 }
 
-const totalsByRun = new WeakMap<readonly StepMetrics[], StepTotals>();
+// Keyed by the step column's buffer, which a run keeps until it outgrows it (then its totals are counted again).
+const totalsByRun = new WeakMap<ArrayBufferLike, StepTotals>();
 
 // Read on every redraw of a live run: a pass over 100 000 steps per run each frame would cost more than the chart.
-function stepTotals(steps: readonly StepMetrics[]): StepTotals {
-  let totals = totalsByRun.get(steps);
-  if (!totals || totals.counted > steps.length) {
+function stepTotals(steps: StepColumns): StepTotals {
+  const { tokens, tokens_per_sec: tokensPerSec, pad_fraction: padFraction } = steps;
+  const length = steps.step.length;
+  let totals = totalsByRun.get(steps.step.buffer);
+  if (!totals || totals.counted > length) {
     totals = { counted: 0, tokens: 0, seconds: 0, padSum: 0, padSteps: 0 };
-    totalsByRun.set(steps, totals);
+    totalsByRun.set(steps.step.buffer, totals);
   }
-  for (let i = totals.counted; i < steps.length; i++) {
-    const s = steps[i];
-    if (s.pad_fraction !== undefined) {
-      totals.padSum += s.pad_fraction;
+  for (let i = totals.counted; i < length; i++) {
+    // An absent pad_fraction (older runs) travels as NaN.
+    if (!Number.isNaN(padFraction[i])) {
+      totals.padSum += padFraction[i];
       totals.padSteps++;
     }
-    if (!(s.tokens_per_sec > 0) || !Number.isFinite(s.tokens)) continue;
-    totals.tokens += s.tokens;
-    totals.seconds += s.tokens / s.tokens_per_sec;
+    if (!(tokensPerSec[i] > 0) || !Number.isFinite(tokens[i])) continue;
+    totals.tokens += tokens[i];
+    totals.seconds += tokens[i] / tokensPerSec[i];
   }
-  totals.counted = steps.length;
+  totals.counted = length;
   return totals;
 }
 
 /** Mean tokens per second over a run's steps (tokens over training time, as run.json's tokens_per_sec); null without steps. */
-export function meanThroughput(steps: readonly StepMetrics[]): number | null {
+export function meanThroughput(steps: StepColumns): number | null {
   const totals = stepTotals(steps);
   return totals.seconds > 0 ? totals.tokens / totals.seconds : null;
 }
 
 /** Mean pad_fraction over a run's steps; null when none records one (runs from before it was recorded). */
-export function meanPadding(steps: readonly StepMetrics[]): number | null {
+export function meanPadding(steps: StepColumns): number | null {
   const totals = stepTotals(steps);
   return totals.padSteps > 0 ? totals.padSum / totals.padSteps : null;
 }
@@ -108,16 +112,15 @@ export interface RunRowText {
   padding: string;
 }
 
-export function runRowText(run: RunSeries): RunRowText {
-  const { info, steps, evals } = run;
-  const lastStep = steps[steps.length - 1];
-  const loss = lastStep?.loss ?? info.final_loss;
-  const val = evals[evals.length - 1]?.val_loss ?? info.final_val_loss;
+export function runRowText(run: DashboardRun): RunRowText {
+  const { info, steps } = run;
+  const loss = run.latestStep('loss') ?? info.final_loss;
+  const val = run.latestValLoss ?? info.final_val_loss;
   const throughput = meanThroughput(steps) ?? info.tokens_per_sec;
   const padding = meanPadding(steps);
   return {
     status: info.status,
-    steps: `${Math.max(info.steps_completed, lastStep?.step ?? 0)} / ${info.total_steps}`,
+    steps: `${Math.max(info.steps_completed, run.lastStep)} / ${info.total_steps}`,
     loss: loss === null ? '—' : formatValue(loss),
     valLoss: val === null ? '—' : formatValue(val),
     throughput: throughput === null ? '—' : formatValue(throughput),

@@ -1,5 +1,5 @@
-import type { EvalMetrics, StepMetrics } from '../../src/engine/train/metrics';
 import type { SweepTrialView, SweepView } from '../../src/protocol/dashboard';
+import type { EvalColumns, StepColumns } from '../../src/protocol/metricColumns';
 import { formatValue } from '../charts/format';
 import { LineColumns } from '../charts/lineColumns';
 import { MetricChart, type DrawnLine } from '../charts/metricChart';
@@ -10,7 +10,7 @@ import { h } from './dom';
 /** What the sweep view asks of the dashboard. */
 export interface SweepPanelEvents {
   /** A trial's run's metrics (the dashboard holds every run of the config, trials included). */
-  series(runId: string): { steps: readonly StepMetrics[]; evals: readonly EvalMetrics[] } | undefined;
+  series(runId: string): { steps: StepColumns; evals: EvalColumns } | undefined;
   /** Open VS Code's diff of the two runs' resolved configs. */
   openDiff(runA: string, runB: string): void;
 }
@@ -132,12 +132,12 @@ export class SweepPanel {
     for (const trial of sweep.trials) {
       const series = trial.runId ? this.events.series(trial.runId) : undefined;
       if (!series) continue;
-      const points = sweep.metric === 'val_loss'
-        ? series.evals.filter((e) => Number.isFinite(e.val_loss)).map((e) => ({ x: e.step, y: e.val_loss }))
-        : series.steps.filter((s) => Number.isFinite(s.loss)).map((s) => ({ x: s.step, y: s.loss }));
+      const columns = new LineColumns();
+      if (sweep.metric === 'val_loss') columns.appendDrawable(series.evals.step, series.evals.val_loss, false);
+      else columns.appendDrawable(series.steps.step, series.steps.loss, false);
       const focused = this.focused === trial.index;
       lines.push({
-        key: `trial-${trial.index}`, metric: sweep.metric, role: sweep.metric === 'val_loss' ? 'eval' : 'main', secondary: false, columns: LineColumns.fromPoints(points),
+        key: `trial-${trial.index}`, metric: sweep.metric, role: sweep.metric === 'val_loss' ? 'eval' : 'main', secondary: false, columns,
         color: this.shade(trial, color(trial)), label: `${trialLabel(trial)}${focused ? ' (focused)' : ''}`,
       });
     }

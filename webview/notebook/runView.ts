@@ -3,6 +3,7 @@
 import { GradNormGrid, formatNorm, fromGradNormColumns, gradNormSummary } from '../../src/engine/train/gradNormGrid';
 import type { StepMetrics } from '../../src/engine/train/metrics';
 import type { OutputRun, RunOutputData, RunSeries, RunSummary } from '../../src/extension/notebook/outputData';
+import { packEvals, packSteps } from '../../src/protocol/metricColumns';
 import { summaryLine } from '../../src/extension/notebook/summaryText';
 import { HeatmapChart } from '../charts/heatmapChart';
 import { MetricChart, type DrawnLine } from '../charts/metricChart';
@@ -162,14 +163,14 @@ function linesOf(run: OutputRun, settings: SeriesSettings): RunLines {
   return lines;
 }
 
-// The stored columns back into the step records RunLines reads (tokens and time are not stored: x is the step).
+// The stored columns into the step columns RunLines reads (tokens and time are not stored: x is the step).
 function appendSeries(lines: RunLines, series: RunSeries): void {
   const steps: StepMetrics[] = series.step.map((step, i) => ({
     step, loss: num(series.loss[i]), lr: num(series.lr[i]), grad_norm: num(series.grad_norm[i]),
     grad_norm_clipped: num(series.grad_norm_clipped[i]), tokens: 0, tokens_per_sec: num(series.tokens_per_sec[i]), time_ms: 0,
   }));
-  lines.appendSteps(steps);
-  lines.appendEvals(series.evals.map(([step, val_loss]) => ({ step, val_loss: num(val_loss) })));
+  lines.appendSteps(packSteps(steps));
+  lines.appendEvals(packEvals(series.evals.map(([step, val_loss]) => ({ step, val_loss: num(val_loss) }))));
 }
 
 // JSON stores NaN and Infinity as null.
