@@ -170,12 +170,7 @@ export class RunLines {
     for (const target of this.targets) {
       const raws = fresh[target.spec.field];
       target.raw?.columns.appendDrawable(xs, raws, target.log);
-      let ys = raws;
-      if (target.smoothed) {
-        const series = target.smoothed;
-        series.reserve(count);
-        ys = raws.map((raw, i) => series.at(start + i, fresh.step[i], raw, target.replay));
-      }
+      const ys = target.smoothed ? target.smoothed.extend(start, fresh.step, raws, target.replay) : raws;
       target.main.columns.appendDrawable(xs, ys, target.log);
       this.latestValues.set(target.spec.id, { step: fresh.step[last], value: raws[last], smoothed: target.smoothed ? ys[last] : null });
     }
@@ -219,9 +214,8 @@ export class RunLines {
 
   private resmooth(main: ColumnLine, series: SmoothedSeries, spec: MetricSpec, log: boolean, replay: ReplayStep): void {
     const { step, [spec.field]: raws } = this.records.columns;
-    series.reserve(raws.length - series.length);
     main.columns = new LineColumns(raws.length);
-    main.columns.appendDrawable(this.xData.subarray(0, raws.length), raws.map((raw, i) => series.at(i, step[i], raw, replay)), log);
+    main.columns.appendDrawable(this.xData.subarray(0, raws.length), series.extend(0, step, raws, replay), log);
   }
 
   private smoothedSeries(spec: MetricSpec, weight: number): SmoothedSeries {

@@ -39,6 +39,25 @@ export class SmoothedSeries {
     return this.push(step, value);
   }
 
+  /** `at` for the steps from index `start` on, in one pass: the smoothed values, read from the cache where it holds them. */
+  extend(start: number, steps: Float64Array, values: Float64Array, replay: ReplayStep): Float64Array {
+    const out = new Float64Array(steps.length);
+    let i = 0;
+    for (; i < steps.length && start + i < this.size; i++) out[i] = this.at(start + i, steps[i], values[i], replay);
+    if (i === steps.length) return out;
+    if (start + i !== this.size) this.restart(start + i, replay);
+    this.reserve(steps.length - i);
+    for (; i < steps.length; i++) {
+      const smoothed = this.smoother.push(steps[i], values[i]);
+      this.steps[this.size] = steps[i];
+      this.raws[this.size] = values[i];
+      this.values[this.size] = smoothed;
+      this.size++;
+      out[i] = smoothed;
+    }
+    return out;
+  }
+
   private restart(index: number, replay: ReplayStep): void {
     this.smoother = new EmaSmoother(this.weight);
     this.size = 0;
