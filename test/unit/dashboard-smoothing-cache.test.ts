@@ -57,6 +57,21 @@ describe('smoothing cache', () => {
     assert.deepEqual([...smoothedLoss(lines)], smoothSeries(other.map((s) => s.loss), 0.6, other.map((s) => s.step)));
   });
 
+  it('leaves lines built earlier as they were when it smooths another history or more steps (they hold its values, not copies)', () => {
+    const cache = new SmoothingCache();
+    const history = steps(1, 200, 5);
+    const packed = packSteps(history);
+    const sent = [...packed.loss];
+    const earlier = new RunLines('r', settings(0.6), cache);
+    earlier.appendSteps(packed);
+    const expected = smoothSeries(history.map((s) => s.loss), 0.6, history.map((s) => s.step));
+    new RunLines('r', settings(0.6), cache).appendSteps(packSteps(steps(1, 200, 11)));
+    assert.deepEqual([...smoothedLoss(earlier)], expected, 'a restart of the cached series kept the earlier values');
+    earlier.appendSteps(packSteps(steps(1, 260, 5).slice(200)));
+    assert.deepEqual([...smoothedLoss(earlier)].slice(0, 200), expected);
+    assert.deepEqual([...packed.loss], sent, 'the columns the lines were built from are untouched');
+  });
+
   it('keeps the series of the most recently used weights only', () => {
     const cache = new SmoothingCache(2);
     for (const weight of [0.5, 0.6, 0.7]) new RunLines('r', settings(weight), cache).appendSteps(packSteps(steps(1, 10)));

@@ -52,12 +52,22 @@ export class LineColumns {
     this.size++;
   }
 
-  /** Appends the points whose y is drawable (finite, and > 0 on a log scale) in bulk: one copy when all are. */
+  /**
+   * Appends the points whose y is drawable (finite, and > 0 on a log scale) in bulk: one copy when all are, and none
+   * when the line is empty: it then adopts the columns as views (their owners only ever write past the rows they
+   * handed out, and the line's first push or append grows into a buffer of its own, as the views have no spare room).
+   */
   appendDrawable(xs: Float64Array, ys: Float64Array, log: boolean): void {
-    this.reserve(ys.length);
     let drawable = 0;
     // y - y is 0 only for a finite y (NaN and ±Infinity give NaN): a cheaper test than Number.isFinite in this loop.
     while (drawable < ys.length && ys[drawable] - ys[drawable] === 0 && (!log || ys[drawable] > 0)) drawable++;
+    if (drawable === ys.length && this.size === 0 && ys.length > 0) {
+      this.xData = xs;
+      this.yData = ys;
+      this.size = ys.length;
+      return;
+    }
+    this.reserve(ys.length);
     if (drawable === ys.length) {
       this.xData.set(xs, this.size);
       this.yData.set(ys, this.size);

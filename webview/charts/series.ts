@@ -159,10 +159,14 @@ export class RunLines {
     if (count === 0) return;
     if (this.records.length > this.xData.length) this.xData = grown(this.xData, this.records.length);
     const xs = this.xData.subarray(start, start + count);
+    const { tokens } = fresh;
+    const onTokens = this.settings.xAxis === 'tokens';
+    let tokensSoFar = this.tokensSoFar;
     for (let i = 0; i < count; i++) {
-      this.tokensSoFar += Number.isFinite(fresh.tokens[i]) ? fresh.tokens[i] : 0;
-      if (this.settings.xAxis === 'tokens') xs[i] = this.tokensSoFar;
+      tokensSoFar += Number.isFinite(tokens[i]) ? tokens[i] : 0;
+      if (onTokens) xs[i] = tokensSoFar;
     }
+    this.tokensSoFar = tokensSoFar;
     this.lastSeconds = fresh.time_ms[count - 1] / 1000;
     if (this.settings.xAxis === 'step') xs.set(fresh.step);
     else if (this.settings.xAxis === 'time') for (let i = 0; i < count; i++) xs[i] = fresh.time_ms[i] / 1000;
@@ -174,10 +178,11 @@ export class RunLines {
       target.main.columns.appendDrawable(xs, ys, target.log);
       this.latestValues.set(target.spec.id, { step: fresh.step[last], value: raws[last], smoothed: target.smoothed ? ys[last] : null });
     }
+    const { grad_norm: norms, grad_norm_clipped: clippedNorms } = fresh;
     for (let i = 0; i < count; i++) {
-      if (!wasClipped({ grad_norm: fresh.grad_norm[i], grad_norm_clipped: fresh.grad_norm_clipped[i] })) continue;
+      if (!wasClipped({ grad_norm: norms[i], grad_norm_clipped: clippedNorms[i] })) continue;
       this.clippedSteps++;
-      if (this.drawable('grad-norm', fresh.grad_norm[i])) this.clipLine.columns.push(xs[i], fresh.grad_norm[i]);
+      if (this.drawable('grad-norm', norms[i])) this.clipLine.columns.push(xs[i], norms[i]);
     }
   }
 
@@ -214,7 +219,7 @@ export class RunLines {
 
   private resmooth(main: ColumnLine, series: SmoothedSeries, spec: MetricSpec, log: boolean, replay: ReplayStep): void {
     const { step, [spec.field]: raws } = this.records.columns;
-    main.columns = new LineColumns(raws.length);
+    main.columns = new LineColumns();
     main.columns.appendDrawable(this.xData.subarray(0, raws.length), series.extend(0, step, raws, replay), log);
   }
 

@@ -11,8 +11,11 @@ export class EmaSmoother {
   private last = 0;
   /** Written as a recurrence (debias = debias·w + 1 − w), which equals 1 − w^n for unit gaps. */
   private debias = 0;
-  private previousX: number | null = null;
-  private firstValue: number | null = null;
+  // Numbers with flags, not number | null: V8 then keeps the fields as doubles instead of boxing each step's value.
+  private hasPrevious = false;
+  private previousX = 0;
+  private hasFirst = false;
+  private firstValue = 0;
   private constant = true;
 
   /** `weight` in [0, 1): 0 = no smoothing. `unit` is the x distance that counts as one sample. */
@@ -23,17 +26,57 @@ export class EmaSmoother {
   /** Feeds the next point (x ascending) and returns its smoothed value. */
   push(x: number, y: number): number {
     if (!Number.isFinite(y)) return y;
-    if (this.firstValue === null) this.firstValue = y;
-    else if (y !== this.firstValue) this.constant = false;
+    if (!this.hasFirst) {
+      this.hasFirst = true;
+      this.firstValue = y;
+    } else if (y !== this.firstValue) this.constant = false;
     if (this.weight === 0) return y;
     // A repeated or out-of-order x counts as one sample rather than being ignored.
-    const gap = this.previousX === null || x <= this.previousX ? 1 : (x - this.previousX) / this.unit;
+    const gap = !this.hasPrevious || x <= this.previousX ? 1 : (x - this.previousX) / this.unit;
+    this.hasPrevious = true;
     this.previousX = x;
     const decay = gap === 1 ? this.weight : Math.pow(this.weight, gap);
     this.last = this.last * decay + (1 - decay) * y;
     this.debias = this.debias * decay + (1 - decay);
     if (this.constant) return y;
     return this.debias > 0 ? this.last / this.debias : y;
+  }
+
+  /**
+   * `push` for every point of `xs` and `ys` in order, each result written to `out` from `offset` on: the same
+   * arithmetic with the state held in locals, for 100 000-step histories (a call per step cost most of the smoothing).
+   */
+  pushColumns(xs: Float64Array, ys: Float64Array, out: Float64Array, offset: number): void {
+    const { weight, unit } = this;
+    let { last, debias, hasPrevious, previousX, hasFirst, firstValue, constant } = this;
+    for (let i = 0; i < ys.length; i++) {
+      const x = xs[i];
+      const y = ys[i];
+      let smoothed = y;
+      if (Number.isFinite(y)) {
+        if (!hasFirst) {
+          hasFirst = true;
+          firstValue = y;
+        } else if (y !== firstValue) constant = false;
+        if (weight !== 0) {
+          const gap = !hasPrevious || x <= previousX ? 1 : (x - previousX) / unit;
+          hasPrevious = true;
+          previousX = x;
+          const decay = gap === 1 ? weight : Math.pow(weight, gap);
+          last = last * decay + (1 - decay) * y;
+          debias = debias * decay + (1 - decay);
+          if (!constant && debias > 0) smoothed = last / debias;
+        }
+      }
+      out[offset + i] = smoothed;
+    }
+    this.last = last;
+    this.debias = debias;
+    this.hasPrevious = hasPrevious;
+    this.previousX = previousX;
+    this.hasFirst = hasFirst;
+    this.firstValue = firstValue;
+    this.constant = constant;
   }
 }
 

@@ -39,27 +39,35 @@ export class SmoothedSeries {
     return this.push(step, value);
   }
 
-  /** `at` for the steps from index `start` on, in one pass: the smoothed values, read from the cache where it holds them. */
+  /**
+   * `at` for the steps from index `start` on, in one pass: the smoothed values, read from the cache where it holds
+   * them. Steps new to the cache are returned as a view of its values (nothing overwrites them: the cache only writes
+   * past its length, and a restart smooths into new buffers), so a history is smoothed without a copy.
+   */
   extend(start: number, steps: Float64Array, values: Float64Array, replay: ReplayStep): Float64Array {
-    const out = new Float64Array(steps.length);
+    const out = start < this.size ? new Float64Array(steps.length) : null;
     let i = 0;
-    for (; i < steps.length && start + i < this.size; i++) out[i] = this.at(start + i, steps[i], values[i], replay);
-    if (i === steps.length) return out;
+    if (out) for (; i < steps.length && start + i < this.size; i++) out[i] = this.at(start + i, steps[i], values[i], replay);
+    if (out && i === steps.length) return out;
     if (start + i !== this.size) this.restart(start + i, replay);
-    this.reserve(steps.length - i);
-    for (; i < steps.length; i++) {
-      const smoothed = this.smoother.push(steps[i], values[i]);
-      this.steps[this.size] = steps[i];
-      this.raws[this.size] = values[i];
-      this.values[this.size] = smoothed;
-      this.size++;
-      out[i] = smoothed;
-    }
+    const from = this.size;
+    const count = steps.length - i;
+    this.reserve(count);
+    this.steps.set(steps.subarray(i), from);
+    this.raws.set(values.subarray(i), from);
+    this.smoother.pushColumns(steps.subarray(i), values.subarray(i), this.values, from);
+    this.size += count;
+    const smoothed = this.values.subarray(from, from + count);
+    if (!out) return smoothed;
+    out.set(smoothed, i);
     return out;
   }
 
   private restart(index: number, replay: ReplayStep): void {
     this.smoother = new EmaSmoother(this.weight);
+    this.steps = new Float64Array(Math.max(64, index));
+    this.raws = new Float64Array(this.steps.length);
+    this.values = new Float64Array(this.steps.length);
     this.size = 0;
     for (let i = 0; i < index; i++) {
       const earlier = replay(i);
