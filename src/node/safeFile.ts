@@ -70,7 +70,8 @@ function grewPast(file: string, options: SafeReadOptions): UnsafeFileError {
  * closes the handle. Stat before opening, so that a device is never opened (opening some has effects); fstat after,
  * against a swap. Never blocks on a FIFO.
  */
-export async function openRegularFile(file: string, options: SafeReadOptions): Promise<{ handle: FileHandle; size: number }> {
+/** An open regular file, its size, and its identity (device and inode): an atomic rewrite gives the path a new one. */
+export async function openRegularFile(file: string, options: SafeReadOptions): Promise<{ handle: FileHandle; size: number; identity: string }> {
   let handle: FileHandle;
   try {
     const refused = refusal(file, await stat(file), options);
@@ -83,7 +84,7 @@ export async function openRegularFile(file: string, options: SafeReadOptions): P
     const stats = await handle.stat();
     const refused = refusal(file, stats, options);
     if (refused) throw refused;
-    return { handle, size: stats.size };
+    return { handle, size: stats.size, identity: `${stats.dev}:${stats.ino}` };
   } catch (error) {
     await handle.close();
     throw error instanceof UnsafeFileError ? error : openError(file, error, options.what);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -48,6 +48,19 @@ describe('following a growing metrics.jsonl', () => {
     assert.deepEqual((await tail.readMetrics()).steps.map((s) => s.step), [3]);
     writeFileSync(join(folder, 'metrics.jsonl'), line(step(1)));
     assert.deepEqual((await tail.readMetrics()).steps, [step(1)], 'shorter than the offset: read from the start');
+  });
+
+  it('rereads a file replaced atomically even when the new one is no shorter (a resume that went on training)', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'losslab-tail-'));
+    const file = join(folder, 'metrics.jsonl');
+    writeFileSync(file, line(step(1)) + line(step(2)) + line(step(3)));
+    const tail = new RecordsTail(file);
+    assert.deepEqual((await tail.readMetrics()).steps.map((s) => s.step), [1, 2, 3]);
+    // Resumed from step 1's checkpoint: steps 2 and 3 trained again (other values), then step 4; renamed into place.
+    const again = (n: number) => ({ ...step(n), loss: 9 - n });
+    writeFileSync(join(folder, 'metrics.jsonl.tmp'), line(step(1)) + line(again(2)) + line(again(3)) + line(again(4)));
+    renameSync(join(folder, 'metrics.jsonl.tmp'), file);
+    assert.deepEqual((await tail.readMetrics()).steps, [step(1), again(2), again(3), again(4)], 'a new file: read from the start');
   });
 
   it('loads a run folder without metrics as an empty series', async () => {

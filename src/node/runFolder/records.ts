@@ -64,11 +64,14 @@ function countLines(bytes: Uint8Array, end: number): number {
 /**
  * Follows a growing JSONL file: each read returns only the complete lines appended since the last one, tracked by
  * byte offset (and line number, for errors), so a run of any length costs only its new bytes. A half-written last
- * line waits for the next read. A file shorter than the offset was rewritten (a resume drops the steps after its
- * checkpoint) and is read again from the start; whoever sends the records drops the steps it already sent.
+ * line waits for the next read. A file replaced (a new inode) or shorter than the offset was rewritten (a resume drops
+ * the steps after its checkpoint) and is read again from the start; whoever sends the records drops the steps it
+ * already sent.
  */
 export class RecordsTail {
   private line = 1;
+  /** The file read last (device and inode): a resume rewrites the file atomically, which may leave it no shorter. */
+  private identity: string | null = null;
 
   constructor(readonly file: string, private offset = 0, firstLine = 1) {
     this.line = firstLine;
@@ -91,9 +94,11 @@ export class RecordsTail {
       if (error.code === 'ENOENT') return { text: '', firstLine: this.line };
       throw new RunFolderError(this.file, null, error.reason, error.code);
     }
-    const { handle, size } = opened;
+    const { handle, size, identity } = opened;
     try {
-      if (size < this.offset) [this.offset, this.line] = [0, 1];
+      const rewritten = this.identity !== null && identity !== this.identity;
+      this.identity = identity;
+      if (rewritten || size < this.offset) [this.offset, this.line] = [0, 1];
       const length = Math.min(size - this.offset, MAX_RECORDS_BYTES);
       if (length <= 0) return { text: '', firstLine: this.line };
       const buffer = Buffer.alloc(length);
