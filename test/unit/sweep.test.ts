@@ -35,9 +35,10 @@ const lines = (file: string) => readFileSync(file, 'utf8').trim().split('\n').ma
 /** metrics.jsonl without the fields that measure time: what two runs of the same config must share bit for bit. */
 const deterministic = (file: string) => lines(file).map(({ tokens_per_sec: _rate, time_ms: _time, ...rest }) => rest);
 
+/** The sweeps whose sweep.json has been written (the driver makes the folder first, then renames sweep.json into it). */
 function sweepFolders(dir: string): string[] {
   const root = join(dir, '.losslab', 'sweeps', 'tiny');
-  return existsSync(root) ? readdirSync(root).map((id) => join(root, id)) : [];
+  return existsSync(root) ? readdirSync(root).map((id) => join(root, id)).filter((folder) => existsSync(join(folder, 'sweep.json'))) : [];
 }
 
 function onlySweep(dir: string): SweepSummary & { folder: string } {
