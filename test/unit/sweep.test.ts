@@ -49,6 +49,30 @@ function onlySweep(dir: string): SweepSummary & { folder: string } {
 
 const runDir = (dir: string, runDirInSweep: string) => join(dir, runDirInSweep);
 
+const INTERRUPTED_SWEEP = '  parameters:\n    optimizer.lr: [0.003, 0.01, 0.03]\n';
+// Long enough that the second trial is still training when the signal lands, even on a loaded machine.
+const INTERRUPTED_TRAINING = 'steps: 300, batch_size: 4, eval_interval: 100, eval_steps: 2';
+
+/** The summary of the sweep trained without interruption, and a fresh project of the same sweep to interrupt. */
+async function sweepToInterrupt(): Promise<{ whole: { dir: string }; reference: SweepSummary; dir: string; config: string }> {
+  const whole = project(INTERRUPTED_SWEEP, INTERRUPTED_TRAINING);
+  assert.equal((await runCli(['sweep', whole.config])).code, 0);
+  const reference = onlySweep(whole.dir);
+  ensureBuilt();
+  return { whole, reference, ...project(INTERRUPTED_SWEEP, INTERRUPTED_TRAINING) };
+}
+
+/** The second trial's run folder, once it has trained a few steps (its run.lock names its process). */
+async function secondTrialTraining(dir: string): Promise<string> {
+  for (;;) {
+    const second = sweepFolders(dir).length === 1 ? readSweep(sweepFolders(dir)[0]).trials[1] : null;
+    const folder = second?.run_dir ? join(dir, second.run_dir) : '';
+    const metrics = join(folder, 'metrics.jsonl');
+    if (folder && existsSync(metrics) && existsSync(join(folder, 'run.lock')) && readFileSync(metrics, 'utf8').split('\n').length > 3) return folder;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 /** Whether a process is still running (a zombie waiting for its reaper has exited). */
 function processRuns(pid: number): boolean {
   try {
@@ -139,26 +163,12 @@ describe('losslab sweep', () => {
   });
 
   it('stops on SIGINT after the running trial\'s step and resumes to the results of an uninterrupted sweep', async () => {
-    const sweepBlock = '  parameters:\n    optimizer.lr: [0.003, 0.01, 0.03]\n';
-    // Long enough that the second trial is still training when the signal lands, even on a loaded machine.
-    const training = 'steps: 300, batch_size: 4, eval_interval: 100, eval_steps: 2';
-    const whole = project(sweepBlock, training);
-    assert.equal((await runCli(['sweep', whole.config])).code, 0);
-    const reference = onlySweep(whole.dir);
-
-    const { dir, config } = project(sweepBlock, training);
-    ensureBuilt();
+    const { whole, reference, dir, config } = await sweepToInterrupt();
     const child = spawn(process.execPath, [CLI, 'sweep', config], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
     const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-    // SIGINT once the second trial has trained a few steps.
-    for (;;) {
-      const second = sweepFolders(dir).length === 1 ? readSweep(sweepFolders(dir)[0]).trials[1] : null;
-      const metrics = second?.run_dir ? join(dir, second.run_dir, 'metrics.jsonl') : null;
-      if (metrics && existsSync(metrics) && readFileSync(metrics, 'utf8').split('\n').length > 3) break;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await secondTrialTraining(dir);
     child.kill('SIGINT');
     assert.equal(await exited, 130, stderr);
     const stopped = onlySweep(dir);
@@ -182,30 +192,11 @@ describe('losslab sweep', () => {
   });
 
   it('a sweep killed outright (SIGKILL): its orphaned trial stops itself after its step, and --resume finishes as an uninterrupted sweep', async () => {
-    const sweepBlock = '  parameters:\n    optimizer.lr: [0.003, 0.01, 0.03]\n';
-    const training = 'steps: 300, batch_size: 4, eval_interval: 100, eval_steps: 2';
-    const whole = project(sweepBlock, training);
-    assert.equal((await runCli(['sweep', whole.config])).code, 0);
-    const reference = onlySweep(whole.dir);
-
-    const { dir, config } = project(sweepBlock, training);
-    ensureBuilt();
+    const { whole, reference, dir, config } = await sweepToInterrupt();
     const driver = spawn(process.execPath, [CLI, 'sweep', config], { stdio: ['ignore', 'ignore', 'ignore'] });
     const driverExited = new Promise<NodeJS.Signals | null>((resolve) => driver.on('close', (_code, signal) => resolve(signal)));
-    // The second trial's process (named by its run.lock) once it has trained a few steps.
-    let trialPid = 0;
-    let trialFolder = '';
-    for (;;) {
-      const second = sweepFolders(dir).length === 1 ? readSweep(sweepFolders(dir)[0]).trials[1] : null;
-      trialFolder = second?.run_dir ? join(dir, second.run_dir) : '';
-      const metrics = join(trialFolder, 'metrics.jsonl');
-      const lock = join(trialFolder, 'run.lock');
-      if (trialFolder && existsSync(metrics) && existsSync(lock) && readFileSync(metrics, 'utf8').split('\n').length > 3) {
-        trialPid = (JSON.parse(readFileSync(lock, 'utf8')) as { pid: number }).pid;
-        break;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    const trialFolder = await secondTrialTraining(dir);
+    const trialPid = (JSON.parse(readFileSync(join(trialFolder, 'run.lock'), 'utf8')) as { pid: number }).pid;
     const folder = sweepFolders(dir)[0];
     assert.equal(resumableSweep(folder), null, 'a sweep whose driver is alive is not resumable');
     driver.kill('SIGKILL');
