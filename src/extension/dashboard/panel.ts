@@ -151,6 +151,8 @@ export class DashboardPanel implements vscode.Disposable {
   }
 
   dispose(): void {
+    // A read in flight (gradient norms, run history) may finish after this: post() then sends nothing.
+    this.ready = false;
     this.trainer?.dispose();
     clearTimeout(this.scheduleTimer);
     this.stopFollowing();
